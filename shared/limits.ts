@@ -1,0 +1,49 @@
+/**
+ * Every limit the server enforces, with its default. Each doc comment names what the limit stops.
+ * The server's config exposes each one as a flag and an environment variable.
+ */
+export interface Limits {
+  /**
+   * Largest WebSocket frame accepted, in bytes. Stops one message from exhausting memory or
+   * stalling the event loop while Yjs decodes it. Exceeding it closes with 4413.
+   */
+  maxFrameBytes: number;
+  /**
+   * Sustained messages per second per connection (token bucket refill). Stops a client from
+   * flooding a room or the server's CPU. Exceeding the bucket closes with 4429.
+   */
+  messagesPerSecond: number;
+  /** Token bucket size for messages: how large a burst is tolerated before the rate applies. */
+  messageBurst: number;
+  /** Sustained bytes per second per connection. Stops bandwidth floods with few large messages. */
+  bytesPerSecond: number;
+  /** Token bucket size for bytes. Must be at least {@link maxFrameBytes}. */
+  byteBurst: number;
+  /** Concurrent connections from one IP address. Stops one host from taking every socket. */
+  maxConnectionsPerIp: number;
+  /** Concurrent connections to one document. Stops fan-out cost from growing without bound. */
+  maxConnectionsPerRoom: number;
+  /** Documents loaded in memory at once. Stops memory exhaustion by opening many documents. */
+  maxLoadedRooms: number;
+  /**
+   * Bytes queued for one connection but not yet sent. Stops a client that stops reading from
+   * growing server memory without bound; exceeding it closes with 1013 and the client resyncs.
+   */
+  maxUnsentBytes: number;
+  /** Size of one encoded awareness state. Stops presence from being used to broadcast bulk data. */
+  maxAwarenessStateBytes: number;
+}
+
+/** Defaults suited to a public deployment of human writers; raise them for scripted clients. */
+export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
+  maxFrameBytes: 8 * 1024 * 1024,
+  messagesPerSecond: 500,
+  messageBurst: 1000,
+  bytesPerSecond: 4 * 1024 * 1024,
+  byteBurst: 16 * 1024 * 1024,
+  maxConnectionsPerIp: 100,
+  maxConnectionsPerRoom: 500,
+  maxLoadedRooms: 10_000,
+  maxUnsentBytes: 16 * 1024 * 1024,
+  maxAwarenessStateBytes: 8 * 1024,
+});
