@@ -45,3 +45,11 @@ export class StoreLockedError extends Error {
     this.name = 'StoreLockedError';
   }
 }
+
+/** Thrown by every call on a store after its `close()` began. */
+export class StoreClosedError extends Error {
+  constructor(options?: ErrorOptions) {
+    super('the document store is closed', options);
+    this.name = 'StoreClosedError';
+  }
+}

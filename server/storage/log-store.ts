@@ -1,0 +1,291 @@
+/**
+ * The rules every log-based store shares, whatever engine holds the bytes: a document is an
+ * append-only log of Yjs updates plus a metadata record; appends are group-committed per tick;
+ * a long log is compacted in the background into one merged update, in one atomic write, while
+ * appends go on.
+ */
+import { isValidDocumentName } from '../../shared/document-name.js';
+import { GroupCommit } from './group-commit.js';
+import type { DocumentMeta, LogBackend, LogEntry, LogWrite } from './log-backend.js';
+import { mergeLog } from './merge-log.js';
+import { StoreClosedError, type DocumentInfo, type DocumentStore } from './store.js';
+
+/** What one written batch held, for metrics. */
+export interface BatchStats {
+  /** Updates appended by the batch. */
+  appends: number;
+  /** Bytes of those updates. */
+  bytes: number;
+  /** How long the engine took to write the batch. */
+  durationMs: number;
+}
+
+/** Tuning shared by every log-based store. */
+export interface LogStoreOptions {
+  /**
+   * Compact a document once this many updates were appended since its last compaction. Loading
+   * merges the whole log, so this bounds load time: 500 keystroke-sized updates merge in a few
+   * milliseconds, while one compaction costs about as much as one load, so a writer typing ten
+   * updates a second triggers one every ~50 s. Default 500.
+   */
+  compactAfterUpdates?: number;
+  /**
+   * Compact a document once this many bytes were appended since its last compaction. Bounds the
+   * disk a few large pastes can hold beyond the merged state. Default 1 MiB.
+   */
+  compactAfterBytes?: number;
+  /** Receives the errors of background compactions, which are never thrown. */
+  onError?: (error: unknown, document: string) => void;
+  /** Called after each batch is written. */
+  onBatch?: (batch: BatchStats) => void;
+}
+
+type Operation =
+  | { type: 'append'; name: string; seq: number; update: Uint8Array }
+  | { type: 'delete'; name: string }
+  | { type: 'compact'; name: string; generation: number; merged: readonly LogEntry[]; update: Uint8Array };
+
+interface DocumentState {
+  /** The record as written; null when nothing is stored. */
+  meta: DocumentMeta | null;
+  /** The next sequence number to hand out (numbers of failed batches are skipped, never reused). */
+  nextSeq: number;
+  /**
+   * Bumped whenever stored entries are removed (delete, compaction): a compaction that read the
+   * log before that must not write its merge.
+   */
+  generation: number;
+  /** The compaction running for this document, if any. */
+  compaction: Promise<void> | null;
+}
+
+type Lifecycle = 'open' | 'closing' | 'closed';
+
+/**
+ * A {@link DocumentStore} over `backend`, whose metadata records (`metas`) were read at open.
+ * Every record stays in memory, so `info` and `list` cost no I/O.
+ */
+export function createLogStore(
+  backend: LogBackend,
+  metas: ReadonlyMap<string, DocumentMeta>,
+  options: LogStoreOptions = {},
+): DocumentStore {
+  return new LogStore(backend, metas, options);
+}
+
+class LogStore implements DocumentStore {
+  readonly #backend: LogBackend;
+  readonly #options: LogStoreOptions;
+  readonly #compactAfterUpdates: number;
+  readonly #compactAfterBytes: number;
+  readonly #docs = new Map<string, DocumentState>();
+  readonly #compactions = new Set<Promise<void>>();
+  readonly #writes = new GroupCommit<Operation>((operations) => this.#commit(operations));
+  #lifecycle: Lifecycle = 'open';
+
+  constructor(backend: LogBackend, metas: ReadonlyMap<string, DocumentMeta>, options: LogStoreOptions) {
+    this.#backend = backend;
+    this.#options = options;
+    this.#compactAfterUpdates = options.compactAfterUpdates ?? 500;
+    this.#compactAfterBytes = options.compactAfterBytes ?? 1024 * 1024;
+    for (const [name, meta] of metas) {
+      this.#docs.set(name, { meta, nextSeq: meta.nextSeq, generation: 0, compaction: null });
+    }
+  }
+
+  async load(name: string): Promise<Uint8Array | null> {
+    this.#check(name);
+    await this.#writes.settled();
+    const doc = this.#docs.get(name);
+    if (!doc?.meta) return null;
+    const generation = doc.generation;
+    const log = await this.#backend.readLog(name);
+    const update = mergeLog(log.map((entry) => entry.update));
+    // The merge is the expensive half of a compaction: when the log is due, write it back.
+    if (update !== null && log.length > 1 && this.#isDue(doc) && doc.compaction === null && this.#lifecycle === 'open') {
+      this.#track(doc, this.#submitCompaction(name, generation, log, update)).catch((error: unknown) =>
+        this.#options.onError?.(error, name),
+      );
+    }
+    return update;
+  }
+
+  async append(name: string, update: Uint8Array): Promise<void> {
+    this.#check(name);
+    const doc = this.#doc(name);
+    const seq = doc.nextSeq++;
+    return this.#writes.submit({ type: 'append', name, seq, update });
+  }
+
+  async compact(name: string): Promise<void> {
+    this.#check(name);
+    const doc = this.#docs.get(name);
+    if (doc) await this.#startCompaction(name, doc);
+  }
+
+  async info(name: string): Promise<DocumentInfo | null> {
+    this.#check(name);
+    const meta = this.#docs.get(name)?.meta;
+    return meta ? toInfo(name, meta) : null;
+  }
+
+  async list(): Promise<DocumentInfo[]> {
+    this.#checkOpen();
+    const infos: DocumentInfo[] = [];
+    for (const [name, doc] of this.#docs) if (doc.meta) infos.push(toInfo(name, doc.meta));
+    return infos.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  async delete(name: string): Promise<void> {
+    this.#check(name);
+    const doc = this.#doc(name);
+    doc.generation++;
+    return this.#writes.submit({ type: 'delete', name });
+  }
+
+  async close(): Promise<void> {
+    this.#checkOpen();
+    this.#lifecycle = 'closing';
+    await Promise.allSettled(this.#compactions);
+    await this.#writes.settled();
+    this.#lifecycle = 'closed';
+    await this.#backend.close();
+  }
+
+  #checkOpen(): void {
+    if (this.#lifecycle !== 'open') throw new StoreClosedError();
+  }
+
+  #check(name: string): void {
+    this.#checkOpen();
+    // Names become storage keys: one with a control character could end up in another's key range.
+    if (!isValidDocumentName(name)) throw new TypeError(`invalid document name ${JSON.stringify(name)}`);
+  }
+
+  #doc(name: string): DocumentState {
+    let doc = this.#docs.get(name);
+    if (!doc) {
+      doc = { meta: null, nextSeq: 0, generation: 0, compaction: null };
+      this.#docs.set(name, doc);
+    }
+    return doc;
+  }
+
+  #isDue(doc: DocumentState): boolean {
+    const meta = doc.meta;
+    if (!meta) return false;
+    const newUpdates = meta.updates - (meta.compactedBytes > 0 ? 1 : 0);
+    return newUpdates >= this.#compactAfterUpdates || meta.bytes - meta.compactedBytes >= this.#compactAfterBytes;
+  }
+
+  /** Runs a compaction of `name` after the one already running, if any. */
+  #startCompaction(name: string, doc: DocumentState): Promise<void> {
+    const previous = doc.compaction;
+    const run = (async () => {
+      // The previous run reported its own failure to whoever started it.
+      if (previous) await previous.catch(() => undefined);
+      const generation = doc.generation;
+      await this.#writes.settled();
+      if (!doc.meta || doc.generation !== generation) return;
+      const log = await this.#backend.readLog(name);
+      const update = mergeLog(log.map((entry) => entry.update));
+      if (update !== null && log.length > 1) await this.#submitCompaction(name, generation, log, update);
+    })();
+    return this.#track(doc, run);
+  }
+
+  #submitCompaction(name: string, generation: number, merged: readonly LogEntry[], update: Uint8Array): Promise<void> {
+    return this.#writes.submit({ type: 'compact', name, generation, merged, update });
+  }
+
+  #track(doc: DocumentState, run: Promise<void>): Promise<void> {
+    doc.compaction = run;
+    this.#compactions.add(run);
+    const clear = () => {
+      if (doc.compaction === run) doc.compaction = null;
+      this.#compactions.delete(run);
+    };
+    run.then(clear, clear);
+    return run;
+  }
+
+  #compactIfDue(name: string): void {
+    const doc = this.#doc(name);
+    if (this.#lifecycle !== 'open' || doc.compaction !== null || !this.#isDue(doc)) return;
+    this.#startCompaction(name, doc).catch((error: unknown) => this.#options.onError?.(error, name));
+  }
+
+  /** Turns one tick's operations, in order, into one atomic write. */
+  async #commit(operations: readonly Operation[]): Promise<void> {
+    const writes: LogWrite[] = [];
+    const metas = new Map<string, DocumentMeta | null>();
+    const putSeqs = new Map<string, number[]>();
+    const now = Date.now();
+    let appends = 0;
+    let bytes = 0;
+    for (const op of operations) {
+      const { name } = op;
+      const meta = metas.has(name) ? (metas.get(name) ?? null) : this.#doc(name).meta;
+      switch (op.type) {
+        case 'append': {
+          const size = op.update.byteLength;
+          writes.push({ type: 'put', name, seq: op.seq, update: op.update });
+          const seqs = putSeqs.get(name);
+          if (seqs) seqs.push(op.seq);
+          else putSeqs.set(name, [op.seq]);
+          metas.set(name, {
+            nextSeq: op.seq + 1,
+            bytes: (meta?.bytes ?? 0) + size,
+            updates: (meta?.updates ?? 0) + 1,
+            updatedAt: now,
+            compactedBytes: meta?.compactedBytes ?? 0,
+          });
+          appends++;
+          bytes += size;
+          break;
+        }
+        case 'delete': {
+          // Nothing else writes while a batch is built, so the stored keys cannot change under us.
+          const stored = await this.#backend.readSeqs(name);
+          for (const seq of [...stored, ...(putSeqs.get(name) ?? [])]) writes.push({ type: 'del', name, seq });
+          putSeqs.delete(name);
+          metas.set(name, null);
+          break;
+        }
+        case 'compact': {
+          const doc = this.#doc(name);
+          const last = op.merged[op.merged.length - 1];
+          if (!meta || !last || doc.generation !== op.generation) break;
+          doc.generation++;
+          let mergedBytes = 0;
+          for (const entry of op.merged) {
+            mergedBytes += entry.update.byteLength;
+            if (entry !== last) writes.push({ type: 'del', name, seq: entry.seq });
+          }
+          // The merged state takes the place of the newest entry it replaces, so every append
+          // made during the compaction keeps a higher sequence number.
+          writes.push({ type: 'put', name, seq: last.seq, update: op.update });
+          metas.set(name, {
+            ...meta,
+            bytes: meta.bytes - mergedBytes + op.update.byteLength,
+            updates: meta.updates - op.merged.length + 1,
+            updatedAt: now,
+            compactedBytes: op.update.byteLength,
+          });
+          break;
+        }
+      }
+    }
+    for (const [name, meta] of metas) writes.push({ type: 'meta', name, meta });
+    const started = performance.now();
+    await this.#backend.write(writes);
+    const durationMs = performance.now() - started;
+    for (const [name, meta] of metas) this.#doc(name).meta = meta;
+    this.#options.onBatch?.({ appends, bytes, durationMs });
+    for (const name of metas.keys()) this.#compactIfDue(name);
+  }
+}
+
+function toInfo(name: string, meta: DocumentMeta): DocumentInfo {
+  return { name, bytes: meta.bytes, updates: meta.updates, updatedAt: meta.updatedAt };
+}

@@ -1,0 +1,276 @@
+/**
+ * The DocumentStore contract: every store implementation must pass this one suite.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import { openLevelDbStore } from '../../server/storage/leveldb-store.js';
+import type { BatchStats, LogStoreOptions } from '../../server/storage/log-store.js';
+import { createMemoryStore } from '../../server/storage/memory-store.js';
+import { StoreClosedError, type DocumentStore } from '../../server/storage/store.js';
+import { withSeed } from '../helpers/seed.js';
+import { makeTempDir, removeTempDir } from '../helpers/temp-dir.js';
+import { typeLikeAWriter } from '../helpers/typing.js';
+import { waitFor } from '../helpers/wait-for.js';
+
+interface StoreKind {
+  kind: string;
+  /** Opens a store on `dir`; a durable store finds there what an earlier one wrote. */
+  open(dir: string, options?: LogStoreOptions): Promise<DocumentStore>;
+  durable: boolean;
+}
+
+const kinds: StoreKind[] = [
+  { kind: 'memory', open: async (_dir, options) => createMemoryStore(options), durable: false },
+  { kind: 'LevelDB', open: (dir, options) => openLevelDbStore(dir, options), durable: true },
+];
+
+/** The text of the document an update describes. */
+function textOf(update: Uint8Array | null, field = 'text'): string | null {
+  if (update === null) return null;
+  const doc = new Y.Doc();
+  Y.applyUpdate(doc, update);
+  const text = doc.getText(field).toString();
+  doc.destroy();
+  return text;
+}
+
+/** The encoded state vector of the document an update describes. */
+function stateVectorOf(update: Uint8Array): Uint8Array {
+  return Y.encodeStateVectorFromUpdate(update);
+}
+
+/** A one-update document whose text is `content`. */
+function updateWithText(content: string): Uint8Array {
+  const doc = new Y.Doc();
+  doc.getText('text').insert(0, content);
+  const update = Y.encodeStateAsUpdate(doc);
+  doc.destroy();
+  return update;
+}
+
+describe.each(kinds)('the $kind store', ({ open, durable }) => {
+  let dir: string;
+  let opened: DocumentStore[];
+  const docs: Y.Doc[] = [];
+
+  beforeEach(async () => {
+    dir = await makeTempDir('tandem-storage-');
+    opened = [];
+  });
+
+  afterEach(async () => {
+    for (const store of opened) {
+      await store.close().catch((error: unknown) => {
+        if (!(error instanceof StoreClosedError)) throw error;
+      });
+    }
+    for (const doc of docs.splice(0)) doc.destroy();
+    await removeTempDir(dir);
+  });
+
+  async function openStore(options?: LogStoreOptions): Promise<DocumentStore> {
+    const store = await open(dir, options);
+    opened.push(store);
+    return store;
+  }
+
+  function newDoc(): Y.Doc {
+    const doc = new Y.Doc();
+    docs.push(doc);
+    return doc;
+  }
+
+  it('loads null, and has no info, for a document that was never stored', async () => {
+    const store = await openStore();
+    expect(await store.load('never')).toBeNull();
+    expect(await store.info('never')).toBeNull();
+    expect(await store.list()).toEqual([]);
+  });
+
+  it('loads a document equal to the one whose updates were appended', async () => {
+    await withSeed(async (rng) => {
+      const store = await openStore();
+      const doc = newDoc();
+      const updates = typeLikeAWriter(doc, rng, { keystrokes: 300 });
+      await Promise.all(updates.map((update) => store.append('draft', update)));
+      const loaded = await store.load('draft');
+      expect(textOf(loaded)).toBe(doc.getText('text').toString());
+      expect(stateVectorOf(loaded!)).toEqual(Y.encodeStateVector(doc));
+    });
+  });
+
+  it('writes the appends of one tick, across documents, as one batch and resolves them all', async () => {
+    const batches: BatchStats[] = [];
+    const store = await openStore({ onBatch: (batch) => batches.push(batch) });
+    const pending: Promise<void>[] = [];
+    let bytes = 0;
+    for (let i = 0; i < 150; i++) {
+      const update = updateWithText(`line ${i}`);
+      bytes += update.byteLength;
+      pending.push(store.append(`doc-${i % 3}`, update));
+    }
+    await Promise.all(pending);
+    expect(batches).toHaveLength(1);
+    expect(batches[0]).toMatchObject({ appends: 150, bytes });
+    expect((await store.list()).map((info) => info.updates)).toEqual([50, 50, 50]);
+  });
+
+  it('resolves an append only after its batch was written', async () => {
+    const events: string[] = [];
+    const store = await openStore({ onBatch: () => events.push('batch written') });
+    await store.append('doc', updateWithText('hello')).then(() => events.push('append resolved'));
+    expect(events).toEqual(['batch written', 'append resolved']);
+  });
+
+  it('keeps the content identical when it compacts while appends continue', async () => {
+    await withSeed(async (rng) => {
+      const store = await openStore({ compactAfterUpdates: Infinity, compactAfterBytes: Infinity });
+      const doc = newDoc();
+      const before = typeLikeAWriter(doc, rng, { keystrokes: 400 });
+      await Promise.all(before.map((update) => store.append('draft', update)));
+
+      let compacted = false;
+      const compaction = store.compact('draft').then(() => (compacted = true));
+      let appendedDuring = 0;
+      while (!compacted) {
+        for (const update of typeLikeAWriter(doc, rng, { keystrokes: 3 })) await store.append('draft', update);
+        appendedDuring += 3;
+      }
+      await compaction;
+
+      expect(appendedDuring).toBeGreaterThan(0);
+      const info = await store.info('draft');
+      expect(info!.updates).toBeLessThanOrEqual(1 + appendedDuring);
+      const loaded = await store.load('draft');
+      expect(textOf(loaded)).toBe(doc.getText('text').toString());
+      expect(stateVectorOf(loaded!)).toEqual(Y.encodeStateVector(doc));
+    });
+  });
+
+  it('reports bytes, update count and time in info, and lists documents by name', async () => {
+    const store = await openStore();
+    const updates = [updateWithText('one'), updateWithText('two'), updateWithText('three')];
+    const started = Date.now();
+    for (const update of updates) await store.append('team/plan', update);
+    await store.append('team', updateWithText('x'));
+    await store.append('alpha', updateWithText('y'));
+    const info = await store.info('team/plan');
+    expect(info).toMatchObject({
+      name: 'team/plan',
+      updates: 3,
+      bytes: updates.reduce((sum, update) => sum + update.byteLength, 0),
+    });
+    expect(info!.updatedAt).toBeGreaterThanOrEqual(started);
+    expect(info!.updatedAt).toBeLessThanOrEqual(Date.now());
+    expect((await store.list()).map((entry) => entry.name)).toEqual(['alpha', 'team', 'team/plan']);
+  });
+
+  it('forgets a deleted document, and a later append starts it afresh', async () => {
+    const store = await openStore();
+    await store.append('gone', updateWithText('old'));
+    await store.append('kept', updateWithText('kept'));
+    await store.delete('gone');
+    expect(await store.load('gone')).toBeNull();
+    expect(await store.info('gone')).toBeNull();
+    expect((await store.list()).map((entry) => entry.name)).toEqual(['kept']);
+
+    await store.append('gone', updateWithText('new'));
+    expect(textOf(await store.load('gone'))).toBe('new');
+    expect(await store.info('gone')).toMatchObject({ updates: 1 });
+  });
+
+  it('removes the appends made before a delete in the same tick, and keeps those made after', async () => {
+    const store = await openStore();
+    await Promise.all([
+      store.append('doc', updateWithText('before')),
+      store.delete('doc'),
+      store.append('doc', updateWithText('after')),
+    ]);
+    expect(textOf(await store.load('doc'))).toBe('after');
+    expect(await store.info('doc')).toMatchObject({ updates: 1 });
+  });
+
+  it('leaves a document deleted when the delete comes during its compaction', async () => {
+    const store = await openStore();
+    for (let i = 0; i < 20; i++) await store.append('doc', updateWithText(`${i}`));
+    await Promise.all([store.compact('doc'), store.delete('doc')]);
+    expect(await store.load('doc')).toBeNull();
+    expect(await store.list()).toEqual([]);
+  });
+
+  it('compacts in the background once the log passes the update threshold', async () => {
+    await withSeed(async (rng) => {
+      const store = await openStore({ compactAfterUpdates: 50 });
+      const doc = newDoc();
+      const updates = typeLikeAWriter(doc, rng, { keystrokes: 120 });
+      for (const update of updates) await store.append('draft', update);
+      await waitFor(async () => (await store.info('draft'))!.updates < 50, { message: 'a background compaction' });
+      expect(textOf(await store.load('draft'))).toBe(doc.getText('text').toString());
+    });
+  });
+
+  it('compacts in the background once the log passes the byte threshold', async () => {
+    const store = await openStore({ compactAfterUpdates: Infinity, compactAfterBytes: 2_000 });
+    const doc = newDoc();
+    const text = doc.getText('text');
+    for (let i = 0; i < 20; i++) {
+      const update = await new Promise<Uint8Array>((resolve) => {
+        doc.once('update', resolve);
+        text.insert(text.length, 'x'.repeat(200));
+      });
+      await store.append('draft', update);
+    }
+    await waitFor(async () => (await store.info('draft'))!.updates < 20, { message: 'a background compaction' });
+    expect(textOf(await store.load('draft'))).toBe(text.toString());
+  });
+
+  it('reports a failed background compaction to onError and keeps accepting appends', async () => {
+    const failures: string[] = [];
+    const store = await openStore({ compactAfterUpdates: 3, onError: (_error, document) => failures.push(document) });
+    await store.append('broken', Uint8Array.of(1, 2, 3, 4, 5));
+    for (let i = 0; i < 3; i++) await store.append('broken', updateWithText(`${i}`));
+    await waitFor(() => failures.length > 0, { message: 'onError' });
+    expect(failures[0]).toBe('broken');
+    await store.append('fine', updateWithText('still writing'));
+    expect(textOf(await store.load('fine'))).toBe('still writing');
+  });
+
+  it('writes pending appends before close resolves', async () => {
+    const store = await openStore();
+    let resolved = false;
+    const appended = store.append('doc', updateWithText('last words')).then(() => (resolved = true));
+    await store.close();
+    expect(resolved).toBe(true);
+    await appended;
+    if (durable) {
+      const reopened = await openStore();
+      expect(textOf(await reopened.load('doc'))).toBe('last words');
+      expect(await reopened.info('doc')).toMatchObject({ updates: 1 });
+    }
+  });
+
+  it('rejects every call after close with StoreClosedError', async () => {
+    const store = await openStore();
+    await store.append('doc', updateWithText('x'));
+    await store.close();
+    const calls: Array<() => Promise<unknown>> = [
+      () => store.load('doc'),
+      () => store.append('doc', updateWithText('y')),
+      () => store.compact('doc'),
+      () => store.info('doc'),
+      () => store.list(),
+      () => store.delete('doc'),
+      () => store.close(),
+    ];
+    for (const call of calls) await expect(call()).rejects.toBeInstanceOf(StoreClosedError);
+  });
+
+  it('refuses document names that could break out of their key range', async () => {
+    const store = await openStore();
+    for (const name of ['', 'a\u0000b', '../up', 'trailing/', 'line\nbreak']) {
+      await expect(store.append(name, updateWithText('x'))).rejects.toBeInstanceOf(TypeError);
+      await expect(store.load(name)).rejects.toBeInstanceOf(TypeError);
+    }
+    expect(await store.list()).toEqual([]);
+  });
+});
