@@ -1,0 +1,189 @@
+/**
+ * What only the LevelDB store promises: one process per folder, acknowledged appends surviving
+ * kill -9, and everything it stored coming back after a restart.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { dirname, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import { openLevelDbStore } from '../../server/storage/leveldb-store.js';
+import { StoreClosedError, StoreLockedError, type DocumentStore } from '../../server/storage/store.js';
+import { makeTempDir, removeTempDir } from '../helpers/temp-dir.js';
+import { waitFor } from '../helpers/wait-for.js';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const storeModule = resolve(root, 'server/storage/leveldb-store.ts');
+
+/** Holds the store open until its stdin closes. */
+const HOLD_OPEN = `
+const { openLevelDbStore } = await import(${JSON.stringify(storeModule)});
+const store = await openLevelDbStore(process.argv[1]);
+process.stdout.write('ready\\n');
+process.stdin.resume();
+process.stdin.on('end', () => store.close());
+`;
+
+/**
+ * Appends "0,", "1,", "2,"... to one Y.Text forever, ten updates per tick, printing each number
+ * once its append resolved.
+ */
+const APPEND_FOREVER = `
+const { openLevelDbStore } = await import(${JSON.stringify(storeModule)});
+const Y = await import('yjs');
+const store = await openLevelDbStore(process.argv[1]);
+const doc = new Y.Doc();
+const text = doc.getText('text');
+let next = 0;
+for (;;) {
+  const acks = [];
+  for (let i = 0; i < 10; i++) {
+    const n = next++;
+    let update;
+    doc.once('update', (u) => (update = u));
+    text.insert(text.length, n + ',');
+    acks.push(store.append('log', update).then(() => process.stdout.write(n + '\\n')));
+  }
+  await Promise.all(acks);
+}
+`;
+
+function spawnChild(script: string, dir: string): { child: ChildProcess; lines: string[] } {
+  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, dir], {
+    cwd: root,
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const lines: string[] = [];
+  createInterface({ input: child.stdout! }).on('line', (line) => lines.push(line));
+  return { child, lines };
+}
+
+function textOf(update: Uint8Array | null): string | null {
+  if (update === null) return null;
+  const doc = new Y.Doc();
+  Y.applyUpdate(doc, update);
+  const text = doc.getText('text').toString();
+  doc.destroy();
+  return text;
+}
+
+function updateWithText(content: string): Uint8Array {
+  const doc = new Y.Doc();
+  doc.getText('text').insert(0, content);
+  const update = Y.encodeStateAsUpdate(doc);
+  doc.destroy();
+  return update;
+}
+
+describe('the LevelDB store', () => {
+  let dir: string;
+  let opened: DocumentStore[];
+  let children: ChildProcess[];
+
+  beforeEach(async () => {
+    dir = await makeTempDir('tandem-leveldb-');
+    opened = [];
+    children = [];
+  });
+
+  afterEach(async () => {
+    for (const child of children) {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGKILL');
+        await once(child, 'exit');
+      }
+    }
+    for (const store of opened) {
+      await store.close().catch((error: unknown) => {
+        if (!(error instanceof StoreClosedError)) throw error;
+      });
+    }
+    await removeTempDir(dir);
+  });
+
+  async function openStore(options?: Parameters<typeof openLevelDbStore>[1]): Promise<DocumentStore> {
+    const store = await openLevelDbStore(dir, options);
+    opened.push(store);
+    return store;
+  }
+
+  function startChild(script: string): { child: ChildProcess; lines: string[] } {
+    const started = spawnChild(script, dir);
+    children.push(started.child);
+    return started;
+  }
+
+  it('creates its folder, nested, when it does not exist', async () => {
+    const nested = resolve(dir, 'a/b/data');
+    const store = await openLevelDbStore(nested);
+    opened.push(store);
+    await store.append('doc', updateWithText('here'));
+    expect(textOf(await store.load('doc'))).toBe('here');
+  });
+
+  it('refuses a second open of the same folder in this process with StoreLockedError', async () => {
+    await openStore();
+    const second = openLevelDbStore(dir);
+    await expect(second).rejects.toBeInstanceOf(StoreLockedError);
+    await expect(second).rejects.toThrow(dir);
+  });
+
+  it('refuses to open a folder another process holds, and opens it once that process let go', async () => {
+    const { child, lines } = startChild(HOLD_OPEN);
+    await waitFor(() => lines.includes('ready'), { message: 'the child process to open the store' });
+    await expect(openLevelDbStore(dir)).rejects.toBeInstanceOf(StoreLockedError);
+
+    child.stdin!.end();
+    await once(child, 'exit');
+    const store = await openStore();
+    expect(await store.list()).toEqual([]);
+  });
+
+  it('keeps every acknowledged append when the writing process is killed with SIGKILL', async () => {
+    const { child, lines } = startChild(APPEND_FOREVER);
+    await waitFor(() => lines.length >= 500, { message: '500 acknowledged appends' });
+    child.kill('SIGKILL');
+    await once(child, 'exit');
+    const acknowledged = Math.max(...lines.map(Number));
+
+    const store = await openStore();
+    const numbers = textOf(await store.load('log'))!.split(',').filter(Boolean).map(Number);
+    expect(numbers.length).toBeGreaterThan(acknowledged);
+    expect(numbers).toEqual(numbers.map((_, i) => i));
+  });
+
+  it('finds after a restart everything it stored, with the same info', async () => {
+    const first = await openStore();
+    await first.append('a', updateWithText('alpha'));
+    await first.append('b', updateWithText('beta'));
+    await first.append('b', updateWithText('more'));
+    await first.delete('a');
+    await first.append('c', updateWithText('gamma'));
+    const listed = await first.list();
+    await first.close();
+
+    const second = await openStore();
+    expect(await second.list()).toEqual(listed);
+    expect(await second.load('a')).toBeNull();
+    expect(textOf(await second.load('c'))).toBe('gamma');
+    await second.append('b', updateWithText('after restart'));
+    expect(await second.info('b')).toMatchObject({ updates: 3 });
+  });
+
+  it('compacts in the background a long log it finds when loading after a restart', async () => {
+    const first = await openStore({ compactAfterUpdates: Infinity });
+    for (let i = 0; i < 40; i++) await first.append('doc', updateWithText(`${i}`));
+    await first.close();
+
+    const second = await openStore({ compactAfterUpdates: 10 });
+    const before = await second.load('doc');
+    await waitFor(async () => (await second.info('doc'))!.updates === 1, { message: 'the compaction started by load' });
+    expect(stateVector(await second.load('doc'))).toEqual(stateVector(before));
+  });
+});
+
+function stateVector(update: Uint8Array | null): Uint8Array {
+  return Y.encodeStateVectorFromUpdate(update!);
+}
