@@ -6,10 +6,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { openLevelDbStore } from '../../server/storage/leveldb-store.js';
-import { StoreClosedError, type DocumentStore } from '../../server/storage/store.js';
+import type { DocumentStore } from '../../server/storage/store.js';
 import { withSeed } from '../helpers/seed.js';
+import { closeStores } from '../helpers/stores.js';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir.js';
-import { typeLikeAWriter } from '../helpers/typing.js';
+import { typeLikeAWriter } from '../helpers/text-docs.js';
 
 describe('compaction of a long typing session', () => {
   let dir: string;
@@ -21,11 +22,7 @@ describe('compaction of a long typing session', () => {
   });
 
   afterEach(async () => {
-    for (const store of stores) {
-      await store.close().catch((error: unknown) => {
-        if (!(error instanceof StoreClosedError)) throw error;
-      });
-    }
+    await closeStores(stores);
     await removeTempDir(dir);
   });
 

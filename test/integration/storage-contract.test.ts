@@ -8,8 +8,9 @@ import type { BatchStats, LogStoreOptions } from '../../server/storage/log-store
 import { createMemoryStore } from '../../server/storage/memory-store.js';
 import { StoreClosedError, type DocumentStore } from '../../server/storage/store.js';
 import { withSeed } from '../helpers/seed.js';
+import { closeStores } from '../helpers/stores.js';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir.js';
-import { typeLikeAWriter } from '../helpers/typing.js';
+import { textOf, textUpdate, typeLikeAWriter } from '../helpers/text-docs.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 interface StoreKind {
@@ -24,30 +25,6 @@ const kinds: StoreKind[] = [
   { kind: 'LevelDB', open: (dir, options) => openLevelDbStore(dir, options), durable: true },
 ];
 
-/** The text of the document an update describes. */
-function textOf(update: Uint8Array | null, field = 'text'): string | null {
-  if (update === null) return null;
-  const doc = new Y.Doc();
-  Y.applyUpdate(doc, update);
-  const text = doc.getText(field).toString();
-  doc.destroy();
-  return text;
-}
-
-/** The encoded state vector of the document an update describes. */
-function stateVectorOf(update: Uint8Array): Uint8Array {
-  return Y.encodeStateVectorFromUpdate(update);
-}
-
-/** A one-update document whose text is `content`. */
-function updateWithText(content: string): Uint8Array {
-  const doc = new Y.Doc();
-  doc.getText('text').insert(0, content);
-  const update = Y.encodeStateAsUpdate(doc);
-  doc.destroy();
-  return update;
-}
-
 describe.each(kinds)('the $kind store', ({ open, durable }) => {
   let dir: string;
   let opened: DocumentStore[];
@@ -59,11 +36,7 @@ describe.each(kinds)('the $kind store', ({ open, durable }) => {
   });
 
   afterEach(async () => {
-    for (const store of opened) {
-      await store.close().catch((error: unknown) => {
-        if (!(error instanceof StoreClosedError)) throw error;
-      });
-    }
+    await closeStores(opened);
     for (const doc of docs.splice(0)) doc.destroy();
     await removeTempDir(dir);
   });
@@ -95,7 +68,7 @@ describe.each(kinds)('the $kind store', ({ open, durable }) => {
       await Promise.all(updates.map((update) => store.append('draft', update)));
       const loaded = await store.load('draft');
       expect(textOf(loaded)).toBe(doc.getText('text').toString());
-      expect(stateVectorOf(loaded!)).toEqual(Y.encodeStateVector(doc));
+      expect(Y.encodeStateVectorFromUpdate(loaded!)).toEqual(Y.encodeStateVector(doc));
     });
   });
 
@@ -105,7 +78,7 @@ describe.each(kinds)('the $kind store', ({ open, durable }) => {
     const pending: Promise<void>[] = [];
     let bytes = 0;
     for (let i = 0; i < 150; i++) {
-      const update = updateWithText(`line ${i}`);
+      const update = textUpdate(`line ${i}`);
       bytes += update.byteLength;
       pending.push(store.append(`doc-${i % 3}`, update));
     }
@@ -118,7 +91,7 @@ describe.each(kinds)('the $kind store', ({ open, durable }) => {
   it('resolves an append only after its batch was written', async () => {
     const events: string[] = [];
     const store = await openStore({ onBatch: () => events.push('batch written') });
-    await store.append('doc', updateWithText('hello')).then(() => events.push('append resolved'));
+    await store.append('doc', textUpdate('hello')).then(() => events.push('append resolved'));
     expect(events).toEqual(['batch written', 'append resolved']);
   });
 
@@ -143,17 +116,17 @@ describe.each(kinds)('the $kind store', ({ open, durable }) => {
       expect(info!.updates).toBeLessThanOrEqual(1 + appendedDuring);
       const loaded = await store.load('draft');
       expect(textOf(loaded)).toBe(doc.getText('text').toString());
-      expect(stateVectorOf(loaded!)).toEqual(Y.encodeStateVector(doc));
+      expect(Y.encodeStateVectorFromUpdate(loaded!)).toEqual(Y.encodeStateVector(doc));
     });
   });
 
   it('reports bytes, update count and time in info, and lists documents by name', async () => {
     const store = await openStore();
-    const updates = [updateWithText('one'), updateWithText('two'), updateWithText('three')];
+    const updates = [textUpdate('one'), textUpdate('two'), textUpdate('three')];
     const started = Date.now();
     for (const update of updates) await store.append('team/plan', update);
-    await store.append('team', updateWithText('x'));
-    await store.append('alpha', updateWithText('y'));
+    await store.append('team', textUpdate('x'));
+    await store.append('alpha', textUpdate('y'));
     const info = await store.info('team/plan');
     expect(info).toMatchObject({
       name: 'team/plan',
@@ -167,14 +140,14 @@ describe.each(kinds)('the $kind store', ({ open, durable }) => {
 
   it('forgets a deleted document, and a later append starts it afresh', async () => {
     const store = await openStore();
-    await store.append('gone', updateWithText('old'));
-    await store.append('kept', updateWithText('kept'));
+    await store.append('gone', textUpdate('old'));
+    await store.append('kept', textUpdate('kept'));
     await store.delete('gone');
     expect(await store.load('gone')).toBeNull();
     expect(await store.info('gone')).toBeNull();
     expect((await store.list()).map((entry) => entry.name)).toEqual(['kept']);
 
-    await store.append('gone', updateWithText('new'));
+    await store.append('gone', textUpdate('new'));
     expect(textOf(await store.load('gone'))).toBe('new');
     expect(await store.info('gone')).toMatchObject({ updates: 1 });
   });
@@ -182,9 +155,9 @@ describe.each(kinds)('the $kind store', ({ open, durable }) => {
   it('removes the appends made before a delete in the same tick, and keeps those made after', async () => {
     const store = await openStore();
     await Promise.all([
-      store.append('doc', updateWithText('before')),
+      store.append('doc', textUpdate('before')),
       store.delete('doc'),
-      store.append('doc', updateWithText('after')),
+      store.append('doc', textUpdate('after')),
     ]);
     expect(textOf(await store.load('doc'))).toBe('after');
     expect(await store.info('doc')).toMatchObject({ updates: 1 });
@@ -192,7 +165,7 @@ describe.each(kinds)('the $kind store', ({ open, durable }) => {
 
   it('leaves a document deleted when the delete comes during its compaction', async () => {
     const store = await openStore();
-    for (let i = 0; i < 20; i++) await store.append('doc', updateWithText(`${i}`));
+    for (let i = 0; i < 20; i++) await store.append('doc', textUpdate(`${i}`));
     await Promise.all([store.compact('doc'), store.delete('doc')]);
     expect(await store.load('doc')).toBeNull();
     expect(await store.list()).toEqual([]);
@@ -228,17 +201,17 @@ describe.each(kinds)('the $kind store', ({ open, durable }) => {
     const failures: string[] = [];
     const store = await openStore({ compactAfterUpdates: 3, onError: (_error, document) => failures.push(document) });
     await store.append('broken', Uint8Array.of(1, 2, 3, 4, 5));
-    for (let i = 0; i < 3; i++) await store.append('broken', updateWithText(`${i}`));
+    for (let i = 0; i < 3; i++) await store.append('broken', textUpdate(`${i}`));
     await waitFor(() => failures.length > 0, { message: 'onError' });
     expect(failures[0]).toBe('broken');
-    await store.append('fine', updateWithText('still writing'));
+    await store.append('fine', textUpdate('still writing'));
     expect(textOf(await store.load('fine'))).toBe('still writing');
   });
 
   it('writes pending appends before close resolves', async () => {
     const store = await openStore();
     let resolved = false;
-    const appended = store.append('doc', updateWithText('last words')).then(() => (resolved = true));
+    const appended = store.append('doc', textUpdate('last words')).then(() => (resolved = true));
     await store.close();
     expect(resolved).toBe(true);
     await appended;
@@ -251,11 +224,11 @@ describe.each(kinds)('the $kind store', ({ open, durable }) => {
 
   it('rejects every call after close with StoreClosedError', async () => {
     const store = await openStore();
-    await store.append('doc', updateWithText('x'));
+    await store.append('doc', textUpdate('x'));
     await store.close();
     const calls: Array<() => Promise<unknown>> = [
       () => store.load('doc'),
-      () => store.append('doc', updateWithText('y')),
+      () => store.append('doc', textUpdate('y')),
       () => store.compact('doc'),
       () => store.info('doc'),
       () => store.list(),
@@ -268,7 +241,7 @@ describe.each(kinds)('the $kind store', ({ open, durable }) => {
   it('refuses document names that could break out of their key range', async () => {
     const store = await openStore();
     for (const name of ['', 'a\u0000b', '../up', 'trailing/', 'line\nbreak']) {
-      await expect(store.append(name, updateWithText('x'))).rejects.toBeInstanceOf(TypeError);
+      await expect(store.append(name, textUpdate('x'))).rejects.toBeInstanceOf(TypeError);
       await expect(store.load(name)).rejects.toBeInstanceOf(TypeError);
     }
     expect(await store.list()).toEqual([]);

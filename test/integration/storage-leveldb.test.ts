@@ -10,8 +10,10 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { openLevelDbStore } from '../../server/storage/leveldb-store.js';
-import { StoreClosedError, StoreLockedError, type DocumentStore } from '../../server/storage/store.js';
+import { StoreLockedError, type DocumentStore } from '../../server/storage/store.js';
+import { closeStores } from '../helpers/stores.js';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir.js';
+import { textOf, textUpdate } from '../helpers/text-docs.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -60,23 +62,6 @@ function spawnChild(script: string, dir: string): { child: ChildProcess; lines: 
   return { child, lines };
 }
 
-function textOf(update: Uint8Array | null): string | null {
-  if (update === null) return null;
-  const doc = new Y.Doc();
-  Y.applyUpdate(doc, update);
-  const text = doc.getText('text').toString();
-  doc.destroy();
-  return text;
-}
-
-function updateWithText(content: string): Uint8Array {
-  const doc = new Y.Doc();
-  doc.getText('text').insert(0, content);
-  const update = Y.encodeStateAsUpdate(doc);
-  doc.destroy();
-  return update;
-}
-
 describe('the LevelDB store', () => {
   let dir: string;
   let opened: DocumentStore[];
@@ -95,11 +80,7 @@ describe('the LevelDB store', () => {
         await once(child, 'exit');
       }
     }
-    for (const store of opened) {
-      await store.close().catch((error: unknown) => {
-        if (!(error instanceof StoreClosedError)) throw error;
-      });
-    }
+    await closeStores(opened);
     await removeTempDir(dir);
   });
 
@@ -119,7 +100,7 @@ describe('the LevelDB store', () => {
     const nested = resolve(dir, 'a/b/data');
     const store = await openLevelDbStore(nested);
     opened.push(store);
-    await store.append('doc', updateWithText('here'));
+    await store.append('doc', textUpdate('here'));
     expect(textOf(await store.load('doc'))).toBe('here');
   });
 
@@ -156,11 +137,11 @@ describe('the LevelDB store', () => {
 
   it('finds after a restart everything it stored, with the same info', async () => {
     const first = await openStore();
-    await first.append('a', updateWithText('alpha'));
-    await first.append('b', updateWithText('beta'));
-    await first.append('b', updateWithText('more'));
+    await first.append('a', textUpdate('alpha'));
+    await first.append('b', textUpdate('beta'));
+    await first.append('b', textUpdate('more'));
     await first.delete('a');
-    await first.append('c', updateWithText('gamma'));
+    await first.append('c', textUpdate('gamma'));
     const listed = await first.list();
     await first.close();
 
@@ -168,22 +149,18 @@ describe('the LevelDB store', () => {
     expect(await second.list()).toEqual(listed);
     expect(await second.load('a')).toBeNull();
     expect(textOf(await second.load('c'))).toBe('gamma');
-    await second.append('b', updateWithText('after restart'));
+    await second.append('b', textUpdate('after restart'));
     expect(await second.info('b')).toMatchObject({ updates: 3 });
   });
 
   it('compacts in the background a long log it finds when loading after a restart', async () => {
     const first = await openStore({ compactAfterUpdates: Infinity });
-    for (let i = 0; i < 40; i++) await first.append('doc', updateWithText(`${i}`));
+    for (let i = 0; i < 40; i++) await first.append('doc', textUpdate(`${i}`));
     await first.close();
 
     const second = await openStore({ compactAfterUpdates: 10 });
     const before = await second.load('doc');
     await waitFor(async () => (await second.info('doc'))!.updates === 1, { message: 'the compaction started by load' });
-    expect(stateVector(await second.load('doc'))).toEqual(stateVector(before));
+    expect(Y.encodeStateVectorFromUpdate((await second.load('doc'))!)).toEqual(Y.encodeStateVectorFromUpdate(before!));
   });
 });
-
-function stateVector(update: Uint8Array | null): Uint8Array {
-  return Y.encodeStateVectorFromUpdate(update!);
-}

@@ -1,7 +1,6 @@
 /**
- * A simulated writer for storage tests and benchmarks: keystrokes typed into a Y.Text at a
- * cursor that mostly moves forward, sometimes jumps elsewhere, sometimes backspaces, like a
- * person drafting. Seeded, so a failing run can be replayed.
+ * Y.Text documents for storage tests and benchmarks: a simulated writer, and updates built from
+ * and read back as plain text.
  */
 import * as prng from 'lib0/prng';
 import * as Y from 'yjs';
@@ -17,7 +16,11 @@ export interface TypingPlan {
   field?: string;
 }
 
-/** Types into `doc` and returns the update of every transaction, in order. */
+/**
+ * Types into `doc` and returns the update of every transaction, in order: keystrokes at a cursor
+ * that mostly moves forward, sometimes jumps elsewhere, sometimes backspaces, like a person
+ * drafting. Seeded, so a failing run can be replayed.
+ */
 export function typeLikeAWriter(doc: Y.Doc, rng: Rng, { keystrokes, perUpdate = 1, field = 'text' }: TypingPlan): Uint8Array[] {
   const text = doc.getText(field);
   const updates: Uint8Array[] = [];
@@ -39,4 +42,23 @@ export function typeLikeAWriter(doc: Y.Doc, rng: Rng, { keystrokes, perUpdate = 
   }
   doc.off('update', record);
   return updates;
+}
+
+/** A one-update document whose Y.Text `field` holds `content`. */
+export function textUpdate(content: string, field = 'text'): Uint8Array {
+  const doc = new Y.Doc();
+  doc.getText(field).insert(0, content);
+  const update = Y.encodeStateAsUpdate(doc);
+  doc.destroy();
+  return update;
+}
+
+/** The Y.Text `field` of the document `update` describes; null for null. */
+export function textOf(update: Uint8Array | null, field = 'text'): string | null {
+  if (update === null) return null;
+  const doc = new Y.Doc();
+  Y.applyUpdate(doc, update);
+  const text = doc.getText(field).toString();
+  doc.destroy();
+  return text;
 }
