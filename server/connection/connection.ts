@@ -1,0 +1,240 @@
+/**
+ * One WebSocket connection to one document: ordered message handling (frames that arrive while
+ * the room loads are queued and handled in order once it has), rate limits, sending with
+ * backpressure, heartbeat, and the one place where a failure closes the socket.
+ */
+import { CloseCode, closeReason } from '../../shared/close-codes.js';
+import type { Limits } from '../../shared/limits.js';
+import type { Logger } from '../observability/logger.js';
+import type { LimitName, ServerMetrics } from '../observability/metrics.js';
+import { ConnectionError, type ConnectionErrorReason } from '../protocol/errors.js';
+import { routeFrame } from '../protocol/router.js';
+import { connectionOrigin, type ConnectionOrigin } from '../rooms/origins.js';
+import type { RoomRegistry } from '../rooms/registry.js';
+import type { Room, RoomMember } from '../rooms/room.js';
+import { RateGuard } from './guards.js';
+import { SaveAcks } from './save-acks.js';
+import type { PeerEvents, PeerSocket } from './socket.js';
+
+/** What every connection of a server shares. */
+export interface ConnectionContext {
+  readonly registry: RoomRegistry;
+  readonly metrics: ServerMetrics;
+  readonly logger: Logger;
+  readonly limits: Limits;
+}
+
+/** What the upgrade gate decided about one connection. */
+export interface ConnectionParams {
+  readonly id: number;
+  readonly documentName: string;
+  readonly ip: string;
+  /** The client opted into Tandem's extras (`?tandem=1`): it gets durable-save acks. */
+  readonly tandem: boolean;
+  /** Called once, after the socket closed and the connection left its room. */
+  readonly onClosed: (connection: Connection) => void;
+}
+
+/**
+ * How long a closing handshake we started may take before the socket is dropped. A slow consumer
+ * may never read the close frame; its unsent bytes must not outlive the decision by long.
+ */
+export const CLOSE_GRACE_MS = 2_000;
+
+type State =
+  | { readonly kind: 'joining'; readonly queue: Uint8Array[] }
+  | { readonly kind: 'open'; readonly room: Room }
+  | { readonly kind: 'closing' }
+  | { readonly kind: 'closed' };
+
+/** Which refusals are limit hits (the rest count as bad messages or plain closes). */
+const LIMIT_OF_REASON: Partial<Record<ConnectionErrorReason, LimitName>> = {
+  message_rate: 'messages_per_second',
+  byte_rate: 'bytes_per_second',
+  slow_consumer: 'max_unsent_bytes',
+  awareness_state_too_large: 'max_awareness_state_bytes',
+};
+
+const BAD_INPUT_REASONS: ReadonlySet<ConnectionErrorReason> = new Set<ConnectionErrorReason>([
+  'not_binary',
+  'undecodable',
+  'trailing_bytes',
+  'unknown_message_type',
+  'update_rejected',
+  'awareness_state_invalid',
+]);
+
+/** One socket joined to one document. */
+export class Connection implements RoomMember, PeerEvents {
+  readonly origin: ConnectionOrigin;
+  private state: State = { kind: 'joining', queue: [] };
+  private awaitingPong = false;
+  private sentCloseCode: number | null = null;
+  private closeTimer: NodeJS.Timeout | null = null;
+  private readonly rate: RateGuard;
+  private readonly acks: SaveAcks | null;
+  private readonly log: Logger;
+
+  constructor(
+    private readonly socket: PeerSocket,
+    private readonly params: ConnectionParams,
+    private readonly context: ConnectionContext,
+  ) {
+    this.origin = connectionOrigin(params.id);
+    this.rate = new RateGuard(context.limits);
+    this.log = context.logger.child({ connection: params.id, room: params.documentName });
+    this.acks = params.tandem
+      ? new SaveAcks(
+          (frame) => this.send(frame),
+          () => this.closeWith(CloseCode.InternalError, 'storage_failed'),
+        )
+      : null;
+    context.metrics.connections.inc();
+    void this.join();
+  }
+
+  /** The document this connection is joined to. */
+  get documentName(): string {
+    return this.params.documentName;
+  }
+
+  onMessage(frame: Uint8Array, binary: boolean): void {
+    const state = this.state;
+    if (state.kind === 'closing' || state.kind === 'closed') return;
+    this.context.metrics.received(frame);
+    try {
+      if (!binary) throw new ConnectionError(CloseCode.BadMessage, 'not_binary');
+      this.rate.admit(frame.length);
+      if (state.kind === 'joining') state.queue.push(frame);
+      else this.handle(frame, state.room);
+    } catch (error) {
+      this.fail(error);
+    }
+  }
+
+  onPong(): void {
+    this.awaitingPong = false;
+  }
+
+  onClose(code: number): void {
+    if (this.closeTimer !== null) clearTimeout(this.closeTimer);
+    this.leaveRoom();
+    this.state = { kind: 'closed' };
+    const { metrics } = this.context;
+    metrics.connections.dec();
+    metrics.closed(this.sentCloseCode ?? code);
+    this.params.onClosed(this);
+  }
+
+  send(frame: Uint8Array): void {
+    if (this.state.kind !== 'open') return;
+    this.socket.send(frame);
+    this.context.metrics.sent(frame);
+    if (this.socket.bufferedAmount > this.context.limits.maxUnsentBytes) {
+      this.fail(new ConnectionError(CloseCode.TryAgainLater, 'slow_consumer'));
+    }
+  }
+
+  evict(code: CloseCode, reason: 'room_reset' | 'storage_failed'): void {
+    this.closeWith(code, reason);
+  }
+
+  /**
+   * One heartbeat tick: a connection that has not answered the previous ping is dropped (its
+   * presence goes with it); otherwise it is pinged again.
+   */
+  heartbeat(): void {
+    if (this.state.kind === 'closed') return;
+    if (this.awaitingPong) {
+      this.log.info('no pong within one heartbeat interval');
+      this.sentCloseCode = CloseCode.HeartbeatTimeout;
+      this.leaveRoom();
+      this.state = { kind: 'closing' };
+      this.socket.terminate();
+      return;
+    }
+    this.awaitingPong = true;
+    this.socket.ping();
+  }
+
+  /** Closes with 1001 because the server is shutting down. */
+  shutdown(): void {
+    this.closeWith(CloseCode.GoingAway, 'shutdown');
+  }
+
+  private async join(): Promise<void> {
+    let room: Room;
+    try {
+      room = await this.context.registry.acquire(this.params.documentName);
+    } catch (error) {
+      this.fail(new ConnectionError(CloseCode.InternalError, 'room_load_failed', { cause: error }));
+      return;
+    }
+    const state = this.state;
+    if (state.kind !== 'joining') {
+      // Closed while the room loaded: the room may now be empty with nobody to release it.
+      this.context.registry.release(room);
+      return;
+    }
+    this.state = { kind: 'open', room };
+    room.join(this);
+    for (const frame of state.queue) {
+      if (this.state.kind !== 'open') return;
+      try {
+        this.handle(frame, room);
+      } catch (error) {
+        this.fail(error);
+      }
+    }
+  }
+
+  private handle(frame: Uint8Array, room: Room): void {
+    const durable = routeFrame(frame, this, room);
+    if (durable !== null && this.acks !== null) this.acks.track(durable);
+  }
+
+  /** The one catch: every failure of this connection ends here. */
+  private fail(error: unknown): void {
+    if (!(error instanceof ConnectionError)) {
+      this.log.error({ err: error }, 'unexpected error handling a connection');
+      this.closeWith(CloseCode.InternalError, 'internal');
+      return;
+    }
+    const { metrics } = this.context;
+    const limit = LIMIT_OF_REASON[error.reason];
+    if (limit !== undefined) metrics.limitHit(limit);
+    if (BAD_INPUT_REASONS.has(error.reason)) metrics.badMessage(error.reason);
+    this.log.warn({ reason: error.reason, code: error.code, cause: describe(error.cause) }, 'closing connection');
+    this.closeWith(error.code, error.reason);
+  }
+
+  private closeWith(code: CloseCode, why: string): void {
+    if (this.state.kind === 'closing' || this.state.kind === 'closed') return;
+    this.log.debug({ code, why }, 'close');
+    this.leaveRoom();
+    this.state = { kind: 'closing' };
+    this.sentCloseCode = code;
+    this.socket.close(code, closeReason[code]);
+    this.closeTimer = setTimeout(() => this.socket.terminate(), CLOSE_GRACE_MS);
+  }
+
+  private leaveRoom(): void {
+    const state = this.state;
+    switch (state.kind) {
+      case 'open':
+        state.room.leave(this);
+        this.context.registry.release(state.room);
+        return;
+      case 'joining':
+      case 'closing':
+      case 'closed':
+        return;
+      default:
+        state satisfies never;
+    }
+  }
+}
+
+function describe(cause: unknown): string | undefined {
+  return cause instanceof Error ? cause.message : undefined;
+}

@@ -1,0 +1,33 @@
+/**
+ * The one error type for expected connection failures. Decoding and checks throw it; the
+ * connection catches it once, closes the socket with its code, logs and counts its reason.
+ */
+import type { CloseCode } from '../../shared/close-codes.js';
+
+/** Why a connection is being closed, in words stable enough to be a metric label. */
+export type ConnectionErrorReason =
+  | 'not_binary'
+  | 'undecodable'
+  | 'trailing_bytes'
+  | 'unknown_message_type'
+  | 'update_rejected'
+  | 'awareness_state_invalid'
+  | 'awareness_state_too_large'
+  | 'message_rate'
+  | 'byte_rate'
+  | 'slow_consumer'
+  | 'heartbeat_timeout'
+  | 'room_load_failed'
+  | 'storage_failed';
+
+/** An expected failure of one connection: close it with {@link code}; the server carries on. */
+export class ConnectionError extends Error {
+  constructor(
+    readonly code: CloseCode,
+    readonly reason: ConnectionErrorReason,
+    options?: ErrorOptions,
+  ) {
+    super(`${reason} (close ${code})`, options);
+    this.name = 'ConnectionError';
+  }
+}

@@ -1,0 +1,221 @@
+/**
+ * A room's presence, owned by connections.
+ *
+ * States are kept as the raw JSON strings y-protocols puts on the wire: the server relays them
+ * and never needs their fields, so a state is parsed once, when it changes (to keep a malformed
+ * one from crashing every peer's JSON.parse), and never re-stringified.
+ *
+ * Ownership: a connection owns the client ids it introduced. Stock y-websocket clients echo every
+ * state they learn back to the server, so an entry for an id owned by another connection is not
+ * an attack: it is dropped silently. When a connection closes its states are removed at once and
+ * the removal is broadcast; a tombstone keeps the last clock, so a late echo of a removed state
+ * cannot bring back a ghost cursor.
+ *
+ * Renewals (same state, higher clock; y-protocols sends one every 15 s) are remembered and folded
+ * into the next broadcast instead of being relayed one by one.
+ */
+import * as decoding from 'lib0/decoding';
+import * as encoding from 'lib0/encoding';
+import { CloseCode } from '../../shared/close-codes.js';
+import { ConnectionError } from '../protocol/errors.js';
+
+interface OwnedState<Owner> {
+  clock: number;
+  json: string;
+  owner: Owner;
+}
+
+interface Tombstone {
+  clock: number;
+  removedAt: number;
+}
+
+interface Entry {
+  clientId: number;
+  clock: number;
+  json: string;
+}
+
+/** What applying one awareness message changed. */
+export const AwarenessChange = {
+  /** Nothing to relay: stale, foreign or duplicate entries only. */
+  None: 0,
+  /** Only renewals of unchanged states. */
+  Renewed: 1,
+  /** A state was added, changed or removed: relay soon. */
+  Changed: 2,
+} as const;
+export type AwarenessChange = (typeof AwarenessChange)[keyof typeof AwarenessChange];
+
+/**
+ * How long a tombstone outlives its state. Echoes of a removed state are in flight for a round
+ * trip at most; y-protocols itself forgets a silent state after 30 s.
+ */
+const TOMBSTONE_MS = 30_000;
+
+const NULL_STATE = 'null';
+
+/** Reads the entries of an awareness update; throws a 4400 {@link ConnectionError} on bad bytes. */
+function readEntries(payload: Uint8Array): Entry[] {
+  try {
+    const decoder = decoding.createDecoder(payload);
+    const count = decoding.readVarUint(decoder);
+    const entries: Entry[] = [];
+    for (let i = 0; i < count; i++) {
+      const clientId = decoding.readVarUint(decoder);
+      const clock = decoding.readVarUint(decoder);
+      entries.push({ clientId, clock, json: decoding.readVarString(decoder) });
+    }
+    if (decoding.hasContent(decoder)) throw new ConnectionError(CloseCode.BadMessage, 'trailing_bytes');
+    return entries;
+  } catch (error) {
+    if (error instanceof ConnectionError) throw error;
+    throw new ConnectionError(CloseCode.BadMessage, 'undecodable', { cause: error });
+  }
+}
+
+/** UTF-8 length of `text`, computed only when the character count cannot settle the question. */
+function exceedsBytes(text: string, maxBytes: number): boolean {
+  if (text.length * 3 <= maxBytes) return false;
+  return Buffer.byteLength(text, 'utf8') > maxBytes;
+}
+
+/** The awareness states of one room and which connection owns each. */
+export class AwarenessTable<Owner> {
+  private readonly states = new Map<number, OwnedState<Owner>>();
+  private readonly tombstones = new Map<number, Tombstone>();
+  /** Ids added, changed or removed since the last broadcast. */
+  private readonly changed = new Set<number>();
+  /** Ids renewed unchanged since the last broadcast. */
+  private readonly renewed = new Set<number>();
+
+  constructor(private readonly maxStateBytes: number) {}
+
+  /** Number of states present. */
+  get size(): number {
+    return this.states.size;
+  }
+
+  /** True when renewals wait for a broadcast. */
+  get hasRenewals(): boolean {
+    return this.renewed.size > 0;
+  }
+
+  /**
+   * Applies an awareness update (the payload inside a type-1 frame) sent by `owner`. Validates
+   * every entry before changing anything, so a bad message changes nothing.
+   */
+  apply(owner: Owner, payload: Uint8Array): AwarenessChange {
+    const entries = readEntries(payload);
+    for (const entry of entries) {
+      if (exceedsBytes(entry.json, this.maxStateBytes)) {
+        throw new ConnectionError(CloseCode.TooLarge, 'awareness_state_too_large');
+      }
+    }
+    let change: AwarenessChange = AwarenessChange.None;
+    for (const entry of entries) {
+      const outcome = this.applyEntry(owner, entry);
+      if (outcome > change) change = outcome;
+    }
+    return change;
+  }
+
+  private applyEntry(owner: Owner, { clientId, clock, json }: Entry): AwarenessChange {
+    const current = this.states.get(clientId);
+    if (current === undefined) {
+      const tombstone = this.tombstones.get(clientId);
+      if (json === NULL_STATE || (tombstone !== undefined && clock <= tombstone.clock)) return AwarenessChange.None;
+      assertJson(json);
+      this.tombstones.delete(clientId);
+      this.states.set(clientId, { clock, json, owner });
+      this.changed.add(clientId);
+      return AwarenessChange.Changed;
+    }
+    if (current.owner !== owner) return AwarenessChange.None;
+    if (json === NULL_STATE) {
+      // y-protocols accepts a removal at the same clock, so a client may remove without a bump.
+      if (clock < current.clock) return AwarenessChange.None;
+      this.remove(clientId, clock, Date.now());
+      return AwarenessChange.Changed;
+    }
+    if (clock <= current.clock) return AwarenessChange.None;
+    current.clock = clock;
+    if (json === current.json) {
+      this.renewed.add(clientId);
+      return AwarenessChange.Renewed;
+    }
+    assertJson(json);
+    current.json = json;
+    this.changed.add(clientId);
+    return AwarenessChange.Changed;
+  }
+
+  /** Removes every state `owner` introduced; true when there was one to remove. */
+  removeOwner(owner: Owner): boolean {
+    const now = Date.now();
+    for (const [clientId, tombstone] of this.tombstones) {
+      if (now - tombstone.removedAt > TOMBSTONE_MS) this.tombstones.delete(clientId);
+    }
+    let removed = false;
+    for (const [clientId, state] of this.states) {
+      if (state.owner !== owner) continue;
+      // The same clock: peers accept a null state at the clock they hold (y-protocols), and the
+      // client, if it comes back with that clock, is not refused for a bump it never made.
+      this.remove(clientId, state.clock, now);
+      removed = true;
+    }
+    return removed;
+  }
+
+  private remove(clientId: number, clock: number, now: number): void {
+    this.states.delete(clientId);
+    this.renewed.delete(clientId);
+    this.tombstones.set(clientId, { clock, removedAt: now });
+    this.changed.add(clientId);
+  }
+
+  /**
+   * The awareness update to broadcast: every change since the last call plus pending renewals,
+   * or null when there is nothing. Clears both.
+   */
+  takeUpdate(): Uint8Array | null {
+    if (this.changed.size === 0 && this.renewed.size === 0) return null;
+    const encoder = encoding.createEncoder();
+    const ids = new Set([...this.changed, ...this.renewed]);
+    encoding.writeVarUint(encoder, ids.size);
+    for (const clientId of ids) this.writeEntry(encoder, clientId);
+    this.changed.clear();
+    this.renewed.clear();
+    return encoding.toUint8Array(encoder);
+  }
+
+  /** An awareness update holding every present state, or null when there is none. */
+  snapshot(): Uint8Array | null {
+    if (this.states.size === 0) return null;
+    const encoder = encoding.createEncoder();
+    encoding.writeVarUint(encoder, this.states.size);
+    for (const clientId of this.states.keys()) this.writeEntry(encoder, clientId);
+    return encoding.toUint8Array(encoder);
+  }
+
+  private writeEntry(encoder: encoding.Encoder, clientId: number): void {
+    const state = this.states.get(clientId);
+    encoding.writeVarUint(encoder, clientId);
+    if (state !== undefined) {
+      encoding.writeVarUint(encoder, state.clock);
+      encoding.writeVarString(encoder, state.json);
+    } else {
+      encoding.writeVarUint(encoder, this.tombstones.get(clientId)?.clock ?? 0);
+      encoding.writeVarString(encoder, NULL_STATE);
+    }
+  }
+}
+
+/** Throws a 4400 {@link ConnectionError} unless `json` parses: peers JSON.parse every state they get. */
+function assertJson(json: string): void {
+  try {
+    JSON.parse(json);
+  } catch (error) {
+    throw new ConnectionError(CloseCode.BadMessage, 'awareness_state_invalid', { cause: error });
+  }
+}

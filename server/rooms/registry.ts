@@ -1,0 +1,166 @@
+/**
+ * Which documents are loaded. Each document is loaded once however many connections ask at the
+ * same time (single flight); a failed load caches nothing, so the next join tries again instead of
+ * finding an empty document; a room unloads when its last member has left, a grace period has
+ * passed and its writes are durable. A join that arrives while a room unloads waits for the unload
+ * and loads the document again from storage, so nothing written meanwhile is missed.
+ */
+import { Room, type RoomContext } from './room.js';
+
+/** What the registry needs beyond what each room needs. */
+export interface RegistryContext extends RoomContext {
+  /** How long an empty room stays loaded, in case someone comes back (reloads, flaky networks). */
+  readonly unloadGraceMs: number;
+}
+
+type Slot =
+  | { readonly state: 'loading'; readonly loaded: Promise<Room> }
+  | {
+      readonly state: 'loaded';
+      readonly room: Room;
+      unloadTimer: NodeJS.Timeout | null;
+      /** Resolved when the room starts unloading; joins to a poisoned room wait on it. */
+      unloading: { promise: Promise<void>; resolve: () => void } | null;
+    }
+  | { readonly state: 'unloading'; readonly unloaded: Promise<void> };
+
+/** The loaded rooms of one server. */
+export class RoomRegistry {
+  private readonly slots = new Map<string, Slot>();
+
+  constructor(private readonly context: RegistryContext) {}
+
+  /** Rooms loading, loaded or unloading: what counts against `maxLoadedRooms`. */
+  get size(): number {
+    return this.slots.size;
+  }
+
+  /** True when `name` occupies a slot (so a new connection to it adds no room). */
+  has(name: string): boolean {
+    return this.slots.has(name);
+  }
+
+  /**
+   * The loaded room for `name`, loading it if needed. The caller must join it synchronously on
+   * resolution: an empty room with no pending join is a candidate for unloading.
+   */
+  async acquire(name: string): Promise<Room> {
+    for (;;) {
+      const slot = this.slots.get(name) ?? this.load(name);
+      switch (slot.state) {
+        case 'loading':
+          await slot.loaded;
+          continue;
+        case 'loaded':
+          if (slot.room.poisoned) {
+            await this.unloadWhenEmpty(name, slot);
+            continue;
+          }
+          if (slot.unloadTimer !== null) clearTimeout(slot.unloadTimer);
+          slot.unloadTimer = null;
+          return slot.room;
+        case 'unloading':
+          await slot.unloaded;
+          continue;
+        default:
+          return slot satisfies never;
+      }
+    }
+  }
+
+  /** Called after a member left `room`: an empty room unloads after the grace period. */
+  release(room: Room): void {
+    const slot = this.slots.get(room.name);
+    if (slot?.state !== 'loaded' || slot.room !== room || room.size > 0) return;
+    if (room.poisoned) {
+      void this.unload(room.name, slot);
+      return;
+    }
+    if (slot.unloadTimer !== null) clearTimeout(slot.unloadTimer);
+    slot.unloadTimer = setTimeout(() => {
+      slot.unloadTimer = null;
+      if (room.size === 0) void this.unload(room.name, slot);
+    }, this.context.unloadGraceMs);
+  }
+
+  /** Flushes and unloads every room; members must have left already. */
+  async close(): Promise<void> {
+    await Promise.all(
+      [...this.slots.entries()].map(async ([name, slot]) => {
+        switch (slot.state) {
+          case 'loading':
+            await slot.loaded.then(
+              () => this.closeSlot(name),
+              () => undefined,
+            );
+            return;
+          case 'loaded':
+            await this.unload(name, slot);
+            return;
+          case 'unloading':
+            await slot.unloaded;
+            return;
+          default:
+            slot satisfies never;
+        }
+      }),
+    );
+  }
+
+  private async closeSlot(name: string): Promise<void> {
+    const slot = this.slots.get(name);
+    if (slot?.state === 'loaded') await this.unload(name, slot);
+  }
+
+  private load(name: string): Slot {
+    const { store, metrics } = this.context;
+    const loaded = store.load(name).then(
+      (stored) => {
+        const room = new Room(name, this.context, stored);
+        this.slots.set(name, { state: 'loaded', room, unloadTimer: null, unloading: null });
+        metrics.roomLoads.inc();
+        metrics.roomsLoaded.set(this.slots.size);
+        return room;
+      },
+      (error: unknown) => {
+        this.slots.delete(name);
+        metrics.roomsLoaded.set(this.slots.size);
+        this.context.logger.error({ err: error, room: name }, 'loading the document failed');
+        throw error;
+      },
+    );
+    const slot: Slot = { state: 'loading', loaded };
+    this.slots.set(name, slot);
+    metrics.roomsLoaded.set(this.slots.size);
+    return slot;
+  }
+
+  private unloadWhenEmpty(name: string, slot: Extract<Slot, { state: 'loaded' }>): Promise<void> {
+    if (slot.room.size === 0) return this.unload(name, slot);
+    // Evicted members are still closing; the last one's release unloads the room.
+    if (slot.unloading === null) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((res) => {
+        resolve = res;
+      });
+      slot.unloading = { promise, resolve };
+    }
+    return slot.unloading.promise;
+  }
+
+  private unload(name: string, slot: Extract<Slot, { state: 'loaded' }>): Promise<void> {
+    if (slot.unloadTimer !== null) clearTimeout(slot.unloadTimer);
+    slot.unloadTimer = null;
+    slot.unloading?.resolve();
+    const { room } = slot;
+    room.flush();
+    const unloaded = room.settled().then(() => {
+      room.destroy();
+      this.slots.delete(name);
+      this.context.metrics.roomUnloads.inc();
+      this.context.metrics.roomsLoaded.set(this.slots.size);
+    });
+    this.slots.set(name, { state: 'unloading', unloaded });
+    return unloaded;
+  }
+}

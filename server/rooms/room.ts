@@ -1,0 +1,320 @@
+/**
+ * One loaded document: its Y.Doc, its presence, its members, and the coalesced broadcast.
+ *
+ * Hot path: a received update is applied once; what Yjs integrated (the doc's `update` event, so
+ * nothing pending or partial is ever relayed) is queued; once per event-loop turn the queued
+ * updates are merged into one update, encoded into one frame that every other member gets as the
+ * same bytes, and handed to storage as one append. Awareness changes of a turn become one frame.
+ */
+import * as encoding from 'lib0/encoding';
+import * as Y from 'yjs';
+import { CloseCode } from '../../shared/close-codes.js';
+import { MessageType, SyncMessageType } from '../../shared/protocol.js';
+import type { DocumentStore } from '../storage/store.js';
+import type { Logger } from '../observability/logger.js';
+import type { ServerMetrics } from '../observability/metrics.js';
+import { ConnectionError } from '../protocol/errors.js';
+import { AwarenessChange, AwarenessTable } from './awareness-owner.js';
+import { STORAGE_ORIGIN, type ConnectionOrigin, type TransactionOrigin } from './origins.js';
+
+/** What a room needs from a connection. */
+export interface RoomMember {
+  /** Identifies this member's transactions; created once per connection. */
+  readonly origin: ConnectionOrigin;
+  /** Queues one frame for the member (the frame may be shared with other members: never mutated). */
+  send(frame: Uint8Array): void;
+  /** Closes the member's connection because of the room, not because of anything it sent. */
+  evict(code: CloseCode, reason: 'room_reset' | 'storage_failed'): void;
+}
+
+/** What a room needs from the server. */
+export interface RoomContext {
+  readonly store: DocumentStore;
+  readonly metrics: ServerMetrics;
+  readonly logger: Logger;
+  readonly maxAwarenessStateBytes: number;
+}
+
+/**
+ * Longest delay before unchanged presence renewals are relayed. y-protocols renews a state after
+ * 15 s (checked every 3 s) and peers drop a state not renewed within 30 s, so 18 s + 5 s keeps every
+ * view alive; meanwhile renewals ride along with any other awareness broadcast of the room.
+ */
+export const AWARENESS_RENEWAL_DELAY_MS = 5_000;
+
+/** Resolves when a write is durable; a promise nobody waits on must not crash the process. */
+interface Deferred {
+  readonly promise: Promise<void>;
+  resolve(): void;
+  reject(error: unknown): void;
+}
+
+function createDeferred(): Deferred {
+  let resolve!: () => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  // The room logs a failed write once; members that wait on it attach their own handlers.
+  promise.catch(() => undefined);
+  return { promise, resolve, reject };
+}
+
+const RESOLVED: Promise<void> = Promise.resolve();
+
+/** One frame: `[type, (subtype,) varUint8Array(payload)]`. */
+function encodeFrame(type: number, subtype: number | null, payload: Uint8Array): Uint8Array {
+  const encoder = encoding.createEncoder();
+  encoding.writeVarUint(encoder, type);
+  if (subtype !== null) encoding.writeVarUint(encoder, subtype);
+  encoding.writeVarUint8Array(encoder, payload);
+  return encoding.toUint8Array(encoder);
+}
+
+/** A loaded document and its members. Created by the registry, which owns its lifecycle. */
+export class Room {
+  readonly doc = new Y.Doc({ gc: true });
+  private readonly members = new Set<RoomMember>();
+  private readonly awareness: AwarenessTable<RoomMember>;
+  /** Updates integrated this turn, not yet broadcast or stored. */
+  private queued: Uint8Array[] = [];
+  /** The single member whose updates fill {@link queued}, or null once several did. */
+  private queuedFrom: RoomMember | null = null;
+  private queuedFromMany = false;
+  /** Settles when the batch of {@link queued} is durable. */
+  private batch: Deferred | null = null;
+  /** Settles when every write handed to storage so far has settled. */
+  private writes: Promise<void> = RESOLVED;
+  /** Members waiting for the doc's pending structs to integrate before their frame counts as saved. */
+  private pendingWaiters: Deferred[] = [];
+  private awarenessDirty = false;
+  private flushScheduled = false;
+  private renewalTimer: NodeJS.Timeout | null = null;
+  /** Set while a member's update is applied: what Yjs integrated from it. */
+  private integrated: Uint8Array | null = null;
+  private isPoisoned = false;
+
+  constructor(
+    readonly name: string,
+    private readonly context: RoomContext,
+    stored: Uint8Array | null,
+  ) {
+    this.awareness = new AwarenessTable(context.maxAwarenessStateBytes);
+    if (stored !== null) Y.applyUpdate(this.doc, stored, STORAGE_ORIGIN);
+    this.doc.on('update', (update: Uint8Array, origin: TransactionOrigin) => this.onDocUpdate(update, origin));
+  }
+
+  /** True once a refused update left partial content in the doc: never hand it to a new member. */
+  get poisoned(): boolean {
+    return this.isPoisoned;
+  }
+
+  /** Number of members. */
+  get size(): number {
+    return this.members.size;
+  }
+
+  /** Adds a member and starts its sync: the server's state vector, then everyone's presence. */
+  join(member: RoomMember): void {
+    this.members.add(member);
+    const encoder = encoding.createEncoder();
+    encoding.writeVarUint(encoder, MessageType.Sync);
+    encoding.writeVarUint(encoder, SyncMessageType.Step1);
+    encoding.writeVarUint8Array(encoder, Y.encodeStateVector(this.doc));
+    member.send(encoding.toUint8Array(encoder));
+    const presence = this.awarenessFrame();
+    if (presence !== null) member.send(presence);
+  }
+
+  /** Removes a member and, at once, its presence. */
+  leave(member: RoomMember): void {
+    if (!this.members.delete(member)) return;
+    if (this.awareness.removeOwner(member)) this.markAwarenessDirty();
+  }
+
+  /** The sync step 2 answering a client's state vector. */
+  answerStep1(stateVector: Uint8Array): Uint8Array {
+    return encodeFrame(MessageType.Sync, SyncMessageType.Step2, Y.encodeStateAsUpdate(this.doc, stateVector));
+  }
+
+  /**
+   * Applies an update a member sent. Resolves once everything it changed is durable, at once if
+   * it changed nothing; while it waits for missing dependencies (Yjs keeps it pending), it is not
+   * saved and does not resolve. Throws a 4400 {@link ConnectionError} if Yjs refuses it.
+   */
+  applyUpdate(member: RoomMember, update: Uint8Array): Promise<void> {
+    const store = this.doc.store;
+    const pendingBefore = store.pendingStructs?.update ?? null;
+    const pendingDsBefore = store.pendingDs;
+    const start = performance.now();
+    this.integrated = null;
+    try {
+      Y.applyUpdate(this.doc, update, member.origin);
+    } catch (error) {
+      const partial = this.integrated !== null;
+      this.integrated = null;
+      if (partial) this.reset(member);
+      throw new ConnectionError(CloseCode.BadMessage, 'update_rejected', { cause: error });
+    }
+    this.context.metrics.applySeconds.observe((performance.now() - start) / 1000);
+    const integrated = this.integrated;
+    this.integrated = null;
+    const leftPending =
+      (store.pendingStructs !== null && store.pendingStructs.update !== pendingBefore) ||
+      (store.pendingDs !== null && pendingDsBefore === null);
+    if (leftPending) {
+      if (integrated !== null) this.enqueue(member, integrated);
+      const waiter = createDeferred();
+      this.pendingWaiters.push(waiter);
+      return waiter.promise;
+    }
+    if (integrated === null) return this.writes;
+    const durable = this.enqueue(member, integrated);
+    if (store.pendingStructs === null && store.pendingDs === null) this.releasePendingWaiters(durable);
+    return durable;
+  }
+
+  /** Applies an awareness update (the payload of a type-1 frame) a member sent. */
+  applyAwareness(member: RoomMember, payload: Uint8Array): void {
+    const change = this.awareness.apply(member, payload);
+    if (change === AwarenessChange.Changed) this.markAwarenessDirty();
+    else if (change === AwarenessChange.Renewed && this.renewalTimer === null) {
+      this.renewalTimer = setTimeout(() => {
+        this.renewalTimer = null;
+        this.markAwarenessDirty();
+      }, AWARENESS_RENEWAL_DELAY_MS);
+    }
+  }
+
+  /** Every present state in one awareness frame, or null when nobody has one. */
+  awarenessFrame(): Uint8Array | null {
+    const snapshot = this.awareness.snapshot();
+    return snapshot === null ? null : encodeFrame(MessageType.Awareness, null, snapshot);
+  }
+
+  /** Broadcasts and stores what this turn queued, now rather than at the end of the turn. */
+  flush(): void {
+    this.flushScheduled = false;
+    this.flushUpdates();
+    if (this.awarenessDirty) this.flushAwareness();
+  }
+
+  /** Settles once every write handed to storage so far has settled (flush first). */
+  settled(): Promise<void> {
+    return this.writes;
+  }
+
+  /** Drops timers and the document. The registry calls it once, after the last write settled. */
+  destroy(): void {
+    if (this.renewalTimer !== null) clearTimeout(this.renewalTimer);
+    this.renewalTimer = null;
+    this.doc.destroy();
+  }
+
+  private onDocUpdate(update: Uint8Array, origin: TransactionOrigin): void {
+    switch (origin.kind) {
+      case 'connection':
+        this.integrated = this.integrated === null ? update : Y.mergeUpdates([this.integrated, update]);
+        return;
+      case 'storage':
+        return;
+      default:
+        origin satisfies never;
+    }
+  }
+
+  private enqueue(member: RoomMember, update: Uint8Array): Promise<void> {
+    this.queued.push(update);
+    if (this.queuedFrom === null && !this.queuedFromMany) this.queuedFrom = member;
+    else if (this.queuedFrom !== member) {
+      this.queuedFrom = null;
+      this.queuedFromMany = true;
+    }
+    this.scheduleFlush();
+    this.batch ??= createDeferred();
+    return this.batch.promise;
+  }
+
+  private releasePendingWaiters(durable: Promise<void>): void {
+    if (this.pendingWaiters.length === 0) return;
+    for (const waiter of this.pendingWaiters) durable.then(waiter.resolve, waiter.reject);
+    this.pendingWaiters = [];
+  }
+
+  private markAwarenessDirty(): void {
+    this.awarenessDirty = true;
+    this.scheduleFlush();
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      if (this.flushScheduled) this.flush();
+    });
+  }
+
+  private flushUpdates(): void {
+    const batch = this.batch;
+    if (batch === null) return;
+    const updates = this.queued;
+    const from = this.queuedFrom;
+    this.queued = [];
+    this.queuedFrom = null;
+    this.queuedFromMany = false;
+    this.batch = null;
+    const merged = updates.length === 1 ? (updates[0] as Uint8Array) : Y.mergeUpdates(updates);
+    const frame = encodeFrame(MessageType.Sync, SyncMessageType.Update, merged);
+    for (const member of this.members) {
+      if (member !== from) member.send(frame);
+    }
+    this.persist(merged, batch);
+  }
+
+  private persist(update: Uint8Array, batch: Deferred): void {
+    const { store, metrics, logger } = this.context;
+    const start = performance.now();
+    const write = store.append(this.name, update).then(
+      () => {
+        metrics.persistSeconds.observe((performance.now() - start) / 1000);
+        batch.resolve();
+      },
+      (error: unknown) => {
+        logger.error({ err: error, room: this.name }, 'storage append failed');
+        batch.reject(error);
+        for (const member of this.members) member.evict(CloseCode.InternalError, 'storage_failed');
+      },
+    );
+    const previous = this.writes;
+    this.writes = Promise.all([previous, write]).then(() => undefined);
+  }
+
+  private flushAwareness(): void {
+    this.awarenessDirty = false;
+    if (this.renewalTimer !== null) {
+      clearTimeout(this.renewalTimer);
+      this.renewalTimer = null;
+    }
+    const update = this.awareness.takeUpdate();
+    if (update === null) return;
+    // Sent to every member, the sender too: a stock client that hears nothing for 30 s reconnects,
+    // and its own state at an unchanged clock is a no-op for it.
+    const frame = encodeFrame(MessageType.Awareness, null, update);
+    for (const member of this.members) member.send(frame);
+  }
+
+  /**
+   * A refused update that Yjs had already partly integrated (e.g. valid structs, then a truncated
+   * delete set) leaves content in the doc that was never stored nor relayed. Rather than serve it
+   * in later syncs, every other member is closed (1011: reconnect) and the registry drops the room,
+   * so the next join loads the clean stored document; the clients still hold all their own changes.
+   */
+  private reset(offender: RoomMember): void {
+    this.isPoisoned = true;
+    this.context.logger.warn({ room: this.name }, 'refused update was partly integrated; resetting room');
+    for (const member of this.members) {
+      if (member !== offender) member.evict(CloseCode.InternalError, 'room_reset');
+    }
+  }
+}
