@@ -7,6 +7,11 @@ export const CloseCode = {
   Normal: 1000,
   /** The server is shutting down; reconnect (to this or another instance). */
   GoingAway: 1001,
+  /**
+   * A frame larger than the server's `maxFrameBytes`, refused from its header before it is read
+   * (the standard WebSocket code for this).
+   */
+  MessageTooBig: 1009,
   /** Unexpected server error while handling this connection; reconnect. */
   InternalError: 1011,
   /** Slow consumer or overloaded server: too many unsent bytes queued. Reconnect later. */
@@ -23,7 +28,7 @@ export const CloseCode = {
   HeartbeatTimeout: 4408,
   /** The document was deleted while the connection was open. */
   DocumentDeleted: 4410,
-  /** A frame or an awareness state exceeded its size limit. */
+  /** An awareness state exceeded its size limit. */
   TooLarge: 4413,
   /** Too many messages, bytes or connections. Back off before reconnecting. */
   RateLimited: 4429,
@@ -36,6 +41,7 @@ export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
 export const closeReason: Readonly<Record<CloseCode, string>> = {
   [CloseCode.Normal]: 'normal closure',
   [CloseCode.GoingAway]: 'server shutting down',
+  [CloseCode.MessageTooBig]: 'message too big',
   [CloseCode.InternalError]: 'internal error',
   [CloseCode.TryAgainLater]: 'slow consumer or overloaded',
   [CloseCode.BadMessage]: 'bad message',

@@ -5,7 +5,8 @@
 export interface Limits {
   /**
    * Largest WebSocket frame accepted, in bytes. Stops one message from exhausting memory or
-   * stalling the event loop while Yjs decodes it. Exceeding it closes with 4413.
+   * stalling the event loop while Yjs decodes it. Exceeding it closes with 1009, read from the
+   * frame header before the frame is buffered.
    */
   maxFrameBytes: number;
   /**

@@ -1,0 +1,70 @@
+#!/usr/bin/env node
+/**
+ * `tandem [serve] [flags]`: starts the sync server from flags and environment variables.
+ * Exit codes: 0 after a clean shutdown, 1 when the server cannot start (data dir in use, port
+ * taken), 2 for a bad flag or value.
+ */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { ConfigError, parseCommand, usage, type TandemConfig } from './config.js';
+import { createTandemServer, type TandemServer } from './index.js';
+import { StoreLockedError } from './storage/store.js';
+
+/** The built demo app beside this file (dist/server -> dist/app), or none when not built. */
+function findStaticDir(): string | null {
+  for (const relative of ['../app', '../dist/app']) {
+    const dir = fileURLToPath(new URL(relative, import.meta.url));
+    if (existsSync(`${dir}/index.html`)) return dir;
+  }
+  return null;
+}
+
+function fail(message: string, code: number): never {
+  process.stderr.write(`tandem: ${message}\n`);
+  process.exit(code);
+}
+
+function parse(staticDir: string | null): TandemConfig {
+  try {
+    const { verb, help, config } = parseCommand(process.argv.slice(2), process.env, staticDir);
+    if (help) {
+      process.stdout.write(`${usage(staticDir)}\n`);
+      process.exit(0);
+    }
+    if (verb !== 'serve') throw new ConfigError(verb, "unknown command (the only command is 'serve')");
+    return config;
+  } catch (error) {
+    if (error instanceof ConfigError) fail(`${error.message}\nRun 'tandem --help' for the flags.`, 2);
+    throw error;
+  }
+}
+
+async function start(config: TandemConfig): Promise<TandemServer> {
+  try {
+    return await createTandemServer(config);
+  } catch (error) {
+    if (error instanceof StoreLockedError) fail(error.message, 1);
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') fail(`port ${config.port} on ${config.host} is already in use`, 1);
+    if (code === 'EACCES') fail(`not allowed to listen on port ${config.port}`, 1);
+    fail(error instanceof Error ? error.message : String(error), 1);
+  }
+}
+
+/** First SIGTERM/SIGINT: graceful close, exit 0. A second one: exit at once. */
+function stopOnSignals(server: TandemServer): void {
+  let stopping = false;
+  const onSignal = (): void => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    server.close().then(
+      () => process.exit(0),
+      (error: unknown) => fail(`shutdown failed: ${error instanceof Error ? error.message : String(error)}`, 1),
+    );
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+}
+
+const config = parse(findStaticDir());
+stopOnSignals(await start(config));
