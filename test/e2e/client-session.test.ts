@@ -1,0 +1,179 @@
+/**
+ * The framework-free document session against a real Tandem server, in Node: truthful status,
+ * the durable-save acknowledgement, offline changes, reconnects that re-read the token.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import * as Y from 'yjs';
+import { createMemoryStore } from '../../server/storage/memory-store.js';
+import type { DocumentStore } from '../../server/storage/store.js';
+import { createDocumentSession, type DocumentSession, type DocumentSessionOptions } from '../../client/session/session.js';
+import type { SessionStatus } from '../../client/session/status.js';
+import { ClientPool, waitSynced } from '../helpers/clients.js';
+import { startTestServer, type TestServer } from '../helpers/server.js';
+import { makeTempDir, removeTempDir } from '../helpers/temp-dir.js';
+import { waitFor } from '../helpers/wait-for.js';
+
+/** A memory store whose appends can be held back, to observe the client before storage writes. */
+function gatedStore(): { store: DocumentStore; hold(): void; release(): void; readonly waiting: number } {
+  const inner = createMemoryStore();
+  let gate: { promise: Promise<void>; open(): void } | null = null;
+  let waiting = 0;
+  const store: DocumentStore = {
+    load: (name) => inner.load(name),
+    async append(name, update) {
+      if (gate !== null) {
+        waiting++;
+        await gate.promise;
+        waiting--;
+      }
+      return inner.append(name, update);
+    },
+    compact: (name) => inner.compact(name),
+    info: (name) => inner.info(name),
+    list: () => inner.list(),
+    delete: (name) => inner.delete(name),
+    close: () => inner.close(),
+  };
+  return {
+    store,
+    hold() {
+      let open!: () => void;
+      gate = { promise: new Promise<void>((resolve) => (open = resolve)), open };
+    },
+    release() {
+      gate?.open();
+      gate = null;
+    },
+    get waiting() {
+      return waiting;
+    },
+  };
+}
+
+const text = (doc: Y.Doc): string => doc.getText('body').toString();
+
+describe('a document session against a Tandem server', () => {
+  const sessions: DocumentSession[] = [];
+  const servers: TestServer[] = [];
+  const dirs: string[] = [];
+  const stores: DocumentStore[] = [];
+  const pool = new ClientPool();
+
+  const open = (server: TestServer, documentName: string, options: Partial<DocumentSessionOptions> = {}): DocumentSession => {
+    const session = createDocumentSession({
+      serverUrl: server.wsUrl,
+      documentName,
+      WebSocketImpl: WebSocket as unknown as typeof globalThis.WebSocket,
+      crossTab: false,
+      backoff: { initialMs: 50, maxMs: 200 },
+      ...options,
+    });
+    sessions.push(session);
+    return session;
+  };
+  const statusOf = (session: DocumentSession): SessionStatus => session.status;
+
+  afterEach(async () => {
+    for (const session of sessions.splice(0)) session.destroy();
+    pool.destroyAll();
+    for (const server of servers.splice(0)) await server.close();
+    for (const store of stores.splice(0)) await store.close();
+    for (const dir of dirs.splice(0)) await removeTempDir(dir);
+  });
+
+  it('goes from connecting to live, and to saved once the server acknowledged the first sync', async () => {
+    const server = await startTestServer();
+    servers.push(server);
+    const session = open(server, 'status-basics');
+    expect(statusOf(session).kind).toBe('connecting');
+    await waitFor(() => statusOf(session).kind === 'live' && session.synced, { message: 'live' });
+    await waitFor(() => {
+      const status = statusOf(session);
+      return status.kind === 'live' && status.saved;
+    }, { message: 'saved' });
+  });
+
+  it('says saved only after the storage write that holds the change has finished', async () => {
+    const gated = gatedStore();
+    stores.push(gated.store);
+    const server = await startTestServer({ store: gated.store });
+    servers.push(server);
+    const session = open(server, 'saved-after-write');
+    await waitFor(() => {
+      const status = statusOf(session);
+      return status.kind === 'live' && status.saved;
+    }, { message: 'saved after first sync' });
+
+    gated.hold();
+    session.doc.getText('body').insert(0, 'durable');
+    await waitFor(() => gated.waiting > 0, { message: 'the append to be held' });
+    expect(statusOf(session)).toEqual({ kind: 'live', saved: false, unsavedChanges: 1 });
+
+    gated.release();
+    await waitFor(() => {
+      const status = statusOf(session);
+      return status.kind === 'live' && status.saved;
+    }, { message: 'saved after the write' });
+    const stored = new Y.Doc();
+    Y.applyUpdate(stored, (await gated.store.load('saved-after-write')) ?? new Uint8Array());
+    expect(text(stored)).toBe('durable');
+    stored.destroy();
+  });
+
+  it('counts the changes made while the server is down and saves them when it returns', async () => {
+    const dataDir = await makeTempDir('tandem-client-');
+    dirs.push(dataDir);
+    const first = await startTestServer({ dataDir });
+    const session = open(first, 'offline-changes');
+    await waitFor(() => statusOf(session).kind === 'live', { message: 'live' });
+
+    await first.close();
+    await waitFor(() => statusOf(session).kind === 'offline', { message: 'offline' });
+    const body = session.doc.getText('body');
+    body.insert(0, 'a');
+    body.insert(1, 'b');
+    body.insert(2, 'c');
+    expect(statusOf(session)).toEqual({ kind: 'offline', localChanges: 3 });
+
+    const second = await startTestServer({ dataDir, port: first.port });
+    servers.push(second);
+    await waitFor(() => {
+      const status = statusOf(session);
+      return status.kind === 'live' && status.saved;
+    }, { message: 'saved after the server returned' });
+    const reader = await pool.connectSynced(second.wsUrl, 'offline-changes');
+    await waitFor(() => text(reader.doc) === 'abc', { message: 'the offline text at a peer' });
+  });
+
+  it('reads the token function again before every connection attempt', async () => {
+    const dataDir = await makeTempDir('tandem-client-');
+    dirs.push(dataDir);
+    const server = await startTestServer({ dataDir });
+    servers.push(server);
+    let calls = 0;
+    const session = open(server, 'token-refresh', { token: async () => `token-${++calls}` });
+    await waitFor(() => statusOf(session).kind === 'live', { message: 'live' });
+    expect(session.provider.url).toContain('token=token-1');
+    expect(session.provider.url).toContain('tandem=1');
+
+    await server.restart();
+    await waitFor(() => statusOf(session).kind === 'live' && calls >= 2, { message: 'live again' });
+    expect(session.provider.url).toContain(`token=token-${calls}`);
+  });
+
+  it('sends its presence to peers and removes it when destroyed', async () => {
+    const server = await startTestServer();
+    servers.push(server);
+    const session = open(server, 'presence');
+    session.awareness.setLocalStateField('user', { name: 'Ada', color: '#3366ff' });
+    const peer = pool.connect(server.wsUrl, 'presence');
+    await waitSynced(peer);
+    const states = (): Map<number, Record<string, unknown>> => peer.provider.awareness.getStates();
+    await waitFor(() => states().get(session.doc.clientID)?.user !== undefined, { message: 'presence at the peer' });
+    const clientId = session.doc.clientID;
+    session.destroy();
+    sessions.splice(sessions.indexOf(session), 1);
+    await waitFor(() => !states().has(clientId), { message: 'presence gone at the peer' });
+  });
+});
