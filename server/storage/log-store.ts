@@ -6,7 +6,8 @@
  */
 import { isValidDocumentName } from '../../shared/document-name.js';
 import { GroupCommit } from './group-commit.js';
-import type { DocumentMeta, LogBackend, LogEntry, LogWrite } from './log-backend.js';
+import type { DocumentMeta, LogBackend, LogEntry } from './log-backend.js';
+import { planBatch, type LogOperation, type StoredState } from './log-batch.js';
 import { mergeLog } from './merge-log.js';
 import { StoreClosedError, type DocumentInfo, type DocumentStore } from './store.js';
 
@@ -34,16 +35,14 @@ export interface LogStoreOptions {
    * disk a few large pastes can hold beyond the merged state. Default 1 MiB.
    */
   compactAfterBytes?: number;
-  /** Receives the errors of background compactions, which are never thrown. */
+  /**
+   * Receives the errors of background compactions, which are never thrown. Default: a process
+   * warning, so that a failure is never silent.
+   */
   onError?: (error: unknown, document: string) => void;
   /** Called after each batch is written. */
   onBatch?: (batch: BatchStats) => void;
 }
-
-type Operation =
-  | { type: 'append'; name: string; seq: number; update: Uint8Array }
-  | { type: 'delete'; name: string }
-  | { type: 'compact'; name: string; generation: number; merged: readonly LogEntry[]; update: Uint8Array };
 
 interface DocumentState {
   /** The record as written; null when nothing is stored. */
@@ -75,17 +74,24 @@ export function createLogStore(
 
 class LogStore implements DocumentStore {
   readonly #backend: LogBackend;
-  readonly #options: LogStoreOptions;
+  readonly #onError: (error: unknown, document: string) => void;
+  readonly #onBatch: ((batch: BatchStats) => void) | undefined;
   readonly #compactAfterUpdates: number;
   readonly #compactAfterBytes: number;
   readonly #docs = new Map<string, DocumentState>();
   readonly #compactions = new Set<Promise<void>>();
-  readonly #writes = new GroupCommit<Operation>((operations) => this.#commit(operations));
+  readonly #writes = new GroupCommit<LogOperation>((operations) => this.#commit(operations));
   #lifecycle: Lifecycle = 'open';
+  readonly #stored: StoredState = {
+    meta: (name) => this.#docs.get(name)?.meta ?? null,
+    generation: (name) => this.#doc(name).generation,
+    readSeqs: (name) => this.#backend.readSeqs(name),
+  };
 
   constructor(backend: LogBackend, metas: ReadonlyMap<string, DocumentMeta>, options: LogStoreOptions) {
     this.#backend = backend;
-    this.#options = options;
+    this.#onError = options.onError ?? warnCompactionFailed;
+    this.#onBatch = options.onBatch;
     this.#compactAfterUpdates = options.compactAfterUpdates ?? 500;
     this.#compactAfterBytes = options.compactAfterBytes ?? 1024 * 1024;
     for (const [name, meta] of metas) {
@@ -104,7 +110,7 @@ class LogStore implements DocumentStore {
     // The merge is the expensive half of a compaction: when the log is due, write it back.
     if (update !== null && log.length > 1 && this.#isDue(doc) && doc.compaction === null && this.#lifecycle === 'open') {
       this.#track(doc, this.#submitCompaction(name, generation, log, update)).catch((error: unknown) =>
-        this.#options.onError?.(error, name),
+        this.#onError(error, name),
       );
     }
     return update;
@@ -212,78 +218,25 @@ class LogStore implements DocumentStore {
   #compactIfDue(name: string): void {
     const doc = this.#doc(name);
     if (this.#lifecycle !== 'open' || doc.compaction !== null || !this.#isDue(doc)) return;
-    this.#startCompaction(name, doc).catch((error: unknown) => this.#options.onError?.(error, name));
+    this.#startCompaction(name, doc).catch((error: unknown) => this.#onError(error, name));
   }
 
-  /** Turns one tick's operations, in order, into one atomic write. */
-  async #commit(operations: readonly Operation[]): Promise<void> {
-    const writes: LogWrite[] = [];
-    const metas = new Map<string, DocumentMeta | null>();
-    const putSeqs = new Map<string, number[]>();
-    const now = Date.now();
-    let appends = 0;
-    let bytes = 0;
-    for (const op of operations) {
-      const { name } = op;
-      const meta = metas.has(name) ? (metas.get(name) ?? null) : this.#doc(name).meta;
-      switch (op.type) {
-        case 'append': {
-          const size = op.update.byteLength;
-          writes.push({ type: 'put', name, seq: op.seq, update: op.update });
-          const seqs = putSeqs.get(name);
-          if (seqs) seqs.push(op.seq);
-          else putSeqs.set(name, [op.seq]);
-          metas.set(name, {
-            nextSeq: op.seq + 1,
-            bytes: (meta?.bytes ?? 0) + size,
-            updates: (meta?.updates ?? 0) + 1,
-            updatedAt: now,
-            compactedBytes: meta?.compactedBytes ?? 0,
-          });
-          appends++;
-          bytes += size;
-          break;
-        }
-        case 'delete': {
-          // Nothing else writes while a batch is built, so the stored keys cannot change under us.
-          const stored = await this.#backend.readSeqs(name);
-          for (const seq of [...stored, ...(putSeqs.get(name) ?? [])]) writes.push({ type: 'del', name, seq });
-          putSeqs.delete(name);
-          metas.set(name, null);
-          break;
-        }
-        case 'compact': {
-          const doc = this.#doc(name);
-          const last = op.merged[op.merged.length - 1];
-          if (!meta || !last || doc.generation !== op.generation) break;
-          doc.generation++;
-          let mergedBytes = 0;
-          for (const entry of op.merged) {
-            mergedBytes += entry.update.byteLength;
-            if (entry !== last) writes.push({ type: 'del', name, seq: entry.seq });
-          }
-          // The merged state takes the place of the newest entry it replaces, so every append
-          // made during the compaction keeps a higher sequence number.
-          writes.push({ type: 'put', name, seq: last.seq, update: op.update });
-          metas.set(name, {
-            ...meta,
-            bytes: meta.bytes - mergedBytes + op.update.byteLength,
-            updates: meta.updates - op.merged.length + 1,
-            updatedAt: now,
-            compactedBytes: op.update.byteLength,
-          });
-          break;
-        }
-      }
-    }
-    for (const [name, meta] of metas) writes.push({ type: 'meta', name, meta });
+  /** Writes one tick's operations as one batch, then brings the in-memory records up to date. */
+  async #commit(operations: readonly LogOperation[]): Promise<void> {
+    const plan = await planBatch(operations, this.#stored, Date.now());
+    for (const name of plan.compacted) this.#doc(name).generation++;
     const started = performance.now();
-    await this.#backend.write(writes);
+    await this.#backend.write(plan.writes);
     const durationMs = performance.now() - started;
-    for (const [name, meta] of metas) this.#doc(name).meta = meta;
-    this.#options.onBatch?.({ appends, bytes, durationMs });
-    for (const name of metas.keys()) this.#compactIfDue(name);
+    for (const [name, meta] of plan.metas) this.#doc(name).meta = meta;
+    this.#onBatch?.({ appends: plan.appends, bytes: plan.bytes, durationMs });
+    for (const name of plan.metas.keys()) this.#compactIfDue(name);
   }
+}
+
+function warnCompactionFailed(error: unknown, document: string): void {
+  const reason = error instanceof Error ? error.message : String(error);
+  process.emitWarning(`background compaction of ${JSON.stringify(document)} failed: ${reason}`);
 }
 
 function toInfo(name: string, meta: DocumentMeta): DocumentInfo {
