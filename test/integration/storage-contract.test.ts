@@ -1,7 +1,9 @@
 /**
  * The DocumentStore contract: every store implementation must pass this one suite.
  */
+import { setImmediate } from 'node:timers';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import * as prng from 'lib0/prng';
 import * as Y from 'yjs';
 import { openLevelDbStore } from '../../server/storage/leveldb-store.js';
 import type { BatchStats, LogStoreOptions } from '../../server/storage/log-store.js';
@@ -206,6 +208,54 @@ describe.each(kinds)('the $kind store', ({ open, durable }) => {
     expect(failures[0]).toBe('broken');
     await store.append('fine', textUpdate('still writing'));
     expect(textOf(await store.load('fine'))).toBe('still writing');
+  });
+
+  it('agrees with a model of its documents under a seeded mix of appends, deletes, compactions and restarts', async () => {
+    await withSeed(async (rng) => {
+      const options: LogStoreOptions = { compactAfterUpdates: 7, compactAfterBytes: 400 };
+      let store = await openStore(options);
+      const names = ['a', 'b', 'team/c'];
+      const model = new Map<string, Y.Doc>();
+      let pending: Promise<void>[] = [];
+      for (let step = 1; step <= 600; step++) {
+        const name = prng.oneOf(rng, names);
+        const roll = prng.real53(rng);
+        if (roll < 0.75) {
+          let doc = model.get(name);
+          if (!doc) model.set(name, (doc = newDoc()));
+          const plan = { keystrokes: prng.uint32(rng, 1, 6), perUpdate: prng.uint32(rng, 1, 3) };
+          for (const update of typeLikeAWriter(doc, rng, plan)) pending.push(store.append(name, update));
+        } else if (roll < 0.8) {
+          model.delete(name);
+          pending.push(store.delete(name));
+        } else if (roll < 0.88) {
+          pending.push(store.compact(name));
+        } else {
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+        if (step % 100 !== 0) continue;
+
+        await Promise.all(pending);
+        pending = [];
+        if (durable && prng.bool(rng)) {
+          await store.close();
+          store = await openStore(options);
+        }
+        for (const checked of names) {
+          const doc = model.get(checked);
+          const loaded = await store.load(checked);
+          if (!doc) {
+            expect(loaded, checked).toBeNull();
+            continue;
+          }
+          expect(textOf(loaded), checked).toBe(doc.getText('text').toString());
+          expect(Y.encodeStateVectorFromUpdate(loaded!), checked).toEqual(Y.encodeStateVector(doc));
+          await store.compact(checked);
+          const compacted = (await store.load(checked))!;
+          expect(await store.info(checked), checked).toMatchObject({ updates: 1, bytes: compacted.byteLength });
+        }
+      }
+    });
   });
 
   it('writes pending appends before close resolves', async () => {
