@@ -133,9 +133,15 @@ export class Room {
     if (this.awareness.removeOwner(member)) this.markAwarenessDirty();
   }
 
-  /** The sync step 2 answering a client's state vector. */
+  /** The sync step 2 answering a client's state vector; throws a 4400 {@link ConnectionError} for a bad one. */
   answerStep1(stateVector: Uint8Array): Uint8Array {
-    return encodeFrame(MessageType.Sync, SyncMessageType.Step2, Y.encodeStateAsUpdate(this.doc, stateVector));
+    let missing: Uint8Array;
+    try {
+      missing = Y.encodeStateAsUpdate(this.doc, stateVector);
+    } catch (error) {
+      throw new ConnectionError(CloseCode.BadMessage, 'undecodable', { cause: error });
+    }
+    return encodeFrame(MessageType.Sync, SyncMessageType.Step2, missing);
   }
 
   /**

@@ -67,3 +67,61 @@ export class ClientPool {
 export async function waitSynced(client: TestClient, timeout = 10_000): Promise<void> {
   await waitFor(() => client.provider.synced, { timeout, message: 'provider synced' });
 }
+
+/** How a raw socket closed. */
+export interface CloseInfo {
+  code: number;
+  reason: string;
+}
+
+/** A bare WebSocket speaking frames by hand: what an attacker (or a careful test) sends. */
+export interface RawClient {
+  readonly socket: WebSocket;
+  /** Every binary frame received, in order. */
+  readonly received: Uint8Array[];
+  /** Settles when the socket closes. */
+  readonly closed: Promise<CloseInfo>;
+  send(frame: Uint8Array | string): void;
+  close(): void;
+}
+
+/** Opens a raw socket to `url`; resolves when open, rejects when the upgrade is refused. */
+export function openRaw(url: string, options: { autoPong?: boolean } = {}): Promise<RawClient> {
+  const socket = new WebSocket(url, { autoPong: options.autoPong ?? true });
+  const received: Uint8Array[] = [];
+  socket.binaryType = 'nodebuffer';
+  socket.on('message', (data: Buffer) => received.push(new Uint8Array(data)));
+  const closed = new Promise<CloseInfo>((resolve) => {
+    socket.once('close', (code, reason) => resolve({ code, reason: reason.toString() }));
+  });
+  return new Promise((resolve, reject) => {
+    socket.once('error', reject);
+    socket.once('open', () => {
+      socket.off('error', reject);
+      socket.on('error', () => undefined);
+      resolve({
+        socket,
+        received,
+        closed,
+        send: (frame) => socket.send(frame),
+        close: () => socket.terminate(),
+      });
+    });
+  });
+}
+
+/** The HTTP status by which the server refused a WebSocket upgrade to `url`. */
+export function refusedStatus(url: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const socket = new WebSocket(url);
+    socket.once('unexpected-response', (_request, response) => {
+      resolve(response.statusCode ?? 0);
+      socket.terminate();
+    });
+    socket.once('open', () => {
+      socket.terminate();
+      reject(new Error(`upgrade to ${url} was accepted`));
+    });
+    socket.once('error', () => undefined);
+  });
+}
