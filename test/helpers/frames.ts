@@ -2,6 +2,7 @@
  * Hand-built frames, well-formed and hostile, for tests that act as a client (or an attacker)
  * without y-websocket in the way.
  */
+import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
 import * as Y from 'yjs';
 import { MessageType, SyncMessageType } from '../../shared/protocol.js';
@@ -52,6 +53,19 @@ export function awareness(entries: readonly AwarenessEntry[]): Uint8Array {
     encoding.writeVarUint(e, MessageType.Awareness);
     encoding.writeVarUint8Array(e, update);
   });
+}
+
+/** The entries of an awareness frame, or null for any other frame. */
+export function readAwareness(frame: Uint8Array): AwarenessEntry[] | null {
+  const outer = decoding.createDecoder(frame);
+  if (decoding.readVarUint(outer) !== MessageType.Awareness) return null;
+  const decoder = decoding.createDecoder(decoding.readVarUint8Array(outer));
+  const count = decoding.readVarUint(decoder);
+  return Array.from({ length: count }, () => ({
+    clientId: decoding.readVarUint(decoder),
+    clock: decoding.readVarUint(decoder),
+    state: decoding.readVarString(decoder),
+  }));
 }
 
 /** `[QueryAwareness]` */

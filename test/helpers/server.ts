@@ -53,3 +53,21 @@ export async function startTestServer(options: TandemServerOptions = {}): Promis
     },
   };
 }
+
+/**
+ * The value of one series from the server's `/metrics`, e.g.
+ * `readMetric(url, 'tandem_connection_closes_total', { code: '4408' })`; 0 when absent.
+ */
+export async function readMetric(httpUrl: string, name: string, labels: Record<string, string> = {}): Promise<number> {
+  const text = await (await fetch(`${httpUrl}/metrics`)).text();
+  const wanted = Object.entries(labels).map(([key, value]) => `${key}="${value}"`);
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(name)) continue;
+    const rest = line.slice(name.length);
+    const match = /^(?:\{([^}]*)\})?\s+(\S+)$/.exec(rest);
+    if (match === null) continue;
+    const present = (match[1] ?? '').split(',');
+    if (wanted.every((pair) => present.includes(pair))) return Number(match[2]);
+  }
+  return 0;
+}
