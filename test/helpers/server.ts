@@ -2,8 +2,12 @@
  * A real Tandem server for tests: port 0, a fresh LevelDB folder per server (unless a store is
  * given), logs silent unless asked for. Restart keeps the port and the data.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { createTandemServer, type TandemServer, type TandemServerOptions } from '../../server/index.js';
 import { makeTempDir, removeTempDir } from './temp-dir.js';
+
+const CLI_PATH = fileURLToPath(new URL('../../server/cli.ts', import.meta.url));
 
 /** A server under test. `server`, `httpUrl` and `wsUrl` follow restarts; `port` stays the same. */
 export interface TestServer {
@@ -70,4 +74,77 @@ export async function readMetric(httpUrl: string, name: string, labels: Record<s
     if (wanted.every((pair) => present.includes(pair))) return Number(match[2]);
   }
   return 0;
+}
+
+/** A server running in its own process (`node --import tsx server/cli.ts`), for kill and CLI tests. */
+export interface ChildServer {
+  readonly process: ChildProcess;
+  readonly port: number;
+  readonly httpUrl: string;
+  readonly wsUrl: string;
+  /** Settles when the process exits. */
+  readonly exited: Promise<ChildExit>;
+  /** Everything the process wrote to stderr so far. */
+  stderr(): string;
+}
+
+/** How a child process ended. */
+export interface ChildExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** A CLI process: its exit, and what it printed so far. */
+export interface CliRun {
+  readonly process: ChildProcess;
+  readonly exited: Promise<ChildExit>;
+  output(): { stdout: string; stderr: string };
+}
+
+/** Runs the CLI with `args` (and `env` over this process's environment) in a child process. */
+export function runCli(args: readonly string[], env: Record<string, string> = {}): CliRun {
+  const child = spawn(process.execPath, ['--import', 'tsx', CLI_PATH, ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const exited = new Promise<ChildExit>((resolve) => {
+    child.once('exit', (code, signal) => resolve({ code, signal, stdout, stderr }));
+  });
+  return { process: child, exited, output: () => ({ stdout, stderr }) };
+}
+
+/**
+ * Starts `tandem serve` in a child process on `port` (0 for any) with `dataDir`, resolving once
+ * it logs that it listens.
+ */
+export async function spawnServer(dataDir: string, port = 0, extraArgs: readonly string[] = []): Promise<ChildServer> {
+  const { process: child, exited, output } = runCli(['serve', '--port', String(port), '--data', dataDir, '--static-dir', 'none', ...extraArgs]);
+  const listening = await new Promise<number>((resolve, reject) => {
+    let buffer = '';
+    const onData = (chunk: string): void => {
+      buffer += chunk;
+      for (const line of buffer.split('\n')) {
+        if (!line.includes('"listening"')) continue;
+        child.stdout?.off('data', onData);
+        resolve((JSON.parse(line) as { port: number }).port);
+        return;
+      }
+    };
+    child.stdout?.on('data', onData);
+    void exited.then(({ code, stderr: err }) => reject(new Error(`server exited with ${code} before listening: ${err}`)));
+  });
+  return {
+    process: child,
+    port: listening,
+    httpUrl: `http://127.0.0.1:${listening}`,
+    wsUrl: `ws://127.0.0.1:${listening}`,
+    exited,
+    stderr: () => output().stderr,
+  };
 }
