@@ -56,6 +56,11 @@ interface DocumentState {
   generation: number;
   /** The compaction running for this document, if any. */
   compaction: Promise<void> | null;
+  /**
+   * The record when a background compaction last failed: the next one waits for the log to grow
+   * by a threshold again, so that a log it cannot merge is not re-read on every append.
+   */
+  failedAt: DocumentMeta | null;
 }
 
 type Lifecycle = 'open' | 'closing' | 'closed';
@@ -95,7 +100,7 @@ class LogStore implements DocumentStore {
     this.#compactAfterUpdates = options.compactAfterUpdates ?? 500;
     this.#compactAfterBytes = options.compactAfterBytes ?? 1024 * 1024;
     for (const [name, meta] of metas) {
-      this.#docs.set(name, { meta, nextSeq: meta.nextSeq, generation: 0, compaction: null });
+      this.#docs.set(name, { meta, nextSeq: meta.nextSeq, generation: 0, compaction: null, failedAt: null });
     }
   }
 
@@ -109,9 +114,7 @@ class LogStore implements DocumentStore {
     const update = mergeLog(log.map((entry) => entry.update));
     // The merge is the expensive half of a compaction: when the log is due, write it back.
     if (update !== null && log.length > 1 && this.#isDue(doc) && doc.compaction === null && this.#lifecycle === 'open') {
-      this.#track(doc, this.#submitCompaction(name, generation, log, update)).catch((error: unknown) =>
-        this.#onError(error, name),
-      );
+      this.#inBackground(name, doc, this.#submitCompaction(name, generation, log, update));
     }
     return update;
   }
@@ -126,7 +129,7 @@ class LogStore implements DocumentStore {
   async compact(name: string): Promise<void> {
     this.#check(name);
     const doc = this.#docs.get(name);
-    if (doc) await this.#startCompaction(name, doc);
+    if (doc) await this.#track(doc, this.#compaction(name, doc));
   }
 
   async info(name: string): Promise<DocumentInfo | null> {
@@ -171,33 +174,29 @@ class LogStore implements DocumentStore {
   #doc(name: string): DocumentState {
     let doc = this.#docs.get(name);
     if (!doc) {
-      doc = { meta: null, nextSeq: 0, generation: 0, compaction: null };
+      doc = { meta: null, nextSeq: 0, generation: 0, compaction: null, failedAt: null };
       this.#docs.set(name, doc);
     }
     return doc;
   }
 
-  #isDue(doc: DocumentState): boolean {
-    const meta = doc.meta;
+  #isDue({ meta, failedAt }: DocumentState): boolean {
     if (!meta) return false;
-    const newUpdates = meta.updates - (meta.compactedBytes > 0 ? 1 : 0);
-    return newUpdates >= this.#compactAfterUpdates || meta.bytes - meta.compactedBytes >= this.#compactAfterBytes;
+    const newUpdates = failedAt ? meta.updates - failedAt.updates : meta.updates - (meta.compactedBytes > 0 ? 1 : 0);
+    const newBytes = meta.bytes - (failedAt ? failedAt.bytes : meta.compactedBytes);
+    return newUpdates >= this.#compactAfterUpdates || newBytes >= this.#compactAfterBytes;
   }
 
-  /** Runs a compaction of `name` after the one already running, if any. */
-  #startCompaction(name: string, doc: DocumentState): Promise<void> {
-    const previous = doc.compaction;
-    const run = (async () => {
-      // The previous run reported its own failure to whoever started it.
-      if (previous) await previous.catch(() => undefined);
-      const generation = doc.generation;
-      await this.#writes.settled();
-      if (!doc.meta || doc.generation !== generation) return;
-      const log = await this.#backend.readLog(name);
-      const update = mergeLog(log.map((entry) => entry.update));
-      if (update !== null && log.length > 1) await this.#submitCompaction(name, generation, log, update);
-    })();
-    return this.#track(doc, run);
+  /** Compacts `name` once the compaction already running, if any, has finished. */
+  async #compaction(name: string, doc: DocumentState): Promise<void> {
+    // The previous run reported its own failure to whoever started it.
+    await doc.compaction?.catch(() => undefined);
+    const generation = doc.generation;
+    await this.#writes.settled();
+    if (!doc.meta || doc.generation !== generation) return;
+    const log = await this.#backend.readLog(name);
+    const update = mergeLog(log.map((entry) => entry.update));
+    if (update !== null && log.length > 1) await this.#submitCompaction(name, generation, log, update);
   }
 
   #submitCompaction(name: string, generation: number, merged: readonly LogEntry[], update: Uint8Array): Promise<void> {
@@ -218,17 +217,34 @@ class LogStore implements DocumentStore {
   #compactIfDue(name: string): void {
     const doc = this.#doc(name);
     if (this.#lifecycle !== 'open' || doc.compaction !== null || !this.#isDue(doc)) return;
-    this.#startCompaction(name, doc).catch((error: unknown) => this.#onError(error, name));
+    this.#inBackground(name, doc, this.#compaction(name, doc));
+  }
+
+  /** Tracks a compaction nobody awaits; its failure goes to onError and defers the next one. */
+  #inBackground(name: string, doc: DocumentState, compaction: Promise<void>): void {
+    const reported = compaction.catch((error: unknown) => {
+      doc.failedAt = doc.meta;
+      this.#onError(error, name);
+    });
+    void this.#track(doc, reported);
   }
 
   /** Writes one tick's operations as one batch, then brings the in-memory records up to date. */
   async #commit(operations: readonly LogOperation[]): Promise<void> {
     const plan = await planBatch(operations, this.#stored, Date.now());
-    for (const name of plan.compacted) this.#doc(name).generation++;
+    for (const name of plan.compacted) {
+      const doc = this.#doc(name);
+      doc.generation++;
+      doc.failedAt = null;
+    }
     const started = performance.now();
     await this.#backend.write(plan.writes);
     const durationMs = performance.now() - started;
-    for (const [name, meta] of plan.metas) this.#doc(name).meta = meta;
+    for (const [name, meta] of plan.metas) {
+      const doc = this.#doc(name);
+      doc.meta = meta;
+      if (meta === null) doc.failedAt = null;
+    }
     this.#onBatch?.({ appends: plan.appends, bytes: plan.bytes, durationMs });
     for (const name of plan.metas.keys()) this.#compactIfDue(name);
   }
