@@ -1,2 +1,52 @@
-/** The Tandem editor client: React components, hooks and framework-free session functions. */
-export {};
+/**
+ * The Tandem editor client (`tandem/client`): the React component and hooks, and the
+ * framework-free functions beneath them. Importing it has no side effects. Styles ship
+ * separately: `import 'tandem/client/styles.css'`.
+ *
+ * @example
+ * import { CollaborativeEditor } from 'tandem/client';
+ * import 'tandem/client/styles.css';
+ *
+ * <CollaborativeEditor serverUrl="wss://docs.example.com" documentName="notes" user={{ name: 'Ada', color: '#3366ff' }} />
+ */
+export {
+  CollaborativeEditor,
+  DocumentEditor,
+  type CollaborativeEditorProps,
+  type DocumentEditorProps,
+} from './editor/CollaborativeEditor.js';
+export { ConnectionStatus, statusState, type ConnectionStatusProps } from './editor/ConnectionStatus.js';
+export { PresenceList, initials, type PresenceListProps } from './editor/PresenceList.js';
+export { Toolbar, type ToolbarProps } from './editor/Toolbar.js';
+export {
+  useCollaborativeEditor,
+  useTandemDocument,
+  type TandemDocument,
+  type UseCollaborativeEditorOptions,
+  type UseTandemDocumentOptions,
+} from './editor/hooks.js';
+export {
+  DEFAULT_PLACEHOLDER,
+  DOCUMENT_FIELD,
+  TandemPresence,
+  tandemExtensions,
+  type TandemExtensionsOptions,
+  type TandemPresenceOptions,
+} from './editor/extensions.js';
+export {
+  createDocumentSession,
+  DEFAULT_CURSOR_RATE,
+  type DocumentSession,
+  type DocumentSessionOptions,
+} from './session/session.js';
+export { TandemConnection, type ConnectionOptions, type TokenSource, type WebSocketConstructor } from './session/provider.js';
+export { hasUnsavedChanges, statusLabel, type SessionStatus, type SessionStatusKind } from './session/status.js';
+export { offlineDatabaseName } from './session/offline.js';
+export type { BackoffOptions } from './session/backoff.js';
+export { startPresence, setPresenceUser, trackPointer, type PresenceHandle } from './presence/local-presence.js';
+export { readPeers, type Peer } from './presence/peers.js';
+export { presencePlugin, presencePluginKey, type PresencePluginOptions } from './presence/presence-plugin.js';
+export { RemoteCursors, type RemoteCursorsOptions } from './presence/remote-cursors.js';
+export { createInterpolator, type FrameScheduler, type Interpolator, type InterpolatorOptions, type Point } from './presence/interpolator.js';
+export { throttleAwareness, type AwarenessThrottle, type AwarenessThrottleOptions } from './presence/awareness-throttle.js';
+export type { PresenceCursor, PresencePointer, PresenceState, PresenceUser } from '../shared/presence.js';

@@ -1,0 +1,149 @@
+/**
+ * React hooks over the framework-free session: `useTandemDocument` opens a document and exposes
+ * its state; `useCollaborativeEditor` binds a Tiptap editor to it.
+ */
+import { useEffect, useRef, useState, useSyncExternalStore } from 'react';
+import { useEditor, type Editor } from '@tiptap/react';
+import type * as Y from 'yjs';
+import type { Awareness } from 'y-protocols/awareness';
+import type { WebsocketProvider } from 'y-websocket';
+import type { PresenceUser } from '../../shared/presence.js';
+import { startPresence, type PresenceHandle } from '../presence/local-presence.js';
+import type { Peer } from '../presence/peers.js';
+import type { TokenSource } from '../session/provider.js';
+import { createDocumentSession, type DocumentSession, type DocumentSessionOptions } from '../session/session.js';
+import type { SessionStatus } from '../session/status.js';
+import { tandemExtensions } from './extensions.js';
+
+/** Options of {@link useTandemDocument}. */
+export interface UseTandemDocumentOptions extends Omit<DocumentSessionOptions, 'token'> {
+  /** Auth token or a function fetching one; changing it applies from the next connection. */
+  token?: TokenSource | undefined;
+  /** Who this client is in the document; no presence is published while undefined. */
+  user?: PresenceUser | undefined;
+}
+
+/** A document as React sees it; everything is null until the session exists (after mount). */
+export interface TandemDocument {
+  session: DocumentSession | null;
+  doc: Y.Doc | null;
+  provider: WebsocketProvider | null;
+  awareness: Awareness | null;
+  status: SessionStatus;
+  /** Synced with the server on the current connection. */
+  synced: boolean;
+  /** Every local change is on the server's disk. */
+  saved: boolean;
+  peers: readonly Peer[];
+}
+
+const CONNECTING: SessionStatus = { kind: 'connecting' };
+const NO_PEERS: readonly Peer[] = [];
+const noSubscription = (): (() => void) => () => undefined;
+
+/** Reads a token source without ever throwing synchronously. */
+async function readToken(source: TokenSource | undefined): Promise<string | undefined> {
+  return typeof source === 'function' ? source() : source;
+}
+
+/**
+ * Opens `documentName` on `serverUrl` for as long as the component is mounted (a new session
+ * when the server, the name or a connection option changes).
+ * @example
+ * const { doc, status, peers } = useTandemDocument({ serverUrl, documentName: 'notes', user });
+ */
+export function useTandemDocument(options: UseTandemDocumentOptions): TandemDocument {
+  const { serverUrl, documentName, offline, cursorRate, crossTab, warnOnUnload, WebSocketImpl, backoff, token, user } = options;
+  const [session, setSession] = useState<DocumentSession | null>(null);
+  const tokenRef = useRef(token);
+  const presenceRef = useRef<PresenceHandle | null>(null);
+
+  useEffect(() => {
+    const created = createDocumentSession({
+      serverUrl,
+      documentName,
+      offline,
+      cursorRate,
+      crossTab,
+      warnOnUnload,
+      WebSocketImpl,
+      backoff,
+      token: () => readToken(tokenRef.current),
+    });
+    setSession(created);
+    return () => {
+      presenceRef.current?.stop();
+      presenceRef.current = null;
+      created.destroy();
+      setSession(null);
+    };
+    // `backoff` and the token are read per connection, not per session: an inline object literal
+    // or a new token function must not reopen the document.
+  }, [serverUrl, documentName, offline, cursorRate, crossTab, warnOnUnload, WebSocketImpl]);
+
+  useEffect(() => {
+    const changed = tokenRef.current !== token;
+    tokenRef.current = token;
+    if (changed) session?.setToken(() => readToken(tokenRef.current));
+  }, [session, token]);
+
+  const userName = user?.name;
+  const userColor = user?.color;
+  useEffect(() => {
+    if (session === null || userName === undefined || userColor === undefined) return;
+    const next = { name: userName, color: userColor };
+    if (presenceRef.current === null) presenceRef.current = startPresence(session.awareness, next);
+    else presenceRef.current.setUser(next);
+  }, [session, userName, userColor]);
+
+  const status = useSyncExternalStore(
+    session === null ? noSubscription : session.onStatus,
+    () => session?.status ?? CONNECTING,
+  );
+  const peers = useSyncExternalStore(
+    session === null ? noSubscription : session.onPeers,
+    () => session?.peers() ?? NO_PEERS,
+  );
+  return {
+    session,
+    doc: session?.doc ?? null,
+    provider: session?.provider ?? null,
+    awareness: session?.awareness ?? null,
+    status,
+    synced: status.kind === 'live',
+    saved: status.kind === 'live' && status.saved,
+    peers,
+  };
+}
+
+/** Options of {@link useCollaborativeEditor}. */
+export interface UseCollaborativeEditorOptions {
+  /** Whether the writer may edit (default true). */
+  editable?: boolean | undefined;
+  /** Shown in an empty document. */
+  placeholder?: string | undefined;
+  /** Publish the mouse pointer (default true). */
+  pointer?: boolean | undefined;
+}
+
+/**
+ * A Tiptap editor bound to `session` (a new editor per session), or null before the first render.
+ * @example
+ * const editor = useCollaborativeEditor(session, { placeholder: 'Write here' });
+ * return editor && <EditorContent editor={editor} />;
+ */
+export function useCollaborativeEditor(session: DocumentSession, options: UseCollaborativeEditorOptions = {}): Editor | null {
+  const { editable = true, placeholder, pointer } = options;
+  const editor = useEditor(
+    {
+      extensions: tandemExtensions({ doc: session.doc, awareness: session.awareness, placeholder, pointer }),
+      editable,
+      immediatelyRender: false,
+    },
+    [session],
+  );
+  useEffect(() => {
+    if (editor !== null && editor.isEditable !== editable) editor.setEditable(editable);
+  }, [editor, editable]);
+  return editor;
+}

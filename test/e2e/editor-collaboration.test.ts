@@ -1,0 +1,102 @@
+/**
+ * Several users in real Chromium, each in their own browser context, editing one document on a
+ * real Tandem server: convergence, and each other's carets and selections (issue 3, tests 1-2).
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { buildPages, collectPageErrors, fixtureUrl, launchBrowser, newUser } from '../helpers/browser.js';
+import { startTestServer, type TestServer } from '../helpers/server.js';
+import { removeTempDir } from '../helpers/temp-dir.js';
+import { waitFor } from '../helpers/wait-for.js';
+import { drawnPosition, editorText, openEditor, type EditorUser } from './editor-page.js';
+
+describe('collaborative editing in the browser', () => {
+  let pages: string;
+  let server: TestServer;
+  let browser: Browser;
+  let contexts: BrowserContext[] = [];
+  let errors: string[][] = [];
+
+  beforeAll(async () => {
+    pages = await buildPages();
+    server = await startTestServer({ staticDir: pages });
+    browser = await launchBrowser();
+  });
+  afterEach(async () => {
+    for (const context of contexts) await context.close();
+    contexts = [];
+    for (const pageErrors of errors) expect(pageErrors).toEqual([]);
+    errors = [];
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    if (pages !== undefined) await removeTempDir(pages);
+  });
+
+  const join = async (doc: string, user: EditorUser): Promise<Page> => {
+    const context = await newUser(browser);
+    contexts.push(context);
+    const page = await context.newPage();
+    errors.push(collectPageErrors(page));
+    await openEditor(page, fixtureUrl(server.httpUrl, 'editor', { doc, name: user.name, color: user.color }));
+    return page;
+  };
+
+  it('converges to the same text and HTML when three users type at once', async () => {
+    const users = [
+      { name: 'Ada', color: '#e11d48', text: 'Ada was here. ' },
+      { name: 'Grace', color: '#2563eb', text: 'Grace types too! ' },
+      { name: 'Linus', color: '#16a34a', text: 'Linus joins in. ' },
+    ];
+    const pagesOf = await Promise.all(users.map((user) => join('three-writers', user)));
+    await Promise.all(
+      pagesOf.map(async (page, i) => {
+        await page.click('.ProseMirror');
+        await page.keyboard.type(users[i]?.text ?? '', { delay: 15 });
+      }),
+    );
+    await Promise.all(
+      pagesOf.map((page) =>
+        page.waitForFunction((texts) => texts.every((text) => window.tandem?.editor.getText().includes(text.trim())), users.map((user) => user.text)),
+      ),
+    );
+    const texts = await Promise.all(pagesOf.map((page) => editorText(page)));
+    const html = await Promise.all(pagesOf.map((page) => page.evaluate(() => window.tandem?.editor.getHTML())));
+    expect(new Set(texts).size).toBe(1);
+    expect(new Set(html).size).toBe(1);
+    for (const user of users) expect(texts[0]).toContain(user.text.trim());
+  });
+
+  it("shows A's caret and selection in B's editor with A's name and colour, at A's position", async () => {
+    const ada = await join('caret-and-selection', { name: 'Ada', color: '#e11d48' });
+    const bob = await join('caret-and-selection', { name: 'Bob', color: '#2563eb' });
+    await ada.click('.ProseMirror');
+    await ada.keyboard.type('Hello brave new world');
+    for (let i = 0; i < 'world'.length; i++) await ada.keyboard.press('Shift+ArrowLeft');
+    const head = await ada.evaluate(() => window.tandem?.editor.state.selection.head ?? -1);
+    await bob.waitForFunction(() => window.tandem?.editor.getText() === 'Hello brave new world');
+
+    const caret = bob.locator('.tandem-caret');
+    await caret.waitFor();
+    await waitFor(async () => (await caret.locator('.tandem-cursor-label').textContent()) === 'Ada', { message: "A's name on the caret" });
+    expect(await caret.evaluate((element) => getComputedStyle(element).backgroundColor)).toBe('rgb(225, 29, 72)');
+
+    const expected = await bob.evaluate((pos) => {
+      const view = window.tandem?.editor.view;
+      if (view === undefined) return null;
+      const coords = view.coordsAtPos(pos);
+      const content = view.dom.getBoundingClientRect();
+      return { x: coords.left - content.left, y: coords.top - content.top };
+    }, head);
+    expect(expected).not.toBeNull();
+    await waitFor(async () => {
+      const drawn = await drawnPosition(bob, '.tandem-caret');
+      return drawn !== null && expected !== null && Math.abs(drawn.x - expected.x) <= 1 && Math.abs(drawn.y - expected.y) <= 1;
+    }, { message: "the caret drawn at A's position" });
+
+    const selection = bob.locator('.tandem-selection');
+    await waitFor(async () => (await selection.allTextContents()).join('|') === 'world', { message: "A's selection highlighted" });
+    expect(await selection.first().evaluate((element) => getComputedStyle(element).backgroundColor)).toBe('rgba(225, 29, 72, 0.25)');
+  });
+});
