@@ -16,22 +16,36 @@ export function setPresenceUser(awareness: Awareness, user: PresenceUser): void 
 const round = (value: number): number => Math.round(value * 10) / 10;
 
 /**
- * Publishes the pointer while it is over `area`, in coordinates relative to the top left of
- * `content` (so scrolling does not move it), and clears it when the pointer leaves.
- * Returns the function that stops tracking.
+ * Publishes the pointer while it is over `area` (default: the content's parent at the time of
+ * each event, since editors such as Tiptap's React binding move their content after creation),
+ * in coordinates relative to the top left of `content` (so scrolling does not move it), and clears
+ * it when the pointer leaves. Returns the function that stops tracking.
  */
-export function trackPointer(awareness: Awareness, content: HTMLElement, area: HTMLElement = content): () => void {
+export function trackPointer(awareness: Awareness, content: HTMLElement, area?: HTMLElement): () => void {
+  const document = content.ownerDocument;
+  let inside = false;
+  const leave = (): void => {
+    if (!inside) return;
+    inside = false;
+    awareness.setLocalStateField('pointer', null);
+  };
   const onMove = (event: PointerEvent): void => {
+    const region = area ?? content.parentElement ?? content;
+    if (!(event.target instanceof Node) || !region.contains(event.target)) {
+      leave();
+      return;
+    }
+    inside = true;
     const rect = content.getBoundingClientRect();
     awareness.setLocalStateField('pointer', { x: round(event.clientX - rect.left), y: round(event.clientY - rect.top) });
   };
-  const onLeave = (): void => awareness.setLocalStateField('pointer', null);
-  area.addEventListener('pointermove', onMove);
-  area.addEventListener('pointerleave', onLeave);
+  // Listening on the document, not the area, keeps working when the editor moves its content.
+  document.addEventListener('pointermove', onMove, { passive: true });
+  document.documentElement.addEventListener('pointerleave', leave);
   return () => {
-    area.removeEventListener('pointermove', onMove);
-    area.removeEventListener('pointerleave', onLeave);
-    onLeave();
+    document.removeEventListener('pointermove', onMove);
+    document.documentElement.removeEventListener('pointerleave', leave);
+    leave();
   };
 }
 

@@ -96,7 +96,7 @@ class PresenceView {
       awareness: this.awareness,
       ...(options.scheduler === undefined ? {} : { scheduler: options.scheduler }),
     });
-    this.stopPointer = options.pointer === false ? null : trackPointer(this.awareness, view.dom, view.dom.parentElement ?? view.dom);
+    this.stopPointer = options.pointer === false ? null : trackPointer(this.awareness, view.dom);
     this.awareness.on('change', this.onAwarenessChange);
     view.dom.addEventListener('focusin', this.onFocusChange);
     view.dom.addEventListener('focusout', this.onFocusChange);

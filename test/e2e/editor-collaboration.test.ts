@@ -3,45 +3,16 @@
  * real Tandem server: convergence, and each other's carets and selections (issue 3, tests 1-2).
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { buildPages, collectPageErrors, fixtureUrl, launchBrowser, newUser } from '../helpers/browser.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
-import { removeTempDir } from '../helpers/temp-dir.js';
 import { waitFor } from '../helpers/wait-for.js';
-import { drawnPosition, editorText, openEditor, type EditorUser } from './editor-page.js';
+import { drawnPosition, editorText, startBrowserSuite, type BrowserSuite } from './editor-page.js';
 
 describe('collaborative editing in the browser', () => {
-  let pages: string;
-  let server: TestServer;
-  let browser: Browser;
-  let contexts: BrowserContext[] = [];
-  let errors: string[][] = [];
-
+  let suite: BrowserSuite;
   beforeAll(async () => {
-    pages = await buildPages();
-    server = await startTestServer({ staticDir: pages });
-    browser = await launchBrowser();
+    suite = await startBrowserSuite();
   });
-  afterEach(async () => {
-    for (const context of contexts) await context.close();
-    contexts = [];
-    for (const pageErrors of errors) expect(pageErrors).toEqual([]);
-    errors = [];
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    if (pages !== undefined) await removeTempDir(pages);
-  });
-
-  const join = async (doc: string, user: EditorUser): Promise<Page> => {
-    const context = await newUser(browser);
-    contexts.push(context);
-    const page = await context.newPage();
-    errors.push(collectPageErrors(page));
-    await openEditor(page, fixtureUrl(server.httpUrl, 'editor', { doc, name: user.name, color: user.color }));
-    return page;
-  };
+  afterEach(() => suite.endTest());
+  afterAll(() => suite?.close());
 
   it('converges to the same text and HTML when three users type at once', async () => {
     const users = [
@@ -49,7 +20,7 @@ describe('collaborative editing in the browser', () => {
       { name: 'Grace', color: '#2563eb', text: 'Grace types too! ' },
       { name: 'Linus', color: '#16a34a', text: 'Linus joins in. ' },
     ];
-    const pagesOf = await Promise.all(users.map((user) => join('three-writers', user)));
+    const pagesOf = await Promise.all(users.map((user) => suite.join('three-writers', user)));
     await Promise.all(
       pagesOf.map(async (page, i) => {
         await page.click('.ProseMirror');
@@ -69,8 +40,8 @@ describe('collaborative editing in the browser', () => {
   });
 
   it("shows A's caret and selection in B's editor with A's name and colour, at A's position", async () => {
-    const ada = await join('caret-and-selection', { name: 'Ada', color: '#e11d48' });
-    const bob = await join('caret-and-selection', { name: 'Bob', color: '#2563eb' });
+    const ada = await suite.join('caret-and-selection', { name: 'Ada', color: '#e11d48' });
+    const bob = await suite.join('caret-and-selection', { name: 'Bob', color: '#2563eb' });
     await ada.click('.ProseMirror');
     await ada.keyboard.type('Hello brave new world');
     for (let i = 0; i < 'world'.length; i++) await ada.keyboard.press('Shift+ArrowLeft');

@@ -1,11 +1,115 @@
-/** Reading the editor fixture page (test/e2e/fixtures/editor.tsx) from tests. */
-import type { Page } from 'playwright-core';
+/**
+ * Browser test scaffolding: built pages, a Tandem server serving them, Chromium, one browser
+ * context per simulated user, and readers for the editor fixture page (fixtures/editor.tsx).
+ */
+import { expect } from 'vitest';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { Point } from '../../client/presence/interpolator.js';
+import type { TandemServerOptions } from '../../server/index.js';
+import { buildPages, collectPageErrors, fixtureUrl, launchBrowser, newUser } from '../helpers/browser.js';
+import { startTestServer, type TestServer } from '../helpers/server.js';
+import { removeTempDir } from '../helpers/temp-dir.js';
+
+declare global {
+  interface Window {
+    /** Every binary frame the page sent on any WebSocket: first byte (message type) and time. */
+    sentFrames?: { type: number; at: number }[];
+  }
+}
 
 /** A simulated user's identity. */
 export interface EditorUser {
   name: string;
   color: string;
+}
+
+/** Pages, server and browser shared by the tests of one file. */
+export interface BrowserSuite {
+  readonly pagesDir: string;
+  readonly server: TestServer;
+  readonly browser: Browser;
+  /** A new user (browser context) with a page, not yet navigated. */
+  newPage(): Promise<Page>;
+  /** A new user on the editor fixture for `doc`, live and synced. */
+  join(doc: string, user: EditorUser, params?: Record<string, string>): Promise<Page>;
+  /** Closes this test's users and checks their pages threw nothing. Call in afterEach. */
+  endTest(): Promise<void>;
+  /** Closes everything. Call in afterAll. */
+  close(): Promise<void>;
+}
+
+/** Builds the pages, starts a server serving them (with `options`) and Chromium. */
+export async function startBrowserSuite(options: TandemServerOptions = {}): Promise<BrowserSuite> {
+  const pagesDir = await buildPages();
+  const server = await startTestServer({ staticDir: pagesDir, ...options });
+  const browser = await launchBrowser();
+  let contexts: BrowserContext[] = [];
+  let errors: string[][] = [];
+  const newPage = async (): Promise<Page> => {
+    const context = await newUser(browser);
+    contexts.push(context);
+    const page = await context.newPage();
+    errors.push(collectPageErrors(page));
+    await recordSentFrames(page);
+    return page;
+  };
+  return {
+    pagesDir,
+    server,
+    browser,
+    newPage,
+    async join(doc, user, params = {}) {
+      const page = await newPage();
+      await openEditor(page, fixtureUrl(server.httpUrl, 'editor', { doc, name: user.name, color: user.color, ...params }));
+      return page;
+    },
+    async endTest() {
+      for (const context of contexts) await context.close();
+      const seen = errors.flat();
+      contexts = [];
+      errors = [];
+      expect(seen).toEqual([]);
+    },
+    async close() {
+      await browser.close();
+      await server.close();
+      await removeTempDir(pagesDir);
+    },
+  };
+}
+
+/**
+ * Records, from the next navigation on, every binary frame the page sends: the frames on the
+ * wire, counted where they leave the page.
+ */
+async function recordSentFrames(page: Page): Promise<void> {
+  await page.addInitScript(() => {
+    const frames: { type: number; at: number }[] = [];
+    window.sentFrames = frames;
+    const send = WebSocket.prototype.send;
+    WebSocket.prototype.send = function (this: WebSocket, data: string | ArrayBufferLike | Blob | ArrayBufferView) {
+      if (data instanceof Uint8Array) frames.push({ type: data[0] ?? -1, at: performance.now() });
+      send.call(this, data);
+    };
+  });
+}
+
+/** The frames of message `type` the page has sent so far (see {@link recordSentFrames}). */
+export function sentFrames(page: Page, type: number): Promise<{ type: number; at: number }[]> {
+  return page.evaluate((wanted) => (window.sentFrames ?? []).filter((frame) => frame.type === wanted), type);
+}
+
+/** The client id of the page's session. */
+export function clientIdOf(page: Page): Promise<number> {
+  return page.evaluate(() => window.tandem?.session.doc.clientID ?? -1);
+}
+
+/** The pointer that `viewer` has received from client `clientId`, or null. */
+export function receivedPointer(viewer: Page, clientId: number): Promise<Point | null> {
+  return viewer.evaluate((id) => {
+    const pointer = window.tandem?.session.awareness.getStates().get(id)?.pointer as { x: number; y: number } | null | undefined;
+    return pointer ?? null;
+  }, clientId);
 }
 
 /** Opens the fixture at `url` and waits until its session is live and synced. */
