@@ -1,0 +1,71 @@
+/**
+ * The cold workload: a document of 100,000 single-character operations (about 70% inserts)
+ * stored as 1,000 log entries, then a freshly started server and a fresh reader: how long until
+ * the reader has the whole text.
+ */
+import * as prng from 'lib0/prng';
+import { openLevelDbStore } from '../server/storage/leveldb-store.js';
+import { makeTempDir, removeTempDir } from '../test/helpers/temp-dir.js';
+import { fetchDocument } from './fetch-document.js';
+import { startServer } from './server-process.js';
+import { textOf, typeUpdates } from './typing.js';
+
+const DOCUMENT = 'cold';
+const UPDATES = 1000;
+const OPS_PER_UPDATE = 100;
+
+/** What the cold workload measured. */
+export interface ColdMeasurement {
+  operations: number;
+  storedUpdates: number;
+  storedBytes: number;
+  textLength: number;
+  /** From starting to connect until the reader had the whole sync step 2, ms. */
+  coldMs: number;
+  /** Of which: until the socket was open (the upgrade), ms. */
+  openMs: number;
+  /** The reader's own time to apply what it got, ms (client cost, not server). */
+  applyMs: number;
+  /** The same fetch again with the document loaded: what the cold part costs. */
+  warmMs: number;
+  /** Server RSS after the load, MB. */
+  rssMB: number;
+  textEqual: boolean;
+}
+
+/** Stores the document, starts Tandem on it, times a fresh reader, stops Tandem. */
+export async function runCold(seed: number, cpuProfileDir?: string): Promise<ColdMeasurement> {
+  const typed = typeUpdates({ clientId: 1, updates: UPDATES, opsPerUpdate: OPS_PER_UPDATE, insertShare: 0.7 }, prng.create(seed));
+  const dataDir = await makeTempDir('tandem-bench-cold-');
+  try {
+    // Thresholds out of reach: the log must hold all 1,000 entries when the server loads it.
+    const store = await openLevelDbStore(dataDir, { compactAfterUpdates: Infinity, compactAfterBytes: Infinity });
+    for (const update of typed.updates) await store.append(DOCUMENT, update);
+    const info = await store.info(DOCUMENT);
+    await store.close();
+    const server = await startServer({ kind: 'tandem', dataDir, ...(cpuProfileDir === undefined ? {} : { cpuProfileDir }) });
+    try {
+      const cold = await fetchDocument(`${server.wsUrl}/${DOCUMENT}`);
+      const applyStarted = performance.now();
+      const text = textOf([cold.update]);
+      const applyMs = performance.now() - applyStarted;
+      const warm = await fetchDocument(`${server.wsUrl}/${DOCUMENT}`);
+      return {
+        operations: UPDATES * OPS_PER_UPDATE,
+        storedUpdates: info?.updates ?? 0,
+        storedBytes: info?.bytes ?? 0,
+        textLength: typed.text.length,
+        coldMs: cold.syncMs,
+        openMs: cold.openMs,
+        applyMs,
+        warmMs: warm.syncMs,
+        rssMB: server.rssBytes() / 2 ** 20,
+        textEqual: text === typed.text,
+      };
+    } finally {
+      await server.stop();
+    }
+  } finally {
+    await removeTempDir(dataDir);
+  }
+}

@@ -1,0 +1,74 @@
+/**
+ * What one benchmark run produced, for the JSON lines and the tables. Every record says which
+ * workload, which server and which repetition it belongs to.
+ */
+import type { ColdMeasurement } from './cold-run.js';
+import type { IdleMeasurement } from './idle-run.js';
+import type { LiveMeasurement, LiveSpec } from './live-run.js';
+import type { TargetKind } from './server-process.js';
+import type { StorageMeasurement } from './storage-run.js';
+
+interface RunHead {
+  workload: string;
+  target: TargetKind;
+  rep: number;
+}
+
+/** One run of a live workload, or one step of the saturation workload. */
+export interface LiveRecord extends RunHead {
+  kind: 'live' | 'saturation';
+  spec: LiveSpec;
+  m: LiveMeasurement;
+}
+
+/** One run of the idle workload. */
+export interface IdleRecord extends RunHead {
+  kind: 'idle';
+  m: IdleMeasurement;
+}
+
+/** One run of the cold workload (Tandem only). */
+export interface ColdRecord extends RunHead {
+  kind: 'cold';
+  m: ColdMeasurement;
+}
+
+/** One run of the storage workload (Tandem only). */
+export interface StorageRecord extends RunHead {
+  kind: 'storage';
+  m: StorageMeasurement;
+}
+
+/** Any run. */
+export type RunRecord = LiveRecord | IdleRecord | ColdRecord | StorageRecord;
+
+/** The JSON line of a run: its head, the workload's shape and every figure, flat. */
+export function toJsonLine(record: RunRecord): string {
+  const spec = record.kind === 'live' || record.kind === 'saturation' ? record.spec : {};
+  return JSON.stringify({ workload: record.workload, target: record.target, rep: record.rep, ...spec, ...record.m, at: new Date().toISOString() });
+}
+
+/**
+ * A saturation step is kept up with when nearly every delivery arrived in time, the slowest 1%
+ * stayed within 100 ms and nothing was lost.
+ */
+export function keptUp(m: LiveMeasurement): boolean {
+  return m.deliveredRatio >= 0.99 && m.p99 <= 100 && m.converged;
+}
+
+/** Why a live run may have failed its own checks, or null; printed loudly. */
+export function failureOf(record: RunRecord): string | null {
+  switch (record.kind) {
+    case 'live':
+    case 'saturation': {
+      const { m } = record;
+      if (m.converged) return null;
+      return `lost ${m.lost} deliveries, stored text ${m.storedText}, closes ${JSON.stringify(m.closes)}`;
+    }
+    case 'idle':
+      return Object.keys(record.m.closes).length === 0 ? null : `server closed idle sockets ${JSON.stringify(record.m.closes)}`;
+    case 'cold':
+    case 'storage':
+      return record.m.textEqual ? null : 'the stored text differs from the text typed';
+  }
+}

@@ -1,0 +1,208 @@
+/**
+ * `npm run bench`: runs the workloads against Tandem and, interleaved in the same session, the
+ * raw relay; prints one JSON line per run and the tables at the end.
+ *
+ *   npm run bench -- [--workload 1x50,idle|all] [--seconds 8] [--reps 2] [--target relay,tandem]
+ *                    [--rates 5,10,20] [--seed 1] [--docs] [--cpu-prof DIR] [--skip-build]
+ */
+import { spawnSync } from 'node:child_process';
+import { appendFileSync, existsSync, mkdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { makeTempDir, removeTempDir } from '../test/helpers/temp-dir.js';
+import { runCold } from './cold-run.js';
+import { writeResults } from './docs.js';
+import { runIdle } from './idle-run.js';
+import { runLive, type LiveSpec } from './live-run.js';
+import { failureOf, keptUp, toJsonLine, type RunRecord } from './records.js';
+import { renderTables } from './report.js';
+import { killServersOnExit, startServer, type ServerUnderTest, type StartOptions, type TargetKind } from './server-process.js';
+import { runStorage } from './storage-run.js';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** The live workloads of the issue: documents x clients at a typing rate, awareness at 20 Hz. */
+const LIVE: Readonly<Record<string, Pick<LiveSpec, 'docs' | 'clientsPerDoc' | 'editRate'>>> = {
+  '1x50': { docs: 1, clientsPerDoc: 50, editRate: 5 },
+  '20x5': { docs: 20, clientsPerDoc: 5, editRate: 5 },
+  '200x2': { docs: 200, clientsPerDoc: 2, editRate: 5 },
+  '1x50-r20': { docs: 1, clientsPerDoc: 50, editRate: 20 },
+};
+const WORKLOADS = [...Object.keys(LIVE), 'idle', 'cold', 'storage', 'saturation'];
+const DEFAULT_RATES = [5, 10, 20, 40, 70, 100, 150, 200, 300, 400];
+const IDLE_COUNTS = [100, 500, 1000];
+/**
+ * Node flags for both servers in the idle workload only: a small young generation, so that RSS
+ * shows what each connection keeps rather than how much short-lived garbage the handshakes left
+ * before the next scavenge (up to 16 MB per semi-space by default, whatever the connection count).
+ */
+const IDLE_NODE_FLAGS = ['--max-semi-space-size=1'];
+const WARMUP_SECONDS = 3;
+const SATURATION_SECONDS = 5;
+
+interface Options {
+  workloads: string[];
+  seconds: number;
+  reps: number;
+  targets: TargetKind[];
+  rates: number[];
+  seed: number;
+  docs: boolean;
+  cpuProfileDir: string | undefined;
+  build: boolean;
+}
+
+function parseOptions(argv: string[]): Options {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      workload: { type: 'string', default: 'all' },
+      seconds: { type: 'string', default: '8' },
+      reps: { type: 'string', default: '2' },
+      target: { type: 'string', default: 'relay,tandem' },
+      rates: { type: 'string', default: DEFAULT_RATES.join(',') },
+      seed: { type: 'string', default: '1' },
+      docs: { type: 'boolean', default: false },
+      'cpu-prof': { type: 'string' },
+      'skip-build': { type: 'boolean', default: false },
+    },
+  });
+  const list = (value: string): string[] => value.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const positive = (name: string, value: string): number => {
+    const n = Number(value);
+    if (!(n > 0)) fail(`--${name} must be a positive number, not '${value}'`);
+    return n;
+  };
+  const workloads = values.workload === 'all' ? WORKLOADS : list(values.workload);
+  for (const w of workloads) if (!WORKLOADS.includes(w)) fail(`unknown workload '${w}' (one of: ${WORKLOADS.join(', ')}, all)`);
+  const targets = list(values.target);
+  for (const t of targets) if (t !== 'relay' && t !== 'tandem') fail(`unknown target '${t}' (relay, tandem)`);
+  return {
+    workloads,
+    seconds: positive('seconds', values.seconds),
+    reps: Math.round(positive('reps', values.reps)),
+    targets: targets as TargetKind[],
+    rates: list(values.rates).map((r) => positive('rates', r)),
+    seed: Number(values.seed),
+    docs: values.docs,
+    cpuProfileDir: values['cpu-prof'] === undefined ? undefined : resolve(values['cpu-prof']),
+    build: !values['skip-build'],
+  };
+}
+
+function fail(message: string): never {
+  process.stderr.write(`bench: ${message}\n`);
+  process.exit(2);
+}
+
+/** Rebuilds dist/ so that Tandem is measured as it is in the working tree. */
+function build(): void {
+  const result = spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: ROOT, encoding: 'utf8' });
+  if (result.status !== 0) process.stderr.write(`bench: the build reported errors; measuring what it emitted\n${result.stdout.slice(0, 2000)}\n`);
+  if (!existsSync(join(ROOT, 'dist/server/cli.js'))) fail('dist/server/cli.js is missing: Tandem cannot be started');
+}
+
+/** Relay first on odd reps and Tandem first on even ones, so that drift over a session cancels. */
+function inOrder(targets: readonly TargetKind[], rep: number): TargetKind[] {
+  return rep % 2 === 1 ? [...targets] : [...targets].reverse();
+}
+
+/** Starts a server (Tandem on a fresh data dir), runs `body`, stops it and removes the dir. */
+async function withServer<T>(options: Omit<StartOptions, 'dataDir'>, body: (server: ServerUnderTest) => Promise<T>): Promise<T> {
+  const dataDir = options.kind === 'tandem' ? await makeTempDir('tandem-bench-') : undefined;
+  try {
+    const server = await startServer({ ...options, ...(dataDir === undefined ? {} : { dataDir }) });
+    try {
+      return await body(server);
+    } finally {
+      await server.stop();
+    }
+  } finally {
+    if (dataDir !== undefined) await removeTempDir(dataDir);
+  }
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2));
+  killServersOnExit();
+  if (options.targets.includes('tandem') && options.build) build();
+  mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
+  const jsonl = join(ROOT, 'bench/results', `${new Date().toISOString().replace(/[:.]/g, '-')}.jsonl`);
+  const records: RunRecord[] = [];
+  const failures: string[] = [];
+  const emit = (record: RunRecord): void => {
+    const line = toJsonLine(record);
+    process.stdout.write(`${line}\n`);
+    appendFileSync(jsonl, `${line}\n`);
+    records.push(record);
+    const failure = failureOf(record);
+    if (failure !== null) {
+      const message = `FAILURE ${record.workload} ${record.target} rep ${record.rep}: ${failure}`;
+      failures.push(message);
+      process.stderr.write(`\n!!!!! ${message} !!!!!\n\n`);
+    }
+  };
+  const profiled = (kind: TargetKind): Pick<StartOptions, 'cpuProfileDir'> =>
+    kind === 'tandem' && options.cpuProfileDir !== undefined ? { cpuProfileDir: options.cpuProfileDir } : {};
+  const tandem = options.targets.includes('tandem');
+
+  for (const workload of options.workloads) {
+    for (let rep = 1; rep <= options.reps; rep++) {
+      const live = LIVE[workload];
+      if (live !== undefined) {
+        for (const target of inOrder(options.targets, rep)) {
+          const spec: LiveSpec = { ...live, awarenessHz: 20, seconds: options.seconds, warmupSeconds: WARMUP_SECONDS, seed: options.seed };
+          const m = await withServer({ kind: target, ...profiled(target) }, (server) => runLive(server, spec));
+          emit({ kind: 'live', workload, target, rep, spec, m });
+        }
+      } else if (workload === 'saturation') {
+        await saturate(options, rep, profiled, emit);
+      } else if (workload === 'idle') {
+        for (const target of inOrder(options.targets, rep)) {
+          const m = await withServer({ kind: target, nodeFlags: IDLE_NODE_FLAGS }, (server) => runIdle(server, IDLE_COUNTS));
+          emit({ kind: 'idle', workload, target, rep, m });
+        }
+      } else if (workload === 'cold' && tandem) {
+        emit({ kind: 'cold', workload, target: 'tandem', rep, m: await runCold(options.seed + rep, options.cpuProfileDir) });
+      } else if (workload === 'storage' && tandem) {
+        const spec = { clientsPerDoc: 10, editRate: 50, awarenessHz: 1, seconds: options.seconds, warmupSeconds: 0, seed: options.seed + rep };
+        emit({ kind: 'storage', workload, target: 'tandem', rep, m: await runStorage(spec) });
+      }
+    }
+  }
+
+  const tables = renderTables(records);
+  process.stdout.write(`\n${tables}\n`);
+  process.stdout.write(`\nJSON lines: ${jsonl}\n`);
+  if (options.docs) writeResults(ROOT, `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(), tables);
+  if (failures.length > 0) {
+    process.stderr.write(`\n!!!!! ${failures.length} run(s) FAILED:\n${failures.join('\n')}\n`);
+    process.exitCode = 1;
+  }
+}
+
+/**
+ * 1x50 at rising edit rates, each step on a fresh server, the targets interleaved per step. A
+ * target stops at its first step that does not keep up; whether the generator or the server was
+ * the limit there is in the step's record.
+ */
+async function saturate(
+  options: Options,
+  rep: number,
+  profiled: (kind: TargetKind) => Pick<StartOptions, 'cpuProfileDir'>,
+  emit: (record: RunRecord) => void,
+): Promise<void> {
+  const going = new Set(options.targets);
+  for (const editRate of options.rates) {
+    for (const target of inOrder(options.targets, rep)) {
+      if (!going.has(target)) continue;
+      const spec: LiveSpec = { docs: 1, clientsPerDoc: 50, editRate, awarenessHz: 20, seconds: Math.min(options.seconds, SATURATION_SECONDS), warmupSeconds: 2, seed: options.seed };
+      const m = await withServer({ kind: target, ...profiled(target) }, (server) => runLive(server, spec));
+      emit({ kind: 'saturation', workload: 'saturation', target, rep, spec, m });
+      if (!keptUp(m)) going.delete(target);
+    }
+  }
+}
+
+await main();
