@@ -14,6 +14,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Limits } from '../shared/limits.js';
 import { DEFAULT_CONFIG, resolveLimits } from './config.js';
+import { KEEPALIVE_INTERVAL_MS } from './connection/connection.js';
 import { createLogger, isLogLevel, type LogLevel } from './observability/logger.js';
 import { createMetrics } from './observability/metrics.js';
 import { RoomRegistry } from './rooms/registry.js';
@@ -117,6 +118,9 @@ export async function createTandemServer(options: TandemServerOptions = {}): Pro
   const heartbeat = setInterval(() => {
     for (const connection of gate.connections) connection.heartbeat();
   }, options.heartbeatIntervalMs ?? DEFAULT_CONFIG.heartbeatIntervalMs);
+  const keepalive = setInterval(() => {
+    for (const connection of gate.connections) connection.keepalive();
+  }, KEEPALIVE_INTERVAL_MS);
   const host = urlHost(address.address);
   logger.info({ port: address.port, host: address.address }, 'listening');
 
@@ -124,6 +128,7 @@ export async function createTandemServer(options: TandemServerOptions = {}): Pro
   const shutdown = async (): Promise<void> => {
     ready = false;
     clearInterval(heartbeat);
+    clearInterval(keepalive);
     const stopped = new Promise<void>((resolve) => http.close(() => resolve()));
     await gate.shutdown();
     context.acceptor.close();

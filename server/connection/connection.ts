@@ -5,6 +5,7 @@
  */
 import { CloseCode, closeReason } from '../../shared/close-codes.js';
 import type { Limits } from '../../shared/limits.js';
+import { MessageType } from '../../shared/protocol.js';
 import type { Logger } from '../observability/logger.js';
 import type { LimitName, ServerMetrics } from '../observability/metrics.js';
 import { ConnectionError, type ConnectionErrorReason } from '../protocol/errors.js';
@@ -41,6 +42,16 @@ export interface ConnectionParams {
  */
 export const CLOSE_GRACE_MS = 2_000;
 
+/**
+ * How often a connection that was sent nothing is sent a keepalive. A stock y-websocket client
+ * that receives no message for 30 s reconnects, and peers are not echoed their own changes, so a
+ * lone writer would otherwise hear nothing. Pings do not count: browsers hide them from pages.
+ */
+export const KEEPALIVE_INTERVAL_MS = 10_000;
+
+/** An awareness update with no entries: `[Awareness, length 1, count 0]`. Every client ignores it. */
+const KEEPALIVE_FRAME = Uint8Array.of(MessageType.Awareness, 1, 0);
+
 type State =
   | { readonly kind: 'joining'; readonly queue: Uint8Array[] }
   | { readonly kind: 'open'; readonly room: Room }
@@ -69,6 +80,7 @@ export class Connection implements RoomMember, PeerEvents {
   readonly origin: ConnectionOrigin;
   private state: State = { kind: 'joining', queue: [] };
   private awaitingPong = false;
+  private sentSinceKeepalive = false;
   private sentCloseCode: number | null = null;
   private closeTimer: NodeJS.Timeout | null = null;
   private readonly rate: RateGuard;
@@ -129,6 +141,7 @@ export class Connection implements RoomMember, PeerEvents {
   send(frame: Uint8Array): void {
     if (this.state.kind !== 'open') return;
     this.socket.send(frame);
+    this.sentSinceKeepalive = true;
     this.context.metrics.sent(frame);
     if (this.socket.bufferedAmount > this.context.limits.maxUnsentBytes) {
       this.fail(new ConnectionError(CloseCode.TryAgainLater, 'slow_consumer'));
@@ -155,6 +168,12 @@ export class Connection implements RoomMember, PeerEvents {
     }
     this.awaitingPong = true;
     this.socket.ping();
+  }
+
+  /** One keepalive tick: sends {@link KEEPALIVE_FRAME} if nothing else was sent since the last. */
+  keepalive(): void {
+    if (!this.sentSinceKeepalive) this.send(KEEPALIVE_FRAME);
+    this.sentSinceKeepalive = false;
   }
 
   /** Closes with 1001 because the server is shutting down. */

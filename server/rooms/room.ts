@@ -72,6 +72,33 @@ function encodeFrame(type: number, subtype: number | null, payload: Uint8Array):
   return encoding.toUint8Array(encoder);
 }
 
+/**
+ * Who contributed to a pending broadcast. When it is one member, that member already has it and
+ * gets no copy; once several did (or the server did, e.g. a removal), everyone gets it.
+ */
+class Contributors {
+  private only: RoomMember | null = null;
+  private several = false;
+
+  /** Notes a contribution by `member`, or by the server for null. */
+  add(member: RoomMember | null): void {
+    if (this.several) return;
+    if (member !== null && (this.only === null || this.only === member)) this.only = member;
+    else {
+      this.only = null;
+      this.several = true;
+    }
+  }
+
+  /** The member that may skip the broadcast (null: nobody), and a fresh start. */
+  take(): RoomMember | null {
+    const skip = this.several ? null : this.only;
+    this.only = null;
+    this.several = false;
+    return skip;
+  }
+}
+
 /** A loaded document and its members. Created by the registry, which owns its lifecycle. */
 export class Room {
   readonly doc = new Y.Doc({ gc: true });
@@ -79,9 +106,7 @@ export class Room {
   private readonly awareness: AwarenessTable<RoomMember>;
   /** Updates integrated this turn, not yet broadcast or stored. */
   private queued: Uint8Array[] = [];
-  /** The single member whose updates fill {@link queued}, or null once several did. */
-  private queuedFrom: RoomMember | null = null;
-  private queuedFromMany = false;
+  private readonly queuedFrom = new Contributors();
   /** Settles when the batch of {@link queued} is durable. */
   private batch: Deferred | null = null;
   /** Settles when every write handed to storage so far has settled. */
@@ -89,6 +114,7 @@ export class Room {
   /** Members waiting for the doc's pending structs to integrate before their frame counts as saved. */
   private pendingWaiters: Deferred[] = [];
   private awarenessDirty = false;
+  private readonly awarenessFrom = new Contributors();
   private flushScheduled = false;
   private renewalTimer: NodeJS.Timeout | null = null;
   /** Set while a member's update is applied: what Yjs integrated from it. */
@@ -130,7 +156,10 @@ export class Room {
   /** Removes a member and, at once, its presence. */
   leave(member: RoomMember): void {
     if (!this.members.delete(member)) return;
-    if (this.awareness.removeOwner(member)) this.markAwarenessDirty();
+    if (this.awareness.removeOwner(member)) {
+      this.awarenessFrom.add(null);
+      this.markAwarenessDirty();
+    }
   }
 
   /** The sync step 2 answering a client's state vector; throws a 4400 {@link ConnectionError} for a bad one. */
@@ -184,6 +213,7 @@ export class Room {
   /** Applies an awareness update (the payload of a type-1 frame) a member sent. */
   applyAwareness(member: RoomMember, payload: Uint8Array): void {
     const change = this.awareness.apply(member, payload);
+    if (change !== AwarenessChange.None) this.awarenessFrom.add(member);
     if (change === AwarenessChange.Changed) this.markAwarenessDirty();
     else if (change === AwarenessChange.Renewed && this.renewalTimer === null) {
       this.renewalTimer = setTimeout(() => {
@@ -232,11 +262,7 @@ export class Room {
 
   private enqueue(member: RoomMember, update: Uint8Array): Promise<void> {
     this.queued.push(update);
-    if (this.queuedFrom === null && !this.queuedFromMany) this.queuedFrom = member;
-    else if (this.queuedFrom !== member) {
-      this.queuedFrom = null;
-      this.queuedFromMany = true;
-    }
+    this.queuedFrom.add(member);
     this.scheduleFlush();
     this.batch ??= createDeferred();
     return this.batch.promise;
@@ -265,10 +291,8 @@ export class Room {
     const batch = this.batch;
     if (batch === null) return;
     const updates = this.queued;
-    const from = this.queuedFrom;
+    const from = this.queuedFrom.take();
     this.queued = [];
-    this.queuedFrom = null;
-    this.queuedFromMany = false;
     this.batch = null;
     const merged = updates.length === 1 ? (updates[0] as Uint8Array) : Y.mergeUpdates(updates);
     const frame = encodeFrame(MessageType.Sync, SyncMessageType.Update, merged);
@@ -304,10 +328,11 @@ export class Room {
     }
     const update = this.awareness.takeUpdate();
     if (update === null) return;
-    // Sent to every member, the sender too: a stock client that hears nothing for 30 s reconnects,
-    // and its own state at an unchanged clock is a no-op for it.
+    const from = this.awarenessFrom.take();
     const frame = encodeFrame(MessageType.Awareness, null, update);
-    for (const member of this.members) member.send(frame);
+    for (const member of this.members) {
+      if (member !== from) member.send(frame);
+    }
   }
 
   /**

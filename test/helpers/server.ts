@@ -4,7 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { createTandemServer, type TandemServer, type TandemServerOptions } from '../../server/index.js';
+import { createTandemServer, type DocumentStore, type TandemServer, type TandemServerOptions } from '../../server/index.js';
 import { makeTempDir, removeTempDir } from './temp-dir.js';
 
 const CLI_PATH = fileURLToPath(new URL('../../server/cli.ts', import.meta.url));
@@ -146,5 +146,19 @@ export async function spawnServer(dataDir: string, port = 0, extraArgs: readonly
     wsUrl: `ws://127.0.0.1:${listening}`,
     exited,
     stderr: () => output().stderr,
+  };
+}
+
+/** `inner` with some of its methods replaced: a store that fails, waits or counts on demand. */
+export function storeWith(inner: DocumentStore, overrides: Partial<DocumentStore>): DocumentStore {
+  return {
+    load: (name) => inner.load(name),
+    append: (name, update) => inner.append(name, update),
+    compact: (name) => inner.compact(name),
+    info: (name) => inner.info(name),
+    list: () => inner.list(),
+    delete: (name) => inner.delete(name),
+    close: () => inner.close(),
+    ...overrides,
   };
 }

@@ -6,9 +6,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { createMemoryStore } from '../../server/storage/memory-store.js';
-import type { DocumentStore } from '../../server/storage/store.js';
 import { ClientPool } from '../helpers/clients.js';
-import { readMetric, startTestServer, type TestServer } from '../helpers/server.js';
+import { readMetric, startTestServer, storeWith, type TestServer } from '../helpers/server.js';
 import { textUpdate } from '../helpers/text-docs.js';
 import { waitFor } from '../helpers/wait-for.js';
 
@@ -52,7 +51,7 @@ describe('rooms', () => {
   it('concurrent joins load a document once', async () => {
     let loads = 0;
     const inner = createMemoryStore();
-    const store: DocumentStore = { ...bind(inner), load: (name) => (loads++, inner.load(name)) };
+    const store = storeWith(inner, { load: (name) => (loads++, inner.load(name)) });
     const { wsUrl } = (server = await startTestServer({ store }));
     await Promise.all(Array.from({ length: 8 }, () => pool.connectSynced(wsUrl, 'popular')));
     expect(loads).toBe(1);
@@ -63,8 +62,7 @@ describe('rooms', () => {
     const inner = createMemoryStore();
     await inner.append('flaky', textUpdate('survived'));
     let failNext = true;
-    const store: DocumentStore = {
-      ...bind(inner),
+    const store = storeWith(inner, {
       load: (name) => {
         if (failNext) {
           failNext = false;
@@ -72,7 +70,7 @@ describe('rooms', () => {
         }
         return inner.load(name);
       },
-    };
+    });
     server = await startTestServer({ store });
     // The provider retries by itself; the second attempt must find the real document, not an empty one.
     const client = pool.connect(server.wsUrl, 'flaky');
@@ -81,16 +79,3 @@ describe('rooms', () => {
     await inner.close();
   });
 });
-
-/** The store's methods bound to it, so a test can override one and spread the rest. */
-function bind(store: DocumentStore): DocumentStore {
-  return {
-    load: (name) => store.load(name),
-    append: (name, update) => store.append(name, update),
-    compact: (name) => store.compact(name),
-    info: (name) => store.info(name),
-    list: () => store.list(),
-    delete: (name) => store.delete(name),
-    close: () => store.close(),
-  };
-}

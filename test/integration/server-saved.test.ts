@@ -9,7 +9,7 @@ import { createMemoryStore } from '../../server/storage/memory-store.js';
 import type { DocumentStore } from '../../server/storage/store.js';
 import { ClientPool, openRaw, type RawClient } from '../helpers/clients.js';
 import { syncStep1, syncUpdate } from '../helpers/frames.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { startTestServer, storeWith, type TestServer } from '../helpers/server.js';
 import { textOf, textUpdate } from '../helpers/text-docs.js';
 import { waitFor } from '../helpers/wait-for.js';
 
@@ -30,19 +30,13 @@ function gatedStore(): { store: DocumentStore; inner: DocumentStore; open(): voi
   let release!: () => void;
   const gate = new Promise<void>((resolve) => (release = resolve));
   let appends = 0;
-  const store: DocumentStore = {
-    load: (name) => inner.load(name),
+  const store = storeWith(inner, {
     append: async (name, update) => {
       appends++;
       await gate;
       await inner.append(name, update);
     },
-    compact: (name) => inner.compact(name),
-    info: (name) => inner.info(name),
-    list: () => inner.list(),
-    delete: (name) => inner.delete(name),
-    close: () => inner.close(),
-  };
+  });
   return { store, inner, open: () => release(), appends: () => appends };
 }
 

@@ -1,0 +1,137 @@
+/** The awareness table: ownership, renewals folded, removals broadcast at the clock peers hold. */
+import * as decoding from 'lib0/decoding';
+import * as encoding from 'lib0/encoding';
+import { describe, expect, it } from 'vitest';
+import { CloseCode } from '../../shared/close-codes.js';
+import { ConnectionError } from '../../server/protocol/errors.js';
+import { AwarenessChange, AwarenessTable } from '../../server/rooms/awareness-owner.js';
+
+type Entry = [clientId: number, clock: number, state: string];
+
+function update(...entries: Entry[]): Uint8Array {
+  const encoder = encoding.createEncoder();
+  encoding.writeVarUint(encoder, entries.length);
+  for (const [clientId, clock, state] of entries) {
+    encoding.writeVarUint(encoder, clientId);
+    encoding.writeVarUint(encoder, clock);
+    encoding.writeVarString(encoder, state);
+  }
+  return encoding.toUint8Array(encoder);
+}
+
+function entries(payload: Uint8Array | null): Entry[] {
+  if (payload === null) return [];
+  const decoder = decoding.createDecoder(payload);
+  return Array.from({ length: decoding.readVarUint(decoder) }, (): Entry => [
+    decoding.readVarUint(decoder),
+    decoding.readVarUint(decoder),
+    decoding.readVarString(decoder),
+  ]);
+}
+
+function closeCode(run: () => unknown): number | null {
+  try {
+    run();
+    return null;
+  } catch (error) {
+    return error instanceof ConnectionError ? error.code : -1;
+  }
+}
+
+describe('awareness table', () => {
+  const a = 'connection a';
+  const b = 'connection b';
+
+  it('relays a new state and keeps the raw JSON text as sent', () => {
+    const table = new AwarenessTable<string>(1024);
+    expect(table.apply(a, update([1, 1, '{ "spaced" : true }']))).toBe(AwarenessChange.Changed);
+    expect(entries(table.takeUpdate())).toEqual([[1, 1, '{ "spaced" : true }']]);
+    expect(table.takeUpdate()).toBeNull();
+  });
+
+  it('ignores a state for an id another connection owns', () => {
+    const table = new AwarenessTable<string>(1024);
+    table.apply(a, update([1, 1, '{"v":1}']));
+    table.takeUpdate();
+    expect(table.apply(b, update([1, 9, '{"v":"stolen"}']))).toBe(AwarenessChange.None);
+    expect(table.apply(b, update([1, 9, 'null']))).toBe(AwarenessChange.None);
+    expect(entries(table.snapshot())).toEqual([[1, 1, '{"v":1}']]);
+  });
+
+  it('ignores stale clocks from the owner', () => {
+    const table = new AwarenessTable<string>(1024);
+    table.apply(a, update([1, 5, '{"v":5}']));
+    expect(table.apply(a, update([1, 4, '{"v":4}']))).toBe(AwarenessChange.None);
+    expect(table.apply(a, update([1, 5, '{"v":"again"}']))).toBe(AwarenessChange.None);
+  });
+
+  it('folds an unchanged renewal into the next update instead of reporting a change', () => {
+    const table = new AwarenessTable<string>(1024);
+    table.apply(a, update([1, 1, '{"v":1}']));
+    table.apply(b, update([2, 1, '{"v":1}']));
+    table.takeUpdate();
+    expect(table.apply(a, update([1, 2, '{"v":1}']))).toBe(AwarenessChange.Renewed);
+    expect(table.hasRenewals).toBe(true);
+    expect(table.apply(b, update([2, 2, '{"v":2}']))).toBe(AwarenessChange.Changed);
+    expect(entries(table.takeUpdate())).toEqual([
+      [2, 2, '{"v":2}'],
+      [1, 2, '{"v":1}'],
+    ]);
+    expect(table.hasRenewals).toBe(false);
+  });
+
+  it("removes a closed connection's states at the clock peers hold", () => {
+    const table = new AwarenessTable<string>(1024);
+    table.apply(a, update([1, 3, '{"v":1}'], [7, 1, '{"tab":2}']));
+    table.apply(b, update([2, 1, '{"v":1}']));
+    table.takeUpdate();
+    expect(table.removeOwner(a)).toBe(true);
+    expect(entries(table.takeUpdate())).toEqual([
+      [1, 3, 'null'],
+      [7, 1, 'null'],
+    ]);
+    expect(entries(table.snapshot())).toEqual([[2, 1, '{"v":1}']]);
+    expect(table.removeOwner(a)).toBe(false);
+  });
+
+  it('refuses a late echo of a removed state but accepts the client back with a newer clock', () => {
+    const table = new AwarenessTable<string>(1024);
+    table.apply(a, update([1, 3, '{"v":1}']));
+    table.removeOwner(a);
+    table.takeUpdate();
+    expect(table.apply(b, update([1, 3, '{"v":1}']))).toBe(AwarenessChange.None);
+    expect(table.apply(b, update([1, 4, '{"v":1}']))).toBe(AwarenessChange.Changed);
+  });
+
+  it('lets the owner remove its state, at the same clock as y-protocols allows', () => {
+    const table = new AwarenessTable<string>(1024);
+    table.apply(a, update([1, 3, '{"v":1}']));
+    table.takeUpdate();
+    expect(table.apply(a, update([1, 3, 'null']))).toBe(AwarenessChange.Changed);
+    expect(entries(table.takeUpdate())).toEqual([[1, 3, 'null']]);
+    expect(table.size).toBe(0);
+  });
+
+  it('refuses a state over the size limit (4413) and one that is not JSON (4400), changing nothing', () => {
+    const table = new AwarenessTable<string>(16);
+    expect(closeCode(() => table.apply(a, update([1, 1, '{}'], [2, 1, JSON.stringify({ long: 'x'.repeat(16) })])))).toBe(
+      CloseCode.TooLarge,
+    );
+    expect(table.size).toBe(0);
+    expect(closeCode(() => table.apply(a, update([1, 1, '{nope'])))).toBe(CloseCode.BadMessage);
+    expect(table.size).toBe(0);
+  });
+
+  it('counts multi-byte characters by their UTF-8 bytes', () => {
+    const table = new AwarenessTable<string>(16);
+    expect(closeCode(() => table.apply(a, update([1, 1, `"${'é'.repeat(8)}"`])))).toBe(CloseCode.TooLarge);
+    expect(closeCode(() => table.apply(a, update([1, 1, `"${'é'.repeat(7)}"`])))).toBeNull();
+  });
+
+  it('refuses truncated and trailing bytes with 4400', () => {
+    const table = new AwarenessTable<string>(1024);
+    const whole = update([1, 1, '{"v":1}']);
+    expect(closeCode(() => table.apply(a, whole.subarray(0, whole.length - 2)))).toBe(CloseCode.BadMessage);
+    expect(closeCode(() => table.apply(a, Uint8Array.from([...whole, 0])))).toBe(CloseCode.BadMessage);
+  });
+});
