@@ -5,7 +5,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import * as Y from 'yjs';
-import { createMemoryStore } from '../../server/storage/memory-store.js';
 import type { DocumentStore } from '../../server/storage/store.js';
 import { createDocumentSession, type DocumentSession, type DocumentSessionOptions } from '../../client/session/session.js';
 import type { SessionStatus } from '../../client/session/status.js';
@@ -13,43 +12,7 @@ import { ClientPool, waitSynced } from '../helpers/clients.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir.js';
 import { waitFor } from '../helpers/wait-for.js';
-
-/** A memory store whose appends can be held back, to observe the client before storage writes. */
-function gatedStore(): { store: DocumentStore; hold(): void; release(): void; readonly waiting: number } {
-  const inner = createMemoryStore();
-  let gate: { promise: Promise<void>; open(): void } | null = null;
-  let waiting = 0;
-  const store: DocumentStore = {
-    load: (name) => inner.load(name),
-    async append(name, update) {
-      if (gate !== null) {
-        waiting++;
-        await gate.promise;
-        waiting--;
-      }
-      return inner.append(name, update);
-    },
-    compact: (name) => inner.compact(name),
-    info: (name) => inner.info(name),
-    list: () => inner.list(),
-    delete: (name) => inner.delete(name),
-    close: () => inner.close(),
-  };
-  return {
-    store,
-    hold() {
-      let open!: () => void;
-      gate = { promise: new Promise<void>((resolve) => (open = resolve)), open };
-    },
-    release() {
-      gate?.open();
-      gate = null;
-    },
-    get waiting() {
-      return waiting;
-    },
-  };
-}
+import { gatedStore } from './gated-store.js';
 
 const text = (doc: Y.Doc): string => doc.getText('body').toString();
 
