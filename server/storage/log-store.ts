@@ -4,12 +4,13 @@
  * a long log is compacted in the background into one merged update, in one atomic write, while
  * appends go on.
  */
-import { isValidDocumentName } from '../../shared/document-name.js';
+import { CompactionRuns } from './compaction-runs.js';
 import { GroupCommit } from './group-commit.js';
 import type { DocumentMeta, LogBackend, LogEntry } from './log-backend.js';
 import { planBatch, type LogOperation, type StoredState } from './log-batch.js';
 import { mergeLog } from './merge-log.js';
-import { StoreClosedError, type DocumentInfo, type DocumentStore } from './store.js';
+import type { DocumentInfo, DocumentStore } from './store.js';
+import { StoreLifecycle } from './store-lifecycle.js';
 
 /** What one written batch held, for metrics. */
 export interface BatchStats {
@@ -54,16 +55,12 @@ interface DocumentState {
    * log before that must not write its merge.
    */
   generation: number;
-  /** The compaction running for this document, if any. */
-  compaction: Promise<void> | null;
   /**
    * The record when a background compaction last failed: the next one waits for the log to grow
    * by a threshold again, so that a log it cannot merge is not re-read on every append.
    */
   failedAt: DocumentMeta | null;
 }
-
-type Lifecycle = 'open' | 'closing' | 'closed';
 
 /**
  * A {@link DocumentStore} over `backend`, whose metadata records (`metas`) were read at open.
@@ -84,9 +81,9 @@ class LogStore implements DocumentStore {
   readonly #compactAfterUpdates: number;
   readonly #compactAfterBytes: number;
   readonly #docs = new Map<string, DocumentState>();
-  readonly #compactions = new Set<Promise<void>>();
+  readonly #compactions = new CompactionRuns();
   readonly #writes = new GroupCommit<LogOperation>((operations) => this.#commit(operations));
-  #lifecycle: Lifecycle = 'open';
+  readonly #lifecycle = new StoreLifecycle();
   readonly #stored: StoredState = {
     meta: (name) => this.#docs.get(name)?.meta ?? null,
     generation: (name) => this.#doc(name).generation,
@@ -100,7 +97,7 @@ class LogStore implements DocumentStore {
     this.#compactAfterUpdates = options.compactAfterUpdates ?? 500;
     this.#compactAfterBytes = options.compactAfterBytes ?? 1024 * 1024;
     for (const [name, meta] of metas) {
-      this.#docs.set(name, { meta, nextSeq: meta.nextSeq, generation: 0, compaction: null, failedAt: null });
+      this.#docs.set(name, { meta, nextSeq: meta.nextSeq, generation: 0, failedAt: null });
     }
   }
 
@@ -113,7 +110,7 @@ class LogStore implements DocumentStore {
     const log = await this.#backend.readLog(name);
     const update = mergeLog(log.map((entry) => entry.update));
     // The merge is the expensive half of a compaction: when the log is due, write it back.
-    if (update !== null && log.length > 1 && this.#isDue(doc) && doc.compaction === null && this.#lifecycle === 'open') {
+    if (update !== null && log.length > 1 && this.#isDue(doc) && !this.#compactions.get(name) && this.#lifecycle.isOpen) {
       this.#inBackground(name, doc, this.#submitCompaction(name, generation, log, update));
     }
     return update;
@@ -129,7 +126,7 @@ class LogStore implements DocumentStore {
   async compact(name: string): Promise<void> {
     this.#check(name);
     const doc = this.#docs.get(name);
-    if (doc) await this.#track(doc, this.#compaction(name, doc));
+    if (doc) await this.#compactions.track(name, this.#compaction(name, doc));
   }
 
   async info(name: string): Promise<DocumentInfo | null> {
@@ -152,29 +149,22 @@ class LogStore implements DocumentStore {
     return this.#writes.submit({ type: 'delete', name });
   }
 
-  async close(): Promise<void> {
-    this.#checkOpen();
-    this.#lifecycle = 'closing';
-    await Promise.allSettled(this.#compactions);
-    await this.#writes.settled();
-    this.#lifecycle = 'closed';
-    await this.#backend.close();
+  close(): Promise<void> {
+    return this.#lifecycle.close([this.#compactions, this.#writes], () => this.#backend.close());
   }
 
   #checkOpen(): void {
-    if (this.#lifecycle !== 'open') throw new StoreClosedError();
+    this.#lifecycle.checkOpen();
   }
 
   #check(name: string): void {
-    this.#checkOpen();
-    // Names become storage keys: one with a control character could end up in another's key range.
-    if (!isValidDocumentName(name)) throw new TypeError(`invalid document name ${JSON.stringify(name)}`);
+    this.#lifecycle.checkName(name);
   }
 
   #doc(name: string): DocumentState {
     let doc = this.#docs.get(name);
     if (!doc) {
-      doc = { meta: null, nextSeq: 0, generation: 0, compaction: null, failedAt: null };
+      doc = { meta: null, nextSeq: 0, generation: 0, failedAt: null };
       this.#docs.set(name, doc);
     }
     return doc;
@@ -190,7 +180,7 @@ class LogStore implements DocumentStore {
   /** Compacts `name` once the compaction already running, if any, has finished. */
   async #compaction(name: string, doc: DocumentState): Promise<void> {
     // The previous run reported its own failure to whoever started it.
-    await doc.compaction?.catch(() => undefined);
+    await this.#compactions.get(name)?.catch(() => undefined);
     const generation = doc.generation;
     await this.#writes.settled();
     if (!doc.meta || doc.generation !== generation) return;
@@ -203,20 +193,9 @@ class LogStore implements DocumentStore {
     return this.#writes.submit({ type: 'compact', name, generation, merged, update });
   }
 
-  #track(doc: DocumentState, run: Promise<void>): Promise<void> {
-    doc.compaction = run;
-    this.#compactions.add(run);
-    const clear = () => {
-      if (doc.compaction === run) doc.compaction = null;
-      this.#compactions.delete(run);
-    };
-    run.then(clear, clear);
-    return run;
-  }
-
   #compactIfDue(name: string): void {
     const doc = this.#doc(name);
-    if (this.#lifecycle !== 'open' || doc.compaction !== null || !this.#isDue(doc)) return;
+    if (!this.#lifecycle.isOpen || this.#compactions.get(name) || !this.#isDue(doc)) return;
     this.#inBackground(name, doc, this.#compaction(name, doc));
   }
 
@@ -226,7 +205,7 @@ class LogStore implements DocumentStore {
       doc.failedAt = doc.meta;
       this.#onError(error, name);
     });
-    void this.#track(doc, reported);
+    void this.#compactions.track(name, reported);
   }
 
   /** Writes one tick's operations as one batch, then brings the in-memory records up to date. */
@@ -250,7 +229,8 @@ class LogStore implements DocumentStore {
   }
 }
 
-function warnCompactionFailed(error: unknown, document: string): void {
+/** The default `onError` of log-based stores: a process warning naming the document. */
+export function warnCompactionFailed(error: unknown, document: string): void {
   const reason = error instanceof Error ? error.message : String(error);
   process.emitWarning(`background compaction of ${JSON.stringify(document)} failed: ${reason}`);
 }

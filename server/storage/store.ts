@@ -36,6 +36,12 @@ export interface DocumentStore {
   delete(name: string): Promise<void>;
   /** Writes whatever is pending, then releases the storage. Further calls reject. */
   close(): Promise<void>;
+  /**
+   * Whether the storage answers: 'degraded' while it cannot be reached (writes are held and
+   * retried), so that `/readyz` can take the instance out of a load balancer. Stores whose
+   * storage cannot go away on its own (memory, an embedded LevelDB) leave it out: always 'ok'.
+   */
+  health?(): 'ok' | 'degraded';
 }
 
 /** Thrown when a data directory is already opened by another process. */

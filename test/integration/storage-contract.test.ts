@@ -2,13 +2,15 @@
  * The DocumentStore contract: every store implementation must pass this one suite.
  */
 import { setImmediate } from 'node:timers';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import * as prng from 'lib0/prng';
 import * as Y from 'yjs';
 import { openLevelDbStore } from '../../server/storage/leveldb-store.js';
 import type { BatchStats, LogStoreOptions } from '../../server/storage/log-store.js';
 import { createMemoryStore } from '../../server/storage/memory-store.js';
+import { openPostgresStore } from '../../server/storage/postgres-store.js';
 import { StoreClosedError, type DocumentStore } from '../../server/storage/store.js';
+import { postgresOnDemand } from '../helpers/postgres.js';
 import { withSeed } from '../helpers/seed.js';
 import { closeStores } from '../helpers/stores.js';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir.js';
@@ -22,9 +24,14 @@ interface StoreKind {
   durable: boolean;
 }
 
+// One database per test directory: a store reopened on the same directory finds what was written.
+const postgres = postgresOnDemand();
+afterAll(() => postgres.destroy());
+
 const kinds: StoreKind[] = [
   { kind: 'memory', open: async (_dir, options) => createMemoryStore(options), durable: false },
   { kind: 'LevelDB', open: (dir, options) => openLevelDbStore(dir, options), durable: true },
+  { kind: 'PostgreSQL', open: async (dir, options) => openPostgresStore(await postgres.databaseFor(dir), options), durable: true },
 ];
 
 describe.each(kinds)('the $kind store', ({ open, durable }) => {
