@@ -45,6 +45,8 @@ export interface PostgresStoreOptions extends LogStoreOptions {
   retryForMs?: number;
   /** How often the store checks that the database answers while nothing else tells it. Default 5 s. */
   healthCheckIntervalMs?: number;
+  /** Called before each retry of a batch the database did not take (`attempt` counts from 1), e.g. to log or count it. */
+  onRetry?: (error: unknown, attempt: number) => void;
 }
 
 /** Rejects an append when more than `maxPendingBytes` wait to be written (the database is down or slow). */
@@ -133,6 +135,7 @@ class PostgresStore implements DocumentStore {
   readonly #compactAfterBytes: number;
   readonly #maxPendingBytes: number;
   readonly #retryForMs: number;
+  readonly #onRetry: ((error: unknown, attempt: number) => void) | undefined;
   readonly #writes = new GroupCommit<Operation>((operations) => this.#commit(operations));
   /** The compactions this instance runs. */
   readonly #compactions = new CompactionRuns();
@@ -153,6 +156,7 @@ class PostgresStore implements DocumentStore {
     this.#compactAfterBytes = options.compactAfterBytes ?? 1024 * 1024;
     this.#maxPendingBytes = options.maxPendingBytes ?? 64 * 1024 * 1024;
     this.#retryForMs = options.retryForMs ?? 30_000;
+    this.#onRetry = options.onRetry;
     this.#health = new DatabaseHealth(async () => {
       await this.#pool.query('SELECT 1');
     }, options.healthCheckIntervalMs ?? 5_000);
@@ -243,6 +247,7 @@ class PostgresStore implements DocumentStore {
         firstFailure ??= Date.now();
         if (!isRetryable(error) || Date.now() - firstFailure >= this.#retryForMs) throw error;
         await backOff(attempt++);
+        this.#onRetry?.(error, attempt);
       }
     }
     let appends = 0;

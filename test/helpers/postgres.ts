@@ -38,7 +38,7 @@ export interface TestPostgres {
   createDatabase(): Promise<string>;
   /** Stops the server (fast shutdown: open sessions are cut, committed work is kept). */
   stop(): Promise<void>;
-  /** Starts the stopped server again on the same port and data; resolves once it accepts connections. */
+  /** Starts the stopped server again (a no-op if it runs) on the same port and data; resolves once it accepts connections. */
   start(): Promise<void>;
   /** Stops the server if it runs and removes its folder. */
   destroy(): Promise<void>;
@@ -100,6 +100,7 @@ export async function startPostgres(): Promise<TestPostgres> {
   let databases = 0;
 
   async function start(): Promise<void> {
+    if (running) return;
     await runAsServerUser(join(bin, 'pg_ctl'), ['start', '--pgdata', data, '--log', log, '--options', options, '--no-wait']);
     running = true;
     await waitFor(() => canConnect(adminUrl), { timeout: 30_000, interval: 25, message: `PostgreSQL on port ${port}` });
@@ -152,6 +153,15 @@ export function postgresOnDemand(): { databaseFor(key: string): Promise<string>;
   };
 }
 
+/** A client of the database at `url`, for a test that holds a transaction open; `end()` it. */
+export async function connectClient(url: string): Promise<pg.Client> {
+  const client = new pg.Client({ connectionString: url });
+  // A server going away mid-test reports here instead of crashing the test process.
+  client.on('error', () => undefined);
+  await client.connect();
+  return client;
+}
+
 /** Runs one statement on the database at `url` and returns its rows: for checks behind the store's back. */
 export async function queryRows<R extends pg.QueryResultRow>(url: string, text: string, values: unknown[] = []): Promise<R[]> {
   return withClient(url, async (client) => (await client.query<R>(text, values)).rows);
@@ -162,10 +172,7 @@ function connectionString(port: number, database: string): string {
 }
 
 async function withClient<T>(url: string, use: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  // A server going away mid-test reports here instead of crashing the test process.
-  client.on('error', () => undefined);
-  await client.connect();
+  const client = await connectClient(url);
   try {
     return await use(client);
   } finally {
