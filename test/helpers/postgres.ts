@@ -6,7 +6,8 @@
  * `postgres` user that Debian's package creates, and every server command runs through
  * `runuser -u postgres`. scripts/ensure-system-deps.sh installs the package when it is missing.
  */
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { chown, readdir } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -65,10 +66,13 @@ function freePort(): Promise<number> {
   });
 }
 
-/** Runs a server binary as a user PostgreSQL accepts. */
+/** The command line that runs a server binary as a user PostgreSQL accepts. */
+function asServerUser(binary: string, args: readonly string[]): [string, string[]] {
+  return process.getuid?.() === 0 ? ['runuser', ['-u', 'postgres', '--', binary, ...args]] : [binary, [...args]];
+}
+
 function runAsServerUser(binary: string, args: readonly string[]): Promise<unknown> {
-  const asRoot = process.getuid?.() === 0;
-  return asRoot ? run('runuser', ['-u', 'postgres', '--', binary, ...args]) : run(binary, args);
+  return run(...asServerUser(binary, args));
 }
 
 /**
@@ -98,6 +102,13 @@ export async function startPostgres(): Promise<TestPostgres> {
   const adminUrl = connectionString(port, 'postgres');
   let running = false;
   let databases = 0;
+  // pg_ctl detaches the server: if the test process ends without afterAll (a crash, a worker
+  // torn down), stop it here rather than leave it running.
+  const stopAtExit = () => {
+    if (running) execFileSync(...asServerUser(join(bin, 'pg_ctl'), ['stop', '--pgdata', data, '--mode', 'immediate']));
+    rmSync(root, { recursive: true, force: true });
+  };
+  process.once('exit', stopAtExit);
 
   async function start(): Promise<void> {
     if (running) return;
@@ -123,6 +134,7 @@ export async function startPostgres(): Promise<TestPostgres> {
       return connectionString(port, name);
     },
     async destroy() {
+      process.off('exit', stopAtExit);
       await stop();
       await removeTempDir(root);
     },
