@@ -70,4 +70,25 @@ describe('collaborative editing in the browser', () => {
     await waitFor(async () => (await selection.allTextContents()).join('|') === 'world', { message: "A's selection highlighted" });
     expect(await selection.first().evaluate((element) => getComputedStyle(element).backgroundColor)).toBe('rgba(225, 29, 72, 0.25)');
   });
+
+  it("undoes and redoes only the writer's own changes, never a peer's", async () => {
+    const ada = await suite.join('own-undo', { name: 'Ada', color: '#e11d48' });
+    const bob = await suite.join('own-undo', { name: 'Bob', color: '#2563eb' });
+    await ada.click('.ProseMirror');
+    await ada.keyboard.type('Ada wrote this.');
+    await bob.waitForFunction(() => window.tandem?.editor.getText() === 'Ada wrote this.');
+    await bob.click('.ProseMirror');
+    await bob.keyboard.press('End');
+    await bob.keyboard.press('Enter');
+    await bob.keyboard.type('Bob added this.');
+    const both = 'Ada wrote this.\n\nBob added this.';
+    await ada.waitForFunction((text) => window.tandem?.editor.getText() === text, both);
+
+    await ada.keyboard.press('Control+z');
+    // Ada's paragraph was Ada's insertion too, so it goes with her text; Bob's stays untouched.
+    for (const page of [ada, bob]) await page.waitForFunction(() => window.tandem?.editor.getText() === 'Bob added this.');
+    await ada.keyboard.press('Control+Shift+z');
+    for (const page of [ada, bob]) await page.waitForFunction((text) => window.tandem?.editor.getText() === text, both);
+    expect(await bob.evaluate(() => window.tandem?.editor.can().undo())).toBe(true);
+  });
 });
