@@ -13,9 +13,15 @@
  * apply each one once and none sees a half-made schema.
  */
 
-/** The part of a database session that migrations need (a pg client fits). */
+/** What a statement returned: its rows, and how many rows it changed. */
+export interface SqlResult<R> {
+  rows: R[];
+  rowCount: number | null;
+}
+
+/** The part of a database session the SQL of the store needs: one statement at a time. */
 export interface SqlSession {
-  query(text: string, values?: unknown[]): Promise<{ rows: unknown[] }>;
+  query<R = unknown>(text: string, values?: unknown[]): Promise<SqlResult<R>>;
 }
 
 /**
@@ -70,8 +76,8 @@ export async function migrate(session: SqlSession): Promise<void> {
        applied_at timestamptz NOT NULL DEFAULT now()
      )`,
   );
-  const { rows } = await session.query('SELECT coalesce(max(version), 0) AS version FROM tandem_schema_version');
-  const found = (rows[0] as { version: number }).version;
+  const { rows } = await session.query<{ version: number }>('SELECT coalesce(max(version), 0) AS version FROM tandem_schema_version');
+  const found = rows[0]?.version ?? 0;
   if (found > SCHEMA_VERSION) throw new SchemaTooNewError(found);
   for (let version = found + 1; version <= SCHEMA_VERSION; version++) {
     await session.query(MIGRATIONS[version - 1] as string);

@@ -1,29 +1,21 @@
 /**
  * The PostgreSQL store, for cluster mode: several Tandem instances share one database and may
- * append to and compact the same document at once. The only file that imports `pg`.
+ * append to and compact the same document at once. The only file that imports `pg`: it owns
+ * the connections, group commit, retries, health and the schedule of compactions; the
+ * statements, and why they are safe together, are in postgres-log.ts.
  *
- * Tables are described in postgres-schema.ts. Nothing about a document lives only in this
- * process: counters are read from the database, and this instance keeps no more than the
- * schedule of its own compactions.
- *
- * Row locks are always taken in one order (a document's compaction lock, then its counters row,
- * then its log rows), so writers never wait on each other in a cycle:
- * - an append batch is one statement: it inserts log rows, which nobody waits on, then updates
- *   the counters of its documents in name order;
- * - a delete removes the counters row, then, in a second statement that sees every append
- *   committed meanwhile, the log rows;
- * - a compaction holds the document's advisory lock (so one runs at a time across instances),
- *   reads the log, merges it here, then locks the counters row and replaces exactly the rows it
- *   read, checking every row count: a difference means a delete got there first, and it rolls
- *   back. An append racing with it adds a row the compaction never read, so nothing is lost.
+ * Nothing about a document lives only in this process: counters are read from the database,
+ * and this instance keeps no more than the schedule of its own compactions.
  */
-import { DatabaseError, Pool, type PoolClient, type QueryResultRow } from 'pg';
+import { DatabaseError, Pool, type PoolClient } from 'pg';
 import { CompactionRuns } from './compaction-runs.js';
 import { GroupCommit } from './group-commit.js';
 import { warnCompactionFailed, type BatchStats, type LogStoreOptions } from './log-store.js';
 import { mergeLog } from './merge-log.js';
-import { backOff, DatabaseHealth } from './postgres-health.js';
-import { COMPACTION_LOCK_CLASS, migrate } from './postgres-schema.js';
+import { writeBatch, type BatchDatabase, type Operation, type RetryPolicy } from './postgres-batch.js';
+import { DatabaseHealth } from './postgres-health.js';
+import { compactLog, listInfos, readInfo, readLog, type Counters, type LogRow, type MergedLog } from './postgres-log.js';
+import { migrate, type SqlResult, type SqlSession } from './postgres-schema.js';
 import type { DocumentInfo, DocumentStore } from './store.js';
 import { StoreLifecycle } from './store-lifecycle.js';
 
@@ -62,7 +54,7 @@ export class StoreOverloadedError extends Error {
  * creates or migrates Tandem's tables, and resolves with a store over them.
  *
  * @example
- * const store = await openPostgresStore(process.env.DATABASE_URL);
+ * const store = await openPostgresStore('postgresql://tandem@db.internal:5432/tandem');
  * const server = await createTandemServer({ store });
  */
 export async function openPostgresStore(connectionString: string, options: PostgresStoreOptions = {}): Promise<DocumentStore> {
@@ -82,50 +74,6 @@ export async function openPostgresStore(connectionString: string, options: Postg
   return store;
 }
 
-/** One store call waiting for the next batch. */
-type Operation = { type: 'append'; name: string; update: Uint8Array } | { type: 'delete'; name: string };
-
-/** A run of a batch that is written by one statement or transaction. */
-type Segment = { type: 'append'; names: string[]; updates: Uint8Array[] } | { type: 'delete'; name: string };
-
-/** A document's counters as stored. */
-interface Counters {
-  name: string;
-  bytes: number;
-  updates: number;
-  compacted_bytes: number;
-}
-
-/** One row of a log. `seq` is a bigint, kept as the string pg gives. */
-interface LogRow {
-  seq: string;
-  data: Uint8Array;
-}
-
-/** A log already read and merged (by `load`), for a compaction to write back. */
-interface MergedLog {
-  rows: readonly LogRow[];
-  update: Uint8Array;
-}
-
-const APPEND = `
-  WITH appended AS (
-    INSERT INTO tandem_updates (name, data)
-    SELECT name, data FROM unnest($1::text[], $2::bytea[]) WITH ORDINALITY AS batch (name, data, position)
-    ORDER BY position
-    RETURNING name, octet_length(data) AS size
-  )
-  INSERT INTO tandem_documents AS doc (name, bytes, updates, updated_at)
-  SELECT name, sum(size), count(*), now() FROM appended GROUP BY name ORDER BY name
-  ON CONFLICT (name) DO UPDATE SET
-    bytes = doc.bytes + excluded.bytes,
-    updates = doc.updates + excluded.updates,
-    updated_at = excluded.updated_at
-  RETURNING name, bytes::float8 AS bytes, updates::float8 AS updates, compacted_bytes::float8 AS compacted_bytes`;
-const READ_LOG = 'SELECT seq, data FROM tandem_updates WHERE name = $1 ORDER BY seq';
-const INFO_COLUMNS = `name, bytes::float8 AS bytes, updates::float8 AS updates,
-  floor(extract(epoch FROM updated_at) * 1000)::float8 AS "updatedAt"`;
-
 class PostgresStore implements DocumentStore {
   readonly #pool: Pool;
   readonly #health: DatabaseHealth;
@@ -134,8 +82,7 @@ class PostgresStore implements DocumentStore {
   readonly #compactAfterUpdates: number;
   readonly #compactAfterBytes: number;
   readonly #maxPendingBytes: number;
-  readonly #retryForMs: number;
-  readonly #onRetry: ((error: unknown, attempt: number) => void) | undefined;
+  readonly #retry: RetryPolicy;
   readonly #writes = new GroupCommit<Operation>((operations) => this.#commit(operations));
   /** The compactions this instance runs. */
   readonly #compactions = new CompactionRuns();
@@ -145,6 +92,9 @@ class PostgresStore implements DocumentStore {
    * re-read on every append.
    */
   readonly #failedAt = new Map<string, Counters>();
+  /** Statements that need no transaction, each on whichever pooled connection is free. */
+  readonly #shared: SqlSession;
+  readonly #database: BatchDatabase;
   #pendingBytes = 0;
   readonly #lifecycle = new StoreLifecycle();
 
@@ -155,19 +105,24 @@ class PostgresStore implements DocumentStore {
     this.#compactAfterUpdates = options.compactAfterUpdates ?? 500;
     this.#compactAfterBytes = options.compactAfterBytes ?? 1024 * 1024;
     this.#maxPendingBytes = options.maxPendingBytes ?? 64 * 1024 * 1024;
-    this.#retryForMs = options.retryForMs ?? 30_000;
-    this.#onRetry = options.onRetry;
+    this.#retry = { retryForMs: options.retryForMs ?? 30_000, onRetry: options.onRetry };
     this.#health = new DatabaseHealth(async () => {
       await this.#pool.query('SELECT 1');
     }, options.healthCheckIntervalMs ?? 5_000);
+    this.#shared = this.#session(pool);
+    this.#database = {
+      shared: this.#shared,
+      transaction: (work) => this.#transaction(work),
+      isRetryable,
+    };
     // An idle connection that the server closed (restart, failover) reports here, not to a query.
     pool.on('error', () => this.#health.failed());
   }
 
   /** Migrates the schema, then starts watching the database's health. */
   async open(): Promise<void> {
-    await this.#transaction(async (client) => {
-      await migrate(client);
+    await this.#transaction(async (session) => {
+      await migrate(session);
       return true;
     });
     this.#health.start();
@@ -180,7 +135,7 @@ class PostgresStore implements DocumentStore {
   async load(name: string): Promise<Uint8Array | null> {
     this.#lifecycle.checkName(name);
     await this.#writes.settled();
-    const rows = await this.#query<LogRow>(this.#pool, READ_LOG, [name]);
+    const rows = await readLog(this.#shared, name);
     const update = mergeLog(rows.map((row) => row.data));
     if (update === null) return null;
     // The merge is the expensive half of a compaction: when the log is due, write it back.
@@ -210,13 +165,12 @@ class PostgresStore implements DocumentStore {
 
   async info(name: string): Promise<DocumentInfo | null> {
     this.#lifecycle.checkName(name);
-    const rows = await this.#query<DocumentInfo>(this.#pool, `SELECT ${INFO_COLUMNS} FROM tandem_documents WHERE name = $1`, [name]);
-    return rows[0] ?? null;
+    return readInfo(this.#shared, name);
   }
 
   async list(): Promise<DocumentInfo[]> {
     this.#lifecycle.checkOpen();
-    return this.#query<DocumentInfo>(this.#pool, `SELECT ${INFO_COLUMNS} FROM tandem_documents ORDER BY name COLLATE "C"`);
+    return listInfos(this.#shared);
   }
 
   async delete(name: string): Promise<void> {
@@ -234,46 +188,19 @@ class PostgresStore implements DocumentStore {
   /** Writes one tick's operations, retrying what failed for want of the database. */
   async #commit(operations: readonly Operation[]): Promise<void> {
     const started = performance.now();
-    const segments = segment(operations);
-    const counters: Counters[] = [];
-    let firstFailure: number | null = null;
-    let attempt = 0;
-    // Each segment commits on its own, so a retry resumes at the one that failed.
-    for (let done = 0; done < segments.length; ) {
-      try {
-        counters.push(...(await this.#write(segments[done] as Segment)));
-        done++;
-      } catch (error) {
-        firstFailure ??= Date.now();
-        if (!isRetryable(error) || Date.now() - firstFailure >= this.#retryForMs) throw error;
-        await backOff(attempt++);
-        this.#onRetry?.(error, attempt);
-      }
-    }
+    const counters = await writeBatch(this.#database, operations, this.#retry);
     let appends = 0;
     let bytes = 0;
     for (const op of operations) {
-      if (op.type !== 'append') continue;
+      if (op.type === 'delete') {
+        this.#failedAt.delete(op.name);
+        continue;
+      }
       appends++;
       bytes += op.update.byteLength;
     }
     this.#onBatch?.({ appends, bytes, durationMs: performance.now() - started });
     for (const stored of counters) this.#compactIfDue(stored);
-  }
-
-  async #write(segment: Segment): Promise<Counters[]> {
-    switch (segment.type) {
-      case 'append':
-        return this.#query<Counters>(this.#pool, APPEND, [segment.names, segment.updates]);
-      case 'delete':
-        this.#failedAt.delete(segment.name);
-        await this.#transaction(async (client) => {
-          await this.#query(client, 'DELETE FROM tandem_documents WHERE name = $1', [segment.name]);
-          await this.#query(client, 'DELETE FROM tandem_updates WHERE name = $1', [segment.name]);
-          return true;
-        });
-        return [];
-    }
   }
 
   #compactIfDue(stored: Counters): void {
@@ -285,8 +212,8 @@ class PostgresStore implements DocumentStore {
       this.#failedAt.delete(name);
       failed = undefined;
     }
-    const newUpdates = stored.updates - (failed ? failed.updates : stored.compacted_bytes > 0 ? 1 : 0);
-    const newBytes = stored.bytes - (failed ? failed.bytes : stored.compacted_bytes);
+    const newUpdates = stored.updates - (failed ? failed.updates : stored.compactedBytes > 0 ? 1 : 0);
+    const newBytes = stored.bytes - (failed ? failed.bytes : stored.compactedBytes);
     if (newUpdates >= this.#compactAfterUpdates || newBytes >= this.#compactAfterBytes) {
       this.#inBackground(name, stored, this.#compaction(name, false, null));
     }
@@ -300,54 +227,11 @@ class PostgresStore implements DocumentStore {
     return rows.length - 1 >= this.#compactAfterUpdates || newBytes >= this.#compactAfterBytes;
   }
 
-  /**
-   * Merges the log of `name` into one row. `wait`: wait for a compaction another instance runs
-   * (an explicit call), or leave the document to it (a background one). `merged`: the log as
-   * `load` read and merged it, written back if no row of it changed since.
-   */
+  /** Merges the log of `name` into one row (see {@link compactLog} for `wait` and `merged`). */
   async #compaction(name: string, wait: boolean, merged: MergedLog | null): Promise<void> {
-    await this.#transaction(async (client) => {
-      const lock = wait ? 'pg_advisory_xact_lock' : 'pg_try_advisory_xact_lock';
-      const [locked] = await this.#query<{ locked: boolean | '' }>(
-        client,
-        `SELECT ${lock}($1, hashtext($2)) AS locked`,
-        [COMPACTION_LOCK_CLASS, name],
-      );
-      // pg_advisory_xact_lock returns void, which pg reads as ''.
-      if (locked?.locked === false) return false;
-      let log = merged;
-      if (log === null) {
-        const rows = await this.#query<LogRow>(client, READ_LOG, [name]);
-        const update = mergeLog(rows.map((row) => row.data));
-        if (update === null || rows.length < 2) return false;
-        log = { rows, update };
-      }
-      return this.#replaceLog(client, name, log);
-    });
-  }
-
-  /** Replaces the rows of `log` by its merge; false (roll back) if any of them changed meanwhile. */
-  async #replaceLog(client: PoolClient, name: string, { rows, update }: MergedLog): Promise<boolean> {
-    const kept = rows[rows.length - 1] as LogRow;
-    const removed = rows.slice(0, -1).map((row) => row.seq);
-    let mergedBytes = 0;
-    for (const row of rows) mergedBytes += row.data.byteLength;
-    const counters = await this.#query(client, 'SELECT 1 FROM tandem_documents WHERE name = $1 FOR UPDATE', [name]);
-    if (counters.length === 0) return false;
-    // The merge takes the place of the newest row it replaces, so rows appended meanwhile stay after it.
-    const rewritten = await this.#count(client, 'UPDATE tandem_updates SET data = $3 WHERE name = $1 AND seq = $2', [name, kept.seq, update]);
-    if (rewritten !== 1) return false;
-    const deleted = await this.#count(client, 'DELETE FROM tandem_updates WHERE name = $1 AND seq = ANY($2::bigint[])', [name, removed]);
-    if (deleted !== removed.length) return false;
-    await this.#query(
-      client,
-      `UPDATE tandem_documents
-         SET bytes = bytes - $2 + $3, updates = updates - $4 + 1, compacted_bytes = $3, updated_at = now()
-       WHERE name = $1`,
-      [name, mergedBytes, update.byteLength, rows.length],
-    );
-    this.#failedAt.delete(name);
-    return true;
+    let compacted = false;
+    await this.#transaction(async (session) => (compacted = await compactLog(session, name, wait, merged)));
+    if (compacted) this.#failedAt.delete(name);
   }
 
   /**
@@ -363,20 +247,21 @@ class PostgresStore implements DocumentStore {
     void this.#compactions.track(name, reported);
   }
 
-  /** Runs `work` in a transaction on one connection; commits if it returns true, else rolls back. */
-  async #transaction(work: (client: PoolClient) => Promise<boolean>): Promise<void> {
+  /** Runs `work` in a transaction on one connection; commits if it resolves true, else rolls back. */
+  async #transaction(work: (session: SqlSession) => Promise<boolean>): Promise<void> {
     const client = await this.#connect();
+    const session = this.#session(client);
     let broken: Error | undefined;
     try {
-      await this.#query(client, 'BEGIN');
-      const commit = await work(client);
-      await this.#query(client, commit ? 'COMMIT' : 'ROLLBACK');
+      await session.query('BEGIN');
+      const commit = await work(session);
+      await session.query(commit ? 'COMMIT' : 'ROLLBACK');
     } catch (error) {
       if (isRetryable(error)) {
         // The connection is unusable; dropping it makes the server roll the transaction back.
         broken = error instanceof Error ? error : new Error(String(error));
       } else {
-        await this.#query(client, 'ROLLBACK').catch((rollbackError: unknown) => {
+        await session.query('ROLLBACK').catch((rollbackError: unknown) => {
           broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
         });
       }
@@ -397,48 +282,26 @@ class PostgresStore implements DocumentStore {
     }
   }
 
-  /** Runs one statement and returns its rows, telling the health monitor how it went. */
-  async #query<R extends QueryResultRow>(on: Pool | PoolClient, text: string, values?: unknown[]): Promise<R[]> {
-    return (await this.#result<R>(on, text, values)).rows;
-  }
-
-  /** Runs one statement and returns how many rows it changed. */
-  async #count(on: PoolClient, text: string, values: unknown[]): Promise<number> {
-    return (await this.#result(on, text, values)).rowCount ?? 0;
-  }
-
-  async #result<R extends QueryResultRow>(on: Pool | PoolClient, text: string, values?: unknown[]) {
-    try {
-      const result = await on.query<R>(text, values);
-      this.#health.succeeded();
-      return result;
-    } catch (error) {
-      this.#noteFailure(error);
-      throw error;
-    }
+  /** Statements on `on` (the pool, or one connection), telling the health monitor how each went. */
+  #session(on: Pool | PoolClient): SqlSession {
+    return {
+      query: async <R>(text: string, values?: unknown[]): Promise<SqlResult<R>> => {
+        try {
+          const result = await on.query(text, values);
+          this.#health.succeeded();
+          return result;
+        } catch (error) {
+          this.#noteFailure(error);
+          throw error;
+        }
+      },
+    };
   }
 
   #noteFailure(error: unknown): void {
     classify(error);
     if (isRetryable(error)) this.#health.failed();
   }
-}
-
-/** Splits a batch into runs of appends and single deletes, keeping their order. */
-function segment(operations: readonly Operation[]): Segment[] {
-  const segments: Segment[] = [];
-  let appends: Extract<Segment, { type: 'append' }> | null = null;
-  for (const op of operations) {
-    if (op.type === 'delete') {
-      segments.push(op);
-      appends = null;
-      continue;
-    }
-    if (!appends) segments.push((appends = { type: 'append', names: [], updates: [] }));
-    appends.names.push(op.name);
-    appends.updates.push(op.update);
-  }
-  return segments;
 }
 
 /**
