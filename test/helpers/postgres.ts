@@ -114,7 +114,7 @@ export async function startPostgres(): Promise<TestPostgres> {
     if (running) return;
     await runAsServerUser(join(bin, 'pg_ctl'), ['start', '--pgdata', data, '--log', log, '--options', options, '--no-wait']);
     running = true;
-    await waitFor(() => canConnect(adminUrl), { timeout: 30_000, interval: 25, message: `PostgreSQL on port ${port}` });
+    await waitFor(() => ownServerAnswers(adminUrl, data), { timeout: 30_000, interval: 25, message: `PostgreSQL on port ${port} (log: ${log})` });
   }
 
   async function stop(): Promise<void> {
@@ -192,6 +192,12 @@ async function withClient<T>(url: string, use: (client: pg.Client) => Promise<T>
   }
 }
 
-async function canConnect(url: string): Promise<boolean> {
-  return withClient(url, async () => true);
+/**
+ * Whether the server at `url` accepts connections and is the one in `data`: if another test
+ * process took the port first, ours failed to start, and that one must not be mistaken for it.
+ */
+async function ownServerAnswers(url: string, data: string): Promise<boolean> {
+  const [row] = await queryRows<{ dir: string }>(url, "SELECT current_setting('data_directory') AS dir");
+  if (row?.dir !== data) throw new Error(`port taken by the PostgreSQL of ${row?.dir}`);
+  return true;
 }
