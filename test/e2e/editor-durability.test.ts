@@ -164,4 +164,34 @@ describe('durability and the truthful status in the browser', () => {
     const offlineLog = await ada.evaluate(() => window.statusLog ?? []);
     expect(offlineLog.some((entry) => entry.startsWith('live'))).toBe(false);
   });
+
+  it('warns before the tab closes while a change is unsaved, and not once it is saved', async () => {
+    const gated = gatedStore();
+    cleanups.push(() => gated.store.close());
+    const server = await startTestServer({ store: gated.store });
+    cleanups.push(() => server.close());
+    const ada = await suite.join('unload-warning', ADA, { server: server.wsUrl });
+    await waitForStatus(ada, 'live-saved');
+    const dialogs: string[] = [];
+    ada.on('dialog', (dialog) => {
+      dialogs.push(dialog.type());
+      void dialog.dismiss();
+    });
+
+    gated.hold();
+    await ada.click('.ProseMirror');
+    await ada.keyboard.type('unsaved');
+    await waitForStatus(ada, 'live-saving');
+    await ada.close({ runBeforeUnload: true });
+    await waitFor(() => dialogs.length > 0, { message: 'the unload warning' });
+    expect(dialogs).toEqual(['beforeunload']);
+    expect(ada.isClosed()).toBe(false);
+
+    gated.release();
+    await waitForStatus(ada, 'live-saved');
+    const closed = new Promise<void>((resolve) => ada.once('close', () => resolve()));
+    await ada.close({ runBeforeUnload: true });
+    await closed;
+    expect(dialogs).toEqual(['beforeunload']);
+  });
 });
