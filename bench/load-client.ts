@@ -35,7 +35,8 @@ export class LoadClient implements Writer, Reader {
   savedCount = 0;
   /** Close code, if the socket closed. */
   closeCode: number | null = null;
-  private readonly socket: WebSocket;
+  private readonly url: string;
+  private socket: WebSocket | null = null;
   private readonly updates: Uint8Array[];
   private readonly awarenessStates: readonly string[];
   private readonly ledger: Ledger;
@@ -48,26 +49,28 @@ export class LoadClient implements Writer, Reader {
     this.sendTimes = new Float64Array(options.frames.length);
     this.awarenessStates = options.awarenessStates;
     this.ledger = options.ledger;
-    this.socket = new WebSocket(options.url, { perMessageDeflate: false, handshakeTimeout: 20_000 });
-    this.socket.on('message', (data: Buffer) => this.receive(data));
-    this.socket.on('close', (code) => {
-      this.closeCode = code;
-    });
-    this.socket.on('error', () => {
-      // The close event follows and records the code; the run reports unexpected closes.
-    });
+    this.url = options.url;
   }
 
   /**
-   * Opens the socket and sends sync step 1. With `awaitServerSync` (a server that holds the
+   * Connects and sends sync step 1. With `awaitServerSync` (a server that holds the
    * document) resolves once the server's step 2 arrived; a relay has no state to send.
    */
   async join(awaitServerSync: boolean, timeoutMs = 20_000): Promise<void> {
-    await new Promise<void>((resolve, reject) => {
-      this.socket.once('open', () => resolve());
-      this.socket.once('close', (code) => reject(new Error(`socket closed (${code}) before opening`)));
+    const socket = new WebSocket(this.url, { perMessageDeflate: false, handshakeTimeout: timeoutMs });
+    this.socket = socket;
+    socket.on('message', (data: Buffer) => this.receive(data));
+    socket.on('close', (code) => {
+      this.closeCode = code;
     });
-    this.socket.send(syncStep1Frame(EMPTY_STATE_VECTOR));
+    socket.on('error', () => {
+      // The close event follows and records the code; the run reports unexpected closes.
+    });
+    await new Promise<void>((resolve, reject) => {
+      socket.once('open', () => resolve());
+      socket.once('close', (code) => reject(new Error(`socket closed (${code}) before opening`)));
+    });
+    socket.send(syncStep1Frame(EMPTY_STATE_VECTOR));
     if (!awaitServerSync) return;
     const deadline = Date.now() + timeoutMs;
     while (!this.synced) {
@@ -80,7 +83,7 @@ export class LoadClient implements Writer, Reader {
   /** Sends the next keystroke; false when every precomputed one was sent. */
   sendEdit(): boolean {
     const frame = this.frames[this.sent];
-    if (frame === undefined || this.closeCode !== null) return false;
+    if (frame === undefined || this.socket === null || this.closeCode !== null) return false;
     this.sendTimes[this.sent] = performance.now();
     this.sent += 1;
     this.socket.send(frame);
@@ -89,7 +92,7 @@ export class LoadClient implements Writer, Reader {
 
   /** Sends the next awareness state (clock + 1). */
   sendAwareness(): void {
-    if (this.closeCode !== null) return;
+    if (this.socket === null || this.closeCode !== null) return;
     const json = this.awarenessStates[this.awarenessSent % this.awarenessStates.length] ?? 'null';
     this.awarenessSent += 1;
     this.socket.send(awarenessFrame(this.clientId, this.awarenessSent, json));
@@ -100,17 +103,13 @@ export class LoadClient implements Writer, Reader {
     return this.updates.slice(0, this.sent);
   }
 
-  /** Sends raw frames as they are (used to store a prepared document). */
-  sendRaw(frame: Uint8Array): void {
-    this.socket.send(frame);
-  }
-
   /** Closes the socket and resolves when it is closed. */
   close(): Promise<void> {
-    if (this.closeCode !== null) return Promise.resolve();
+    const socket = this.socket;
+    if (socket === null || this.closeCode !== null) return Promise.resolve();
     return new Promise((resolve) => {
-      this.socket.once('close', () => resolve());
-      this.socket.close(1000);
+      socket.once('close', () => resolve());
+      socket.close(1000);
     });
   }
 
@@ -126,7 +125,7 @@ export class LoadClient implements Writer, Reader {
         break;
       case 'step1':
         // Answer like a provider: with everything typed so far (nothing, during the handshake).
-        this.socket.send(syncStep2Frame(Y.mergeUpdates(this.sentUpdates())));
+        this.socket?.send(syncStep2Frame(Y.mergeUpdates(this.sentUpdates())));
         break;
       case 'step2':
         this.synced = true;

@@ -39,6 +39,8 @@ const IDLE_COUNTS = [100, 500, 1000];
  */
 const IDLE_NODE_FLAGS = ['--max-semi-space-size=1'];
 const WARMUP_SECONDS = 3;
+/** A run that takes longer than this is stuck (a lost handshake, a server that stopped answering). */
+const RUN_DEADLINE_MS = 5 * 60_000;
 const SATURATION_SECONDS = 5;
 
 interface Options {
@@ -114,13 +116,22 @@ async function withServer<T>(options: Omit<StartOptions, 'dataDir'>, body: (serv
   try {
     const server = await startServer({ ...options, ...(dataDir === undefined ? {} : { dataDir }) });
     try {
-      return await body(server);
+      return await withDeadline(body(server), RUN_DEADLINE_MS);
     } finally {
       await server.stop();
     }
   } finally {
     if (dataDir !== undefined) await removeTempDir(dataDir);
   }
+}
+
+/** `work`, or a rejection once `ms` have passed without it settling. */
+function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`run did not finish within ${ms / 1000} s`)), ms);
+  });
+  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
 }
 
 async function main(): Promise<void> {
@@ -147,27 +158,52 @@ async function main(): Promise<void> {
     kind === 'tandem' && options.cpuProfileDir !== undefined ? { cpuProfileDir: options.cpuProfileDir } : {};
   const tandem = options.targets.includes('tandem');
 
+  /** Runs one measurement; a throw is a loud failure of that run, and the session goes on. */
+  const attempt = async (what: string, run: () => Promise<RunRecord>): Promise<RunRecord | null> => {
+    try {
+      const record = await run();
+      emit(record);
+      return record;
+    } catch (error) {
+      const message = `FAILURE ${what}: ${error instanceof Error ? error.message : String(error)}`;
+      failures.push(message);
+      process.stderr.write(`\n!!!!! ${message} !!!!!\n\n`);
+      return null;
+    }
+  };
+
   for (const workload of options.workloads) {
     for (let rep = 1; rep <= options.reps; rep++) {
+      const what = (target: TargetKind): string => `${workload} ${target} rep ${rep}`;
       const live = LIVE[workload];
       if (live !== undefined) {
+        const spec: LiveSpec = { ...live, awarenessHz: 20, seconds: options.seconds, warmupSeconds: WARMUP_SECONDS, seed: options.seed };
         for (const target of inOrder(options.targets, rep)) {
-          const spec: LiveSpec = { ...live, awarenessHz: 20, seconds: options.seconds, warmupSeconds: WARMUP_SECONDS, seed: options.seed };
-          const m = await withServer({ kind: target, ...profiled(target) }, (server) => runLive(server, spec));
-          emit({ kind: 'live', workload, target, rep, spec, m });
+          await attempt(what(target), async () => {
+            const m = await withServer({ kind: target, ...profiled(target) }, (server) => runLive(server, spec));
+            return { kind: 'live', workload, target, rep, spec, m };
+          });
         }
       } else if (workload === 'saturation') {
-        await saturate(options, rep, profiled, emit);
+        await saturate(options, rep, profiled, attempt);
       } else if (workload === 'idle') {
         for (const target of inOrder(options.targets, rep)) {
-          const m = await withServer({ kind: target, nodeFlags: IDLE_NODE_FLAGS }, (server) => runIdle(server, IDLE_COUNTS));
-          emit({ kind: 'idle', workload, target, rep, m });
+          await attempt(what(target), async () => {
+            const m = await withServer({ kind: target, nodeFlags: IDLE_NODE_FLAGS }, (server) => runIdle(server, IDLE_COUNTS));
+            return { kind: 'idle', workload, target, rep, m };
+          });
         }
       } else if (workload === 'cold' && tandem) {
-        emit({ kind: 'cold', workload, target: 'tandem', rep, m: await runCold(options.seed + rep, options.cpuProfileDir) });
+        await attempt(what('tandem'), async () => {
+          const m = await withDeadline(runCold(options.seed + rep, options.cpuProfileDir), RUN_DEADLINE_MS);
+          return { kind: 'cold', workload, target: 'tandem', rep, m };
+        });
       } else if (workload === 'storage' && tandem) {
         const spec = { clientsPerDoc: 10, editRate: 50, awarenessHz: 1, seconds: options.seconds, warmupSeconds: 0, seed: options.seed + rep };
-        emit({ kind: 'storage', workload, target: 'tandem', rep, m: await runStorage(spec) });
+        await attempt(what('tandem'), async () => {
+          const m = await withDeadline(runStorage(spec), RUN_DEADLINE_MS);
+          return { kind: 'storage', workload, target: 'tandem', rep, m };
+        });
       }
     }
   }
@@ -191,16 +227,19 @@ async function saturate(
   options: Options,
   rep: number,
   profiled: (kind: TargetKind) => Pick<StartOptions, 'cpuProfileDir'>,
-  emit: (record: RunRecord) => void,
+  attempt: (what: string, run: () => Promise<RunRecord>) => Promise<RunRecord | null>,
 ): Promise<void> {
   const going = new Set(options.targets);
   for (const editRate of options.rates) {
     for (const target of inOrder(options.targets, rep)) {
       if (!going.has(target)) continue;
-      const spec: LiveSpec = { docs: 1, clientsPerDoc: 50, editRate, awarenessHz: 20, seconds: Math.min(options.seconds, SATURATION_SECONDS), warmupSeconds: 2, seed: options.seed };
-      const m = await withServer({ kind: target, ...profiled(target) }, (server) => runLive(server, spec));
-      emit({ kind: 'saturation', workload: 'saturation', target, rep, spec, m });
-      if (!keptUp(m)) going.delete(target);
+      const seconds = Math.min(options.seconds, SATURATION_SECONDS);
+      const spec: LiveSpec = { docs: 1, clientsPerDoc: 50, editRate, awarenessHz: 20, seconds, warmupSeconds: 2, seed: options.seed };
+      const record = await attempt(`saturation ${target} rep ${rep} at ${editRate}/s`, async () => {
+        const m = await withServer({ kind: target, ...profiled(target) }, (server) => runLive(server, spec));
+        return { kind: 'saturation', workload: 'saturation', target, rep, spec, m };
+      });
+      if (record === null || record.kind !== 'saturation' || !keptUp(record.m)) going.delete(target);
     }
   }
 }
