@@ -113,26 +113,27 @@ export class RoomRegistry {
   }
 
   private load(name: string): Slot {
-    const { store, metrics } = this.context;
-    const loaded = store.load(name).then(
-      (stored) => {
-        const room = new Room(name, this.context, stored);
-        this.slots.set(name, { state: 'loaded', room, unloadTimer: null, unloading: null });
-        metrics.roomLoads.inc();
-        metrics.roomsLoaded.set(this.slots.size);
-        return room;
-      },
-      (error: unknown) => {
-        this.slots.delete(name);
-        metrics.roomsLoaded.set(this.slots.size);
-        this.context.logger.error({ err: error, room: name }, 'loading the document failed');
-        throw error;
-      },
-    );
-    const slot: Slot = { state: 'loading', loaded };
+    const slot: Slot = { state: 'loading', loaded: this.loadRoom(name) };
     this.slots.set(name, slot);
-    metrics.roomsLoaded.set(this.slots.size);
+    this.context.metrics.roomsLoaded.set(this.slots.size);
     return slot;
+  }
+
+  /** Loads a room into its slot; on any failure (storage, or a stored update Yjs refuses) frees the slot. */
+  private async loadRoom(name: string): Promise<Room> {
+    const { store, metrics, logger } = this.context;
+    try {
+      const room = new Room(name, this.context, await store.load(name));
+      this.slots.set(name, { state: 'loaded', room, unloadTimer: null, unloading: null });
+      metrics.roomLoads.inc();
+      return room;
+    } catch (error) {
+      this.slots.delete(name);
+      logger.error({ err: error, room: name }, 'loading the document failed');
+      throw error;
+    } finally {
+      metrics.roomsLoaded.set(this.slots.size);
+    }
   }
 
   private unloadWhenEmpty(name: string, slot: Extract<Slot, { state: 'loaded' }>): Promise<void> {
