@@ -87,7 +87,7 @@ function saturationTable(records: readonly LiveRecord[]): string {
     const steps = records.filter((r) => `${r.target}:${r.rep}` === key);
     const passed = steps.filter((r) => keptUp(r.m));
     const best = passed.length === 0 ? 0 : Math.max(...passed.map((r) => r.spec.editRate));
-    const failed = steps.find((r) => !keptUp(r.m));
+    const failed = steps.find((r) => !keptUp(r.m) && r.spec.editRate > best);
     const why = failed === undefined ? 'every step kept up' : failed.m.generatorBound ? `generator-bound at ${failed.spec.editRate}` : `server-bound at ${failed.spec.editRate}`;
     return `- ${key.replace(':', ', rep ')}: kept up with ${best} edits/s per client (${why})`;
   });
