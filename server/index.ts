@@ -13,9 +13,9 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Limits } from '../shared/limits.js';
-import { DEFAULT_CONFIG, resolveLimits } from './config.js';
+import { ConfigError, DEFAULT_CONFIG, resolveLimits } from './config.js';
 import { KEEPALIVE_INTERVAL_MS } from './connection/connection.js';
-import { createLogger, isLogLevel, type LogLevel } from './observability/logger.js';
+import { LOG_LEVELS, createLogger, isLogLevel } from './observability/logger.js';
 import { createMetrics } from './observability/metrics.js';
 import { RoomRegistry } from './rooms/registry.js';
 import { openLevelDbStore } from './storage/leveldb-store.js';
@@ -83,7 +83,8 @@ function urlHost(host: string): string {
  */
 export async function createTandemServer(options: TandemServerOptions = {}): Promise<TandemServer> {
   const limits = resolveLimits(options.limits);
-  const logLevel: LogLevel = options.logLevel !== undefined && isLogLevel(options.logLevel) ? options.logLevel : DEFAULT_CONFIG.logLevel;
+  const logLevel = options.logLevel ?? DEFAULT_CONFIG.logLevel;
+  if (!isLogLevel(logLevel)) throw new ConfigError('logLevel', `expected one of ${LOG_LEVELS.join(', ')}, got '${logLevel}'`);
   const logger = createLogger(logLevel);
   const metrics = createMetrics();
   const ownsStore = options.store === undefined;

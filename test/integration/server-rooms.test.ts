@@ -8,7 +8,7 @@ import * as Y from 'yjs';
 import { createMemoryStore } from '../../server/storage/memory-store.js';
 import { ClientPool } from '../helpers/clients.js';
 import { readMetric, startTestServer, storeWith, type TestServer } from '../helpers/server.js';
-import { textUpdate } from '../helpers/text-docs.js';
+import { textOf, textUpdate } from '../helpers/text-docs.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 describe('rooms', () => {
@@ -76,6 +76,28 @@ describe('rooms', () => {
     const client = pool.connect(server.wsUrl, 'flaky');
     await waitFor(() => client.doc.getText('text').toString() === 'survived', { message: 'document after retry' });
     expect(await readMetric(server.httpUrl, 'tandem_connection_closes_total', { code: '1011' })).toBe(1);
+    await inner.close();
+  });
+
+  it('after a failed write the clients reconnect and storage ends up with the whole document', async () => {
+    const inner = createMemoryStore();
+    let failNext = true;
+    const store = storeWith(inner, {
+      append: (name, update) => {
+        if (failNext) {
+          failNext = false;
+          return Promise.reject(new Error('disk full'));
+        }
+        return inner.append(name, update);
+      },
+    });
+    server = await startTestServer({ store });
+    const writer = await pool.connectSynced(server.wsUrl, 'doc');
+    const reader = await pool.connectSynced(server.wsUrl, 'doc');
+    writer.doc.getText('text').insert(0, 'must not be lost');
+    await waitFor(async () => textOf(await inner.load('doc')) === 'must not be lost', { message: 'text to be stored after all' });
+    expect(await readMetric(server.httpUrl, 'tandem_connection_closes_total', { code: '1011' })).toBe(2);
+    await waitFor(() => reader.doc.getText('text').toString() === 'must not be lost', { message: 'reader to have it' });
     await inner.close();
   });
 });
