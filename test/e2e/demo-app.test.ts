@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { waitFor } from '../helpers/wait-for.js';
-import { startBrowserSuite, type BrowserSuite, type EditorUser } from './editor-page.js';
+import { BROWSER_TEST_TIMEOUT_MS, startBrowserSuite, type BrowserSuite, type EditorUser } from './editor-page.js';
 
 const artifacts = fileURLToPath(new URL('../../test-artifacts/', import.meta.url));
 
@@ -25,7 +25,7 @@ async function openAs(suite: BrowserSuite, user: EditorUser, path: string): Prom
 const statusState = (page: Page): Promise<string | undefined> =>
   page.evaluate(() => document.querySelector<HTMLElement>('.tandem-status')?.dataset.state);
 
-describe('the demo app', () => {
+describe('the demo app', { timeout: BROWSER_TEST_TIMEOUT_MS }, () => {
   let suite: BrowserSuite;
   beforeAll(async () => {
     suite = await startBrowserSuite();

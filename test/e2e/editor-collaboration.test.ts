@@ -4,9 +4,9 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../helpers/wait-for.js';
-import { drawnPosition, editorText, startBrowserSuite, type BrowserSuite } from './editor-page.js';
+import { BROWSER_TEST_TIMEOUT_MS, drawnPosition, editorText, startBrowserSuite, type BrowserSuite } from './editor-page.js';
 
-describe('collaborative editing in the browser', () => {
+describe('collaborative editing in the browser', { timeout: BROWSER_TEST_TIMEOUT_MS }, () => {
   let suite: BrowserSuite;
   beforeAll(async () => {
     suite = await startBrowserSuite();

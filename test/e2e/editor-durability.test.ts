@@ -13,7 +13,7 @@ import { offlineDatabaseName } from '../../client/session/offline.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir.js';
 import { waitFor } from '../helpers/wait-for.js';
-import { startBrowserSuite, type BrowserSuite } from './editor-page.js';
+import { BROWSER_TEST_TIMEOUT_MS, startBrowserSuite, type BrowserSuite } from './editor-page.js';
 import { gatedStore } from './gated-store.js';
 
 declare global {
@@ -53,7 +53,7 @@ async function logStatus(page: Page): Promise<void> {
   });
 }
 
-describe('durability and the truthful status in the browser', () => {
+describe('durability and the truthful status in the browser', { timeout: BROWSER_TEST_TIMEOUT_MS }, () => {
   let suite: BrowserSuite;
   const cleanups: (() => Promise<void>)[] = [];
   beforeAll(async () => {

@@ -17,6 +17,12 @@ declare global {
   }
 }
 
+/**
+ * Per-test deadline for browser tests: several Chromium contexts typing on a shared two-core
+ * machine can take longer than the suite's default.
+ */
+export const BROWSER_TEST_TIMEOUT_MS = 90_000;
+
 /** A simulated user's identity. */
 export interface EditorUser {
   name: string;

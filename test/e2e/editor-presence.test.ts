@@ -9,7 +9,7 @@ import { MessageType } from '../../shared/protocol.js';
 import type { Point } from '../../client/presence/interpolator.js';
 import { fixtureUrl } from '../helpers/browser.js';
 import { waitFor } from '../helpers/wait-for.js';
-import { clientIdOf, drawnPosition, receivedPointer, sentFrames, startBrowserSuite, type BrowserSuite } from './editor-page.js';
+import { BROWSER_TEST_TIMEOUT_MS, clientIdOf, drawnPosition, receivedPointer, sentFrames, startBrowserSuite, type BrowserSuite } from './editor-page.js';
 
 /** The viewport position of a point given relative to the page's editor content. */
 async function contentPoint(page: Page, x: number, y: number): Promise<Point> {
@@ -34,7 +34,7 @@ async function waitForPointerAt(viewer: Page, clientId: number, target: Point, t
   }, { message: `pointer drawn at ${target.x},${target.y}` });
 }
 
-describe('presence in the browser', () => {
+describe('presence in the browser', { timeout: BROWSER_TEST_TIMEOUT_MS }, () => {
   let suite: BrowserSuite;
   beforeAll(async () => {
     suite = await startBrowserSuite();
