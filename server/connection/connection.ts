@@ -85,7 +85,7 @@ export class Connection implements RoomMember, PeerEvents {
   private closeTimer: NodeJS.Timeout | null = null;
   private readonly rate: RateGuard;
   private readonly acks: SaveAcks | null;
-  private readonly log: Logger;
+  private logger: Logger | null = null;
 
   constructor(
     private readonly socket: PeerSocket,
@@ -94,7 +94,6 @@ export class Connection implements RoomMember, PeerEvents {
   ) {
     this.origin = connectionOrigin(params.id);
     this.rate = new RateGuard(context.limits);
-    this.log = context.logger.child({ connection: params.id, room: params.documentName });
     this.acks = params.tandem
       ? new SaveAcks(
           (frame) => this.send(frame),
@@ -103,6 +102,12 @@ export class Connection implements RoomMember, PeerEvents {
       : null;
     context.metrics.connections.inc();
     void this.join();
+  }
+
+  /** This connection's logger, made on first use: most connections never log, and each costs memory. */
+  private get log(): Logger {
+    this.logger ??= this.context.logger.child({ connection: this.params.id, room: this.params.documentName });
+    return this.logger;
   }
 
   /** The document this connection is joined to. */

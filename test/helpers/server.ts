@@ -7,6 +7,9 @@ import { fileURLToPath } from 'node:url';
 import { createTandemServer, type DocumentStore, type TandemServer, type TandemServerOptions } from '../../server/index.js';
 import { makeTempDir, removeTempDir } from './temp-dir.js';
 
+/** How long a child server may take to start listening. */
+const SPAWN_TIMEOUT_MS = 20_000;
+
 const CLI_PATH = fileURLToPath(new URL('../../server/cli.ts', import.meta.url));
 
 /** A server under test. `server`, `httpUrl` and `wsUrl` follow restarts; `port` stays the same. */
@@ -126,18 +129,27 @@ export function runCli(args: readonly string[], env: Record<string, string> = {}
 export async function spawnServer(dataDir: string, port = 0, extraArgs: readonly string[] = []): Promise<ChildServer> {
   const { process: child, exited, output } = runCli(['serve', '--port', String(port), '--data', dataDir, '--static-dir', 'none', ...extraArgs]);
   const listening = await new Promise<number>((resolve, reject) => {
+    // A server that never says it listens must not outlive the test that started it.
+    const deadline = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`server did not listen within ${SPAWN_TIMEOUT_MS} ms: ${output().stderr}`));
+    }, SPAWN_TIMEOUT_MS);
     let buffer = '';
     const onData = (chunk: string): void => {
       buffer += chunk;
       for (const line of buffer.split('\n')) {
         if (!line.includes('"listening"')) continue;
         child.stdout?.off('data', onData);
+        clearTimeout(deadline);
         resolve((JSON.parse(line) as { port: number }).port);
         return;
       }
     };
     child.stdout?.on('data', onData);
-    void exited.then(({ code, stderr: err }) => reject(new Error(`server exited with ${code} before listening: ${err}`)));
+    void exited.then(({ code, stderr: err }) => {
+      clearTimeout(deadline);
+      reject(new Error(`server exited with ${code} before listening: ${err}`));
+    });
   });
   return {
     process: child,

@@ -121,9 +121,9 @@ describe('http', () => {
   it('closes open sockets with 1001 when the server shuts down', async () => {
     server = await startTestServer();
     const client = await raw(`${server.wsUrl}/doc`);
-    const closing = server.server.close();
+    const closing = server.close();
+    server = null;
     expect((await client.closed).code).toBe(1001);
     await closing;
-    server = null;
   });
 });
