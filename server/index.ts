@@ -93,7 +93,7 @@ export async function createTandemServer(options: TandemServerOptions = {}): Pro
     store,
     metrics,
     logger,
-    maxAwarenessStateBytes: limits.maxAwarenessStateBytes,
+    limits,
     unloadGraceMs: options.unloadGraceMs ?? DEFAULT_CONFIG.unloadGraceMs,
   });
   let ready = true;

@@ -33,6 +33,12 @@ export interface Limits {
   maxUnsentBytes: number;
   /** Size of one encoded awareness state. Stops presence from being used to broadcast bulk data. */
   maxAwarenessStateBytes: number;
+  /**
+   * Awareness client ids one connection may introduce (a stock client introduces one). Stops a
+   * connection from filling a room's memory with states under ever new ids; exceeding it closes
+   * with 4413.
+   */
+  maxAwarenessClientsPerConnection: number;
 }
 
 /** Defaults suited to a public deployment of human writers; raise them for scripted clients. */
@@ -47,4 +53,5 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   maxLoadedRooms: 10_000,
   maxUnsentBytes: 16 * 1024 * 1024,
   maxAwarenessStateBytes: 8 * 1024,
+  maxAwarenessClientsPerConnection: 8,
 });

@@ -64,6 +64,7 @@ const LIMIT_OF_REASON: Partial<Record<ConnectionErrorReason, LimitName>> = {
   byte_rate: 'bytes_per_second',
   slow_consumer: 'max_unsent_bytes',
   awareness_state_too_large: 'max_awareness_state_bytes',
+  awareness_too_many_clients: 'max_awareness_clients_per_connection',
 };
 
 const BAD_INPUT_REASONS: ReadonlySet<ConnectionErrorReason> = new Set<ConnectionErrorReason>([

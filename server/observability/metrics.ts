@@ -16,6 +16,7 @@ export type LimitName =
   | 'max_loaded_rooms'
   | 'max_unsent_bytes'
   | 'max_awareness_state_bytes'
+  | 'max_awareness_clients_per_connection'
   | 'awareness_foreign_client';
 
 const KIND_INDEX: Readonly<Record<FrameKind, number>> = Object.fromEntries(FRAME_KINDS.map((kind, i) => [kind, i])) as Record<

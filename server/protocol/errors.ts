@@ -13,6 +13,7 @@ export type ConnectionErrorReason =
   | 'update_rejected'
   | 'awareness_state_invalid'
   | 'awareness_state_too_large'
+  | 'awareness_too_many_clients'
   | 'message_rate'
   | 'byte_rate'
   | 'slow_consumer'

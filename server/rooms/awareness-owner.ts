@@ -88,8 +88,13 @@ export class AwarenessTable<Owner> {
   private readonly changed = new Set<number>();
   /** Ids renewed unchanged since the last broadcast. */
   private readonly renewed = new Set<number>();
+  /** How many states each owner has. */
+  private readonly owned = new Map<Owner, number>();
 
-  constructor(private readonly maxStateBytes: number) {}
+  constructor(
+    private readonly maxStateBytes: number,
+    private readonly maxStatesPerOwner: number,
+  ) {}
 
   /** Number of states present. */
   get size(): number {
@@ -126,6 +131,9 @@ export class AwarenessTable<Owner> {
       const tombstone = this.tombstones.get(clientId);
       if (json === NULL_STATE || (tombstone !== undefined && clock <= tombstone.clock)) return AwarenessChange.None;
       assertJson(json);
+      const owned = this.owned.get(owner) ?? 0;
+      if (owned >= this.maxStatesPerOwner) throw new ConnectionError(CloseCode.TooLarge, 'awareness_too_many_clients');
+      this.owned.set(owner, owned + 1);
       this.tombstones.delete(clientId);
       this.states.set(clientId, { clock, json, owner });
       this.changed.add(clientId);
@@ -135,7 +143,7 @@ export class AwarenessTable<Owner> {
     if (json === NULL_STATE) {
       // y-protocols accepts a removal at the same clock, so a client may remove without a bump.
       if (clock < current.clock) return AwarenessChange.None;
-      this.remove(clientId, clock, Date.now());
+      this.remove(clientId, current, clock, Date.now());
       return AwarenessChange.Changed;
     }
     if (clock <= current.clock) return AwarenessChange.None;
@@ -161,13 +169,16 @@ export class AwarenessTable<Owner> {
       if (state.owner !== owner) continue;
       // The same clock: peers accept a null state at the clock they hold (y-protocols), and the
       // client, if it comes back with that clock, is not refused for a bump it never made.
-      this.remove(clientId, state.clock, now);
+      this.remove(clientId, state, state.clock, now);
       removed = true;
     }
     return removed;
   }
 
-  private remove(clientId: number, clock: number, now: number): void {
+  private remove(clientId: number, state: OwnedState<Owner>, clock: number, now: number): void {
+    const owned = (this.owned.get(state.owner) ?? 1) - 1;
+    if (owned > 0) this.owned.set(state.owner, owned);
+    else this.owned.delete(state.owner);
     this.states.delete(clientId);
     this.renewed.delete(clientId);
     this.tombstones.set(clientId, { clock, removedAt: now });

@@ -10,6 +10,7 @@
 import * as encoding from 'lib0/encoding';
 import * as Y from 'yjs';
 import { CloseCode } from '../../shared/close-codes.js';
+import type { Limits } from '../../shared/limits.js';
 import { MessageType, SyncMessageType } from '../../shared/protocol.js';
 import type { DocumentStore } from '../storage/store.js';
 import type { Logger } from '../observability/logger.js';
@@ -33,7 +34,7 @@ export interface RoomContext {
   readonly store: DocumentStore;
   readonly metrics: ServerMetrics;
   readonly logger: Logger;
-  readonly maxAwarenessStateBytes: number;
+  readonly limits: Pick<Limits, 'maxAwarenessStateBytes' | 'maxAwarenessClientsPerConnection'>;
 }
 
 /**
@@ -138,7 +139,7 @@ export class Room {
     private readonly context: RoomContext,
     stored: Uint8Array | null,
   ) {
-    this.awareness = new AwarenessTable(context.maxAwarenessStateBytes);
+    this.awareness = new AwarenessTable(context.limits.maxAwarenessStateBytes, context.limits.maxAwarenessClientsPerConnection);
     if (stored !== null) {
       try {
         Y.applyUpdate(this.doc, stored, STORAGE_ORIGIN);

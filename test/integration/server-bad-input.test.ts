@@ -47,6 +47,11 @@ const ATTACKS: Attack[] = [
     frames: () => [hostile.awarenessOfSize(999, LIMITS.maxAwarenessStateBytes + 1)],
   },
   {
+    name: 'presence under more client ids than one connection may introduce',
+    code: CloseCode.TooLarge,
+    frames: () => [awareness(Array.from({ length: 9 }, (_, i) => ({ clientId: 1000 + i, clock: 1, state: '{}' })))],
+  },
+  {
     name: 'a frame over the frame size limit',
     code: CloseCode.MessageTooBig,
     frames: () => [syncStep1(new Uint8Array(LIMITS.maxFrameBytes + 1))],

@@ -38,6 +38,7 @@ describe('slow consumer', () => {
       `--max-unsent-bytes=${MAX_UNSENT_BYTES}`,
       `--max-awareness-state-bytes=${64 * 1024}`,
       `--max-frame-bytes=${4 * 1024 * 1024}`,
+      `--max-awareness-clients-per-connection=${STATES_PER_ROUND}`,
       `--bytes-per-second=${1024 ** 3}`,
       `--byte-burst=${1024 ** 3}`,
       '--messages-per-second=100000',

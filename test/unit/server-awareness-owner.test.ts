@@ -43,14 +43,14 @@ describe('awareness table', () => {
   const b = 'connection b';
 
   it('relays a new state and keeps the raw JSON text as sent', () => {
-    const table = new AwarenessTable<string>(1024);
+    const table = new AwarenessTable<string>(1024, 8);
     expect(table.apply(a, update([1, 1, '{ "spaced" : true }']))).toBe(AwarenessChange.Changed);
     expect(entries(table.takeUpdate())).toEqual([[1, 1, '{ "spaced" : true }']]);
     expect(table.takeUpdate()).toBeNull();
   });
 
   it('ignores a state for an id another connection owns', () => {
-    const table = new AwarenessTable<string>(1024);
+    const table = new AwarenessTable<string>(1024, 8);
     table.apply(a, update([1, 1, '{"v":1}']));
     table.takeUpdate();
     expect(table.apply(b, update([1, 9, '{"v":"stolen"}']))).toBe(AwarenessChange.None);
@@ -59,14 +59,14 @@ describe('awareness table', () => {
   });
 
   it('ignores stale clocks from the owner', () => {
-    const table = new AwarenessTable<string>(1024);
+    const table = new AwarenessTable<string>(1024, 8);
     table.apply(a, update([1, 5, '{"v":5}']));
     expect(table.apply(a, update([1, 4, '{"v":4}']))).toBe(AwarenessChange.None);
     expect(table.apply(a, update([1, 5, '{"v":"again"}']))).toBe(AwarenessChange.None);
   });
 
   it('folds an unchanged renewal into the next update instead of reporting a change', () => {
-    const table = new AwarenessTable<string>(1024);
+    const table = new AwarenessTable<string>(1024, 8);
     table.apply(a, update([1, 1, '{"v":1}']));
     table.apply(b, update([2, 1, '{"v":1}']));
     table.takeUpdate();
@@ -81,7 +81,7 @@ describe('awareness table', () => {
   });
 
   it("removes a closed connection's states at the clock peers hold", () => {
-    const table = new AwarenessTable<string>(1024);
+    const table = new AwarenessTable<string>(1024, 8);
     table.apply(a, update([1, 3, '{"v":1}'], [7, 1, '{"tab":2}']));
     table.apply(b, update([2, 1, '{"v":1}']));
     table.takeUpdate();
@@ -95,7 +95,7 @@ describe('awareness table', () => {
   });
 
   it('refuses a late echo of a removed state but accepts the client back with a newer clock', () => {
-    const table = new AwarenessTable<string>(1024);
+    const table = new AwarenessTable<string>(1024, 8);
     table.apply(a, update([1, 3, '{"v":1}']));
     table.removeOwner(a);
     table.takeUpdate();
@@ -104,7 +104,7 @@ describe('awareness table', () => {
   });
 
   it('lets the owner remove its state, at the same clock as y-protocols allows', () => {
-    const table = new AwarenessTable<string>(1024);
+    const table = new AwarenessTable<string>(1024, 8);
     table.apply(a, update([1, 3, '{"v":1}']));
     table.takeUpdate();
     expect(table.apply(a, update([1, 3, 'null']))).toBe(AwarenessChange.Changed);
@@ -113,7 +113,7 @@ describe('awareness table', () => {
   });
 
   it('refuses a state over the size limit (4413) and one that is not JSON (4400), changing nothing', () => {
-    const table = new AwarenessTable<string>(16);
+    const table = new AwarenessTable<string>(16, 8);
     expect(closeCode(() => table.apply(a, update([1, 1, '{}'], [2, 1, JSON.stringify({ long: 'x'.repeat(16) })])))).toBe(
       CloseCode.TooLarge,
     );
@@ -123,15 +123,24 @@ describe('awareness table', () => {
   });
 
   it('counts multi-byte characters by their UTF-8 bytes', () => {
-    const table = new AwarenessTable<string>(16);
+    const table = new AwarenessTable<string>(16, 8);
     expect(closeCode(() => table.apply(a, update([1, 1, `"${'é'.repeat(8)}"`])))).toBe(CloseCode.TooLarge);
     expect(closeCode(() => table.apply(a, update([1, 1, `"${'é'.repeat(7)}"`])))).toBeNull();
   });
 
   it('refuses truncated and trailing bytes with 4400', () => {
-    const table = new AwarenessTable<string>(1024);
+    const table = new AwarenessTable<string>(1024, 8);
     const whole = update([1, 1, '{"v":1}']);
     expect(closeCode(() => table.apply(a, whole.subarray(0, whole.length - 2)))).toBe(CloseCode.BadMessage);
     expect(closeCode(() => table.apply(a, Uint8Array.from([...whole, 0])))).toBe(CloseCode.BadMessage);
+  });
+
+  it('refuses a connection introducing more client ids than allowed (4413), counting removals', () => {
+    const table = new AwarenessTable<string>(1024, 2);
+    table.apply(a, update([1, 1, '{}'], [2, 1, '{}']));
+    expect(closeCode(() => table.apply(a, update([3, 1, '{}'])))).toBe(CloseCode.TooLarge);
+    table.apply(a, update([2, 1, 'null']));
+    expect(closeCode(() => table.apply(a, update([3, 1, '{}'])))).toBeNull();
+    expect(closeCode(() => table.apply(b, update([4, 1, '{}'], [5, 1, '{}'])))).toBeNull();
   });
 });

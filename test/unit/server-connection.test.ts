@@ -60,7 +60,7 @@ describe('connection', () => {
         store,
         metrics: createMetrics(),
         logger: createLogger('silent'),
-        maxAwarenessStateBytes: limits.maxAwarenessStateBytes,
+        limits,
         unloadGraceMs: 0,
       }),
     };

@@ -6,6 +6,7 @@ import * as decoding from 'lib0/decoding';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { CloseCode } from '../../shared/close-codes.js';
+import { DEFAULT_LIMITS } from '../../shared/limits.js';
 import { MessageType, SyncMessageType } from '../../shared/protocol.js';
 import { createLogger } from '../../server/observability/logger.js';
 import { createMetrics } from '../../server/observability/metrics.js';
@@ -58,7 +59,7 @@ describe('room', () => {
 
   function makeRoom(store: DocumentStore = createMemoryStore()): Room {
     stores.push(store);
-    const room = new Room('doc', { store, metrics: createMetrics(), logger: createLogger('silent'), maxAwarenessStateBytes: 1024 }, null);
+    const room = new Room('doc', { store, metrics: createMetrics(), logger: createLogger('silent'), limits: DEFAULT_LIMITS }, null);
     rooms.push(room);
     return room;
   }
