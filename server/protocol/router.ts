@@ -36,7 +36,7 @@ function routeSync(decoder: decoding.Decoder, member: RoomMember, room: Room): P
   const subtype = readUint(decoder);
   switch (subtype) {
     case SyncMessageType.Step1:
-      member.send(room.answerStep1(readPayload(decoder)));
+      room.answerStep1(member, readPayload(decoder));
       return null;
     case SyncMessageType.Step2:
     case SyncMessageType.Update:

@@ -2,22 +2,24 @@
  * One loaded document: its Y.Doc, its presence, its members, and the coalesced broadcast.
  *
  * Hot path: a received update is applied once; what Yjs integrated (the doc's `update` event, so
- * nothing pending or partial is ever relayed) is queued; once per event-loop turn the queued
- * updates are merged into one update, encoded into one frame that every other member gets as the
- * same bytes, and handed to storage as one append. Awareness changes are broadcast at most once
- * per {@link AWARENESS_BROADCAST_INTERVAL_MS}, all of them in one frame.
+ * nothing pending or partial is ever relayed) joins the turn's {@link UpdateBatch}: one append to
+ * storage, then one merged frame for the other members. Awareness changes are broadcast at most
+ * once per {@link AWARENESS_BROADCAST_INTERVAL_MS}, all of them in one frame. Every broadcast is
+ * encoded once and every member gets the same bytes.
  */
-import * as encoding from 'lib0/encoding';
 import * as Y from 'yjs';
 import { CloseCode } from '../../shared/close-codes.js';
 import type { Limits } from '../../shared/limits.js';
-import { MessageType, SyncMessageType } from '../../shared/protocol.js';
+import { SyncMessageType } from '../../shared/protocol.js';
 import type { DocumentStore } from '../storage/store.js';
 import type { Logger } from '../observability/logger.js';
 import type { ServerMetrics } from '../observability/metrics.js';
 import { ConnectionError } from '../protocol/errors.js';
+import { encodeAwarenessFrame, encodeSyncFrame } from '../protocol/frames.js';
 import { AwarenessChange, AwarenessTable } from './awareness-owner.js';
+import { Contributors } from './contributors.js';
 import { STORAGE_ORIGIN, type ConnectionOrigin, type TransactionOrigin } from './origins.js';
+import { UpdateBatch, createDeferred, type Deferred } from './update-batch.js';
 
 /** What a room needs from a connection. */
 export interface RoomMember {
@@ -53,83 +55,19 @@ export const AWARENESS_RENEWAL_DELAY_MS = 5_000;
  */
 export const AWARENESS_BROADCAST_INTERVAL_MS = 20;
 
-/** Resolves when a write is durable; a promise nobody waits on must not crash the process. */
-interface Deferred {
-  readonly promise: Promise<void>;
-  resolve(): void;
-  reject(error: unknown): void;
-}
-
-function createDeferred(): Deferred {
-  let resolve!: () => void;
-  let reject!: (error: unknown) => void;
-  const promise = new Promise<void>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  // The room logs a failed write once; members that wait on it attach their own handlers.
-  promise.catch(() => undefined);
-  return { promise, resolve, reject };
-}
-
-const RESOLVED: Promise<void> = Promise.resolve();
-
-/** One frame: `[type, (subtype,) varUint8Array(payload)]`. */
-function encodeFrame(type: number, subtype: number | null, payload: Uint8Array): Uint8Array {
-  const encoder = encoding.createEncoder();
-  encoding.writeVarUint(encoder, type);
-  if (subtype !== null) encoding.writeVarUint(encoder, subtype);
-  encoding.writeVarUint8Array(encoder, payload);
-  return encoding.toUint8Array(encoder);
-}
-
-/**
- * Who contributed to a pending broadcast. When it is one member, that member already has it and
- * gets no copy; once several did (or the server did, e.g. a removal), everyone gets it.
- */
-class Contributors {
-  private only: RoomMember | null = null;
-  private several = false;
-
-  /** Notes a contribution by `member`, or by the server for null. */
-  add(member: RoomMember | null): void {
-    if (this.several) return;
-    if (member !== null && (this.only === null || this.only === member)) this.only = member;
-    else {
-      this.only = null;
-      this.several = true;
-    }
-  }
-
-  /** The member that may skip the broadcast (null: nobody), and a fresh start. */
-  take(): RoomMember | null {
-    const skip = this.several ? null : this.only;
-    this.only = null;
-    this.several = false;
-    return skip;
-  }
-}
-
 /** A loaded document and its members. Created by the registry, which owns its lifecycle. */
 export class Room {
   readonly doc = new Y.Doc({ gc: true });
   private readonly members = new Set<RoomMember>();
   private readonly awareness: AwarenessTable<RoomMember>;
-  /** Updates integrated this turn, not yet broadcast or stored. */
-  private queued: Uint8Array[] = [];
-  private readonly queuedFrom = new Contributors();
-  /** Settles when the batch of {@link queued} is durable. */
-  private batch: Deferred | null = null;
-  /** Settles when every write handed to storage so far has settled. */
-  private writes: Promise<void> = RESOLVED;
+  private readonly updates: UpdateBatch<RoomMember>;
   /** Members waiting for the doc's pending structs to integrate before their frame counts as saved. */
   private pendingWaiters: Deferred[] = [];
-  private readonly awarenessFrom = new Contributors();
+  private readonly awarenessFrom = new Contributors<RoomMember>();
   /** Set when awareness changes wait for the broadcast interval (or renewals for their delay). */
   private awarenessTimer: NodeJS.Timeout | null = null;
   private awarenessDueAt = Number.POSITIVE_INFINITY;
   private lastAwarenessBroadcast = Number.NEGATIVE_INFINITY;
-  private flushScheduled = false;
   /** Set while a member's update is applied: what Yjs integrated from it. */
   private integrated: Uint8Array | null = null;
   private isPoisoned = false;
@@ -140,6 +78,16 @@ export class Room {
     stored: Uint8Array | null,
   ) {
     this.awareness = new AwarenessTable(context.limits.maxAwarenessStateBytes, context.limits.maxAwarenessClientsPerConnection);
+    this.updates = new UpdateBatch({
+      name,
+      store: context.store,
+      metrics: context.metrics,
+      logger: context.logger,
+      broadcast: (frame, skip) => this.broadcast(frame, skip),
+      // The doc now holds changes storage does not: reload it from storage, and let every client
+      // reconnect and send what the reloaded doc lacks.
+      writeFailed: () => this.reset(null, 'storage_failed'),
+    });
     if (stored !== null) {
       try {
         Y.applyUpdate(this.doc, stored, STORAGE_ORIGIN);
@@ -167,11 +115,7 @@ export class Room {
   /** Adds a member and starts its sync: the server's state vector, then everyone's presence. */
   join(member: RoomMember): void {
     this.members.add(member);
-    const encoder = encoding.createEncoder();
-    encoding.writeVarUint(encoder, MessageType.Sync);
-    encoding.writeVarUint(encoder, SyncMessageType.Step1);
-    encoding.writeVarUint8Array(encoder, Y.encodeStateVector(this.doc));
-    member.send(encoding.toUint8Array(encoder));
+    member.send(encodeSyncFrame(SyncMessageType.Step1, Y.encodeStateVector(this.doc)));
     const presence = this.awarenessFrame();
     if (presence !== null) member.send(presence);
   }
@@ -185,15 +129,23 @@ export class Room {
     }
   }
 
-  /** The sync step 2 answering a client's state vector; throws a 4400 {@link ConnectionError} for a bad one. */
-  answerStep1(stateVector: Uint8Array): Uint8Array {
+  /**
+   * Answers a client's state vector with a sync step 2. While edits are still being written the
+   * answer waits for them, so that nobody receives what a crash could lose. Throws a 4400
+   * {@link ConnectionError} for a bad state vector.
+   */
+  answerStep1(member: RoomMember, stateVector: Uint8Array): void {
     let missing: Uint8Array;
     try {
       missing = Y.encodeStateAsUpdate(this.doc, stateVector);
     } catch (error) {
       throw new ConnectionError(CloseCode.BadMessage, 'undecodable', { cause: error });
     }
-    return encodeFrame(MessageType.Sync, SyncMessageType.Step2, missing);
+    const answer = encodeSyncFrame(SyncMessageType.Step2, missing);
+    const undurable = this.updates.undurable();
+    if (undurable === null) member.send(answer);
+    // A failed write resets the room and closes the member: then there is nobody to answer.
+    else undurable.then(() => member.send(answer), () => undefined);
   }
 
   /**
@@ -212,7 +164,7 @@ export class Room {
     } catch (error) {
       const partial = this.integrated !== null;
       this.integrated = null;
-      if (partial) this.reset(member);
+      if (partial) this.reset(member, 'room_reset');
       throw new ConnectionError(CloseCode.BadMessage, 'update_rejected', { cause: error });
     }
     this.context.metrics.applySeconds.observe((performance.now() - start) / 1000);
@@ -222,13 +174,13 @@ export class Room {
       (store.pendingStructs !== null && store.pendingStructs.update !== pendingBefore) ||
       (store.pendingDs !== null && pendingDsBefore === null);
     if (leftPending) {
-      if (integrated !== null) this.enqueue(member, integrated);
+      if (integrated !== null) void this.updates.add(member, integrated);
       const waiter = createDeferred();
       this.pendingWaiters.push(waiter);
       return waiter.promise;
     }
-    if (integrated === null) return this.writes;
-    const durable = this.enqueue(member, integrated);
+    if (integrated === null) return this.updates.settled();
+    const durable = this.updates.add(member, integrated);
     if (store.pendingStructs === null && store.pendingDs === null) this.releasePendingWaiters(durable);
     return durable;
   }
@@ -244,18 +196,18 @@ export class Room {
   /** Every present state in one awareness frame, or null when nobody has one. */
   awarenessFrame(): Uint8Array | null {
     const snapshot = this.awareness.snapshot();
-    return snapshot === null ? null : encodeFrame(MessageType.Awareness, null, snapshot);
+    return snapshot === null ? null : encodeAwarenessFrame(snapshot);
   }
 
   /** Broadcasts and stores everything queued, now rather than when it is due. */
   flush(): void {
-    this.flushUpdates();
+    this.updates.flush();
     this.flushAwareness();
   }
 
-  /** Settles once every write handed to storage so far has settled (flush first). */
+  /** Settles once every write handed to storage so far has settled (flush first); never rejects. */
   settled(): Promise<void> {
-    return this.writes;
+    return this.updates.settled();
   }
 
   /** Drops timers and the document. The registry calls it once, after the last write settled. */
@@ -275,14 +227,6 @@ export class Room {
       default:
         origin satisfies never;
     }
-  }
-
-  private enqueue(member: RoomMember, update: Uint8Array): Promise<void> {
-    this.queued.push(update);
-    this.queuedFrom.add(member);
-    this.scheduleUpdateFlush();
-    this.batch ??= createDeferred();
-    return this.batch.promise;
   }
 
   private releasePendingWaiters(durable: Promise<void>): void {
@@ -308,51 +252,6 @@ export class Room {
     this.awarenessTimer = setTimeout(() => this.flushAwareness(), wait);
   }
 
-  private scheduleUpdateFlush(): void {
-    if (this.flushScheduled) return;
-    this.flushScheduled = true;
-    setImmediate(() => {
-      this.flushScheduled = false;
-      this.flushUpdates();
-    });
-  }
-
-  private flushUpdates(): void {
-    const batch = this.batch;
-    if (batch === null) return;
-    const updates = this.queued;
-    const from = this.queuedFrom.take();
-    this.queued = [];
-    this.batch = null;
-    const merged = updates.length === 1 ? (updates[0] as Uint8Array) : Y.mergeUpdates(updates);
-    const frame = encodeFrame(MessageType.Sync, SyncMessageType.Update, merged);
-    for (const member of this.members) {
-      if (member !== from) member.send(frame);
-    }
-    this.persist(merged, batch);
-  }
-
-  private persist(update: Uint8Array, batch: Deferred): void {
-    const { store, metrics, logger } = this.context;
-    const start = performance.now();
-    const write = store.append(this.name, update).then(
-      () => {
-        metrics.persistSeconds.observe((performance.now() - start) / 1000);
-        batch.resolve();
-      },
-      (error: unknown) => {
-        // The doc now holds changes storage does not: reload it from storage, and let every
-        // client reconnect and send what the reloaded doc lacks.
-        logger.error({ err: error, room: this.name }, 'storage append failed; resetting room');
-        this.isPoisoned = true;
-        batch.reject(error);
-        for (const member of this.members) member.evict(CloseCode.InternalError, 'storage_failed');
-      },
-    );
-    const previous = this.writes;
-    this.writes = Promise.all([previous, write]).then(() => undefined);
-  }
-
   private flushAwareness(): void {
     if (this.awarenessTimer !== null) clearTimeout(this.awarenessTimer);
     this.awarenessTimer = null;
@@ -360,24 +259,28 @@ export class Room {
     const update = this.awareness.takeUpdate();
     if (update === null) return;
     this.lastAwarenessBroadcast = performance.now();
-    const from = this.awarenessFrom.take();
-    const frame = encodeFrame(MessageType.Awareness, null, update);
+    this.broadcast(encodeAwarenessFrame(update), this.awarenessFrom.take());
+  }
+
+  /** Sends the same bytes to every member but `skip`. */
+  private broadcast(frame: Uint8Array, skip: RoomMember | null): void {
     for (const member of this.members) {
-      if (member !== from) member.send(frame);
+      if (member !== skip) member.send(frame);
     }
   }
 
   /**
-   * A refused update that Yjs had already partly integrated (e.g. valid structs, then a truncated
-   * delete set) leaves content in the doc that was never stored nor relayed. Rather than serve it
-   * in later syncs, every other member is closed (1011: reconnect) and the registry drops the room,
-   * so the next join loads the clean stored document; the clients still hold all their own changes.
+   * The doc holds content storage does not: a refused update that Yjs had already partly
+   * integrated (valid structs, then a truncated delete set), or a write that failed. Rather than
+   * serve it in later syncs, every member (but the offender, closed for what it sent) is closed
+   * with 1011 and the registry drops the room, so the next join loads the stored document and
+   * the clients, which still hold all their own changes, send what it lacks.
    */
-  private reset(offender: RoomMember): void {
+  private reset(offender: RoomMember | null, reason: 'room_reset' | 'storage_failed'): void {
     this.isPoisoned = true;
-    this.context.logger.warn({ room: this.name }, 'refused update was partly integrated; resetting room');
+    this.context.logger.warn({ room: this.name, reason }, 'resetting room');
     for (const member of this.members) {
-      if (member !== offender) member.evict(CloseCode.InternalError, 'room_reset');
+      if (member !== offender) member.evict(CloseCode.InternalError, reason);
     }
   }
 }

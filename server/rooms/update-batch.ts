@@ -1,0 +1,118 @@
+/**
+ * The updates a room integrated during one event-loop turn: at the end of the turn they are merged
+ * into one update and handed to storage as one append; once that is durable they are broadcast as
+ * one frame, and every frame that contributed learns it is saved. Peers never see an edit that a
+ * crash could still lose, and while one batch is being written the next one grows.
+ */
+import * as Y from 'yjs';
+import { SyncMessageType } from '../../shared/protocol.js';
+import type { Logger } from '../observability/logger.js';
+import type { ServerMetrics } from '../observability/metrics.js';
+import { encodeSyncFrame } from '../protocol/frames.js';
+import type { DocumentStore } from '../storage/store.js';
+import { Contributors } from './contributors.js';
+
+/** A promise with its settle functions; one nobody waits on never crashes the process. */
+export interface Deferred {
+  readonly promise: Promise<void>;
+  resolve(): void;
+  reject(error: unknown): void;
+}
+
+/** A fresh {@link Deferred}. */
+export function createDeferred(): Deferred {
+  let resolve!: () => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  // A failed write is logged once, where it fails; whoever waits on it attaches its own handler.
+  promise.catch(() => undefined);
+  return { promise, resolve, reject };
+}
+
+/** Where a batch goes. */
+export interface BatchTarget<Member> {
+  readonly name: string;
+  readonly store: DocumentStore;
+  readonly metrics: ServerMetrics;
+  readonly logger: Logger;
+  /** Sends `frame` to every member but `skip`. */
+  broadcast(frame: Uint8Array, skip: Member | null): void;
+  /** Storage refused a batch; the members' acks for it have been rejected. */
+  writeFailed(error: unknown): void;
+}
+
+/** The per-turn update queue of one room. */
+export class UpdateBatch<Member> {
+  private queued: Uint8Array[] = [];
+  private readonly from = new Contributors<Member>();
+  /** Settles when the current batch is durable; null when nothing is queued. */
+  private durable: Deferred | null = null;
+  /** Settles when every write handed to storage so far has settled. */
+  private writes: Promise<void> = Promise.resolve();
+  private inFlight = 0;
+  private scheduled = false;
+
+  constructor(private readonly target: BatchTarget<Member>) {}
+
+  /** Queues what Yjs integrated from `member`; resolves once it is durable. */
+  add(member: Member, update: Uint8Array): Promise<void> {
+    this.queued.push(update);
+    this.from.add(member);
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => {
+        this.scheduled = false;
+        this.flush();
+      });
+    }
+    this.durable ??= createDeferred();
+    return this.durable.promise;
+  }
+
+  /** Settles once every write handed to storage so far has settled; never rejects. */
+  settled(): Promise<void> {
+    return this.writes;
+  }
+
+  /**
+   * Null when everything integrated so far is durable; otherwise a promise that resolves when it
+   * is (and rejects if storage refused it). A sync answer computed now waits on it.
+   */
+  undurable(): Promise<void> | null {
+    if (this.durable !== null) return this.durable.promise;
+    return this.inFlight > 0 ? this.writes : null;
+  }
+
+  /** Broadcasts and stores the queued updates now. */
+  flush(): void {
+    const durable = this.durable;
+    if (durable === null) return;
+    const updates = this.queued;
+    this.queued = [];
+    this.durable = null;
+    const merged = updates.length === 1 ? (updates[0] as Uint8Array) : Y.mergeUpdates(updates);
+    const skip = this.from.take();
+    const { store, metrics, logger, name } = this.target;
+    const start = performance.now();
+    this.inFlight++;
+    const write = store.append(name, merged).then(
+      () => {
+        this.inFlight--;
+        metrics.persistSeconds.observe((performance.now() - start) / 1000);
+        this.target.broadcast(encodeSyncFrame(SyncMessageType.Update, merged), skip);
+        durable.resolve();
+      },
+      (error: unknown) => {
+        this.inFlight--;
+        logger.error({ err: error, room: name }, 'storage append failed');
+        durable.reject(error);
+        this.target.writeFailed(error);
+      },
+    );
+    const previous = this.writes;
+    this.writes = Promise.all([previous, write]).then(() => undefined);
+  }
+}
