@@ -11,6 +11,8 @@ export interface TandemConfig {
   port: number;
   host: string;
   dataDir: string;
+  /** fsync every storage batch before acknowledging it (survives power loss, costs latency). */
+  syncWrites: boolean;
   /** The built demo app served at `/`; null serves none. */
   staticDir: string | null;
   limits: Limits;
@@ -24,6 +26,7 @@ export const DEFAULT_CONFIG: Readonly<Omit<TandemConfig, 'staticDir'>> = Object.
   port: 1234,
   host: '127.0.0.1',
   dataDir: './data',
+  syncWrites: false,
   limits: DEFAULT_LIMITS,
   heartbeatIntervalMs: 30_000,
   unloadGraceMs: 30_000,
@@ -41,13 +44,14 @@ export class ConfigError extends Error {
   }
 }
 
-type Setting = 'port' | 'host' | 'dataDir' | 'staticDir' | 'heartbeatIntervalMs' | 'unloadGraceMs' | 'logLevel' | keyof Limits;
+type Setting = 'port' | 'host' | 'dataDir' | 'syncWrites' | 'staticDir' | 'heartbeatIntervalMs' | 'unloadGraceMs' | 'logLevel' | keyof Limits;
 
 /** kebab-case flag name (without `--`) of each setting; limits use their field names. */
 const FLAG_NAMES: Readonly<Record<Setting, string>> = {
   port: 'port',
   host: 'host',
   dataDir: 'data',
+  syncWrites: 'sync-writes',
   staticDir: 'static-dir',
   logLevel: 'log-level',
   heartbeatIntervalMs: 'heartbeat-interval-ms',
@@ -59,9 +63,19 @@ const FLAG_NAMES: Readonly<Record<Setting, string>> = {
 
 const LIMIT_FIELDS = Object.keys(DEFAULT_LIMITS) as (keyof Limits)[];
 
+/** Flags that may stand alone (`--sync-writes` means `--sync-writes=true`). */
+const SWITCHES: ReadonlySet<string> = new Set([FLAG_NAMES.syncWrites]);
+
 /** The environment variable mirroring a flag: `max-frame-bytes` -> `TANDEM_MAX_FRAME_BYTES`. */
 export function envName(flag: string): string {
   return `TANDEM_${flag.toUpperCase().replace(/-/g, '_')}`;
+}
+
+function parseBoolean(flag: string, raw: string): boolean {
+  const value = raw.trim().toLowerCase();
+  if (value === 'true' || value === '1') return true;
+  if (value === 'false' || value === '0') return false;
+  throw new ConfigError(flag, `expected true or false, got '${raw}'`);
 }
 
 function parseInteger(flag: string, raw: string, min: number, max: number = Number.MAX_SAFE_INTEGER): number {
@@ -108,6 +122,10 @@ function readFlags(argv: readonly string[]): { flags: Map<string, string>; posit
     const eq = arg.indexOf('=');
     const name = arg.slice(2, eq === -1 ? undefined : eq);
     if (!known.has(name)) throw new ConfigError(`--${name}`, 'unknown flag (see --help)');
+    if (eq === -1 && SWITCHES.has(name)) {
+      flags.set(name, 'true');
+      continue;
+    }
     const value = eq === -1 ? argv[++i] : arg.slice(eq + 1);
     if (value === undefined || (eq === -1 && value.startsWith('--'))) throw new ConfigError(`--${name}`, 'needs a value');
     flags.set(name, value);
@@ -145,6 +163,7 @@ export function parseCommand(argv: readonly string[], env: Readonly<Record<strin
     throw new ConfigError(logLevel.flag, `expected one of ${LOG_LEVELS.join(', ')}, got '${logLevel.value}'`);
   }
   const staticSetting = raw('staticDir');
+  const syncWrites = raw('syncWrites');
   const limits: Partial<Limits> = {};
   for (const field of LIMIT_FIELDS) {
     const found = raw(field);
@@ -154,6 +173,7 @@ export function parseCommand(argv: readonly string[], env: Readonly<Record<strin
     port: integer('port', DEFAULT_CONFIG.port, 0, 65_535),
     host: raw('host')?.value ?? DEFAULT_CONFIG.host,
     dataDir: raw('dataDir')?.value ?? DEFAULT_CONFIG.dataDir,
+    syncWrites: syncWrites === null ? DEFAULT_CONFIG.syncWrites : parseBoolean(syncWrites.flag, syncWrites.value),
     staticDir: staticSetting === null ? staticDir : staticSetting.value === 'none' ? null : staticSetting.value,
     limits: resolveLimits(limits),
     heartbeatIntervalMs: integer('heartbeatIntervalMs', DEFAULT_CONFIG.heartbeatIntervalMs, 1),
@@ -169,6 +189,7 @@ export function usage(staticDir: string | null): string {
     ['port', `port to listen on, 0 = any free port (default ${DEFAULT_CONFIG.port})`],
     ['host', `address to listen on; 0.0.0.0 for every interface (default ${DEFAULT_CONFIG.host})`],
     ['data', `LevelDB data directory (default ${DEFAULT_CONFIG.dataDir})`],
+    ['sync-writes', 'fsync each storage batch before acknowledging it: survives power loss, adds latency (default false)'],
     ['static-dir', `demo app to serve at /, 'none' for none (default ${staticDir ?? 'none'})`],
     ['log-level', `${LOG_LEVELS.join('|')} (default ${DEFAULT_CONFIG.logLevel})`],
     ['heartbeat-interval-ms', `ping interval; no pong by the next ping drops the socket (default ${DEFAULT_CONFIG.heartbeatIntervalMs})`],

@@ -35,6 +35,11 @@ export interface TandemServerOptions {
   host?: string;
   /** LevelDB folder (default ./data); ignored when {@link store} is given. */
   dataDir?: string;
+  /**
+   * fsync every LevelDB batch before acknowledging it (default false). Without it an acknowledged
+   * edit survives the process being killed but not the machine losing power.
+   */
+  syncWrites?: boolean;
   /** A store to use instead of LevelDB in {@link dataDir}, e.g. `createMemoryStore()`; the caller closes it. */
   store?: DocumentStore;
   /** The built demo app, served at `/` and `/d/<name>`; null (the default) serves none. */
@@ -88,7 +93,12 @@ export async function createTandemServer(options: TandemServerOptions = {}): Pro
   const logger = createLogger(logLevel);
   const metrics = createMetrics();
   const ownsStore = options.store === undefined;
-  const store = options.store ?? (await openLevelDbStore(options.dataDir ?? DEFAULT_CONFIG.dataDir));
+  const store =
+    options.store ??
+    (await openLevelDbStore(options.dataDir ?? DEFAULT_CONFIG.dataDir, {
+      syncWrites: options.syncWrites ?? DEFAULT_CONFIG.syncWrites,
+      onError: (error, document) => logger.warn({ err: error, room: document }, 'background compaction failed'),
+    }));
   const registry = new RoomRegistry({
     store,
     metrics,

@@ -19,7 +19,7 @@ describe('persistence', () => {
   });
 
   it('edits survive a graceful restart and the clients carry on afterwards', async () => {
-    const server: TestServer = await startTestServer();
+    const server: TestServer = await startTestServer({ syncWrites: true });
     cleanups.push(() => server.close());
     const a = await pool.connectSynced(server.wsUrl, 'doc');
     const b = await pool.connectSynced(server.wsUrl, 'doc');

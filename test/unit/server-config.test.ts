@@ -33,6 +33,14 @@ describe('config', () => {
     expect(envName('port')).toBe('TANDEM_PORT');
   });
 
+  it('reads --sync-writes alone as true, and true/false values from flags and variables', () => {
+    expect(parseCommand(['--sync-writes'], {}, null).config.syncWrites).toBe(true);
+    expect(parseCommand(['--sync-writes', '--port', '5'], {}, null).config).toMatchObject({ syncWrites: true, port: 5 });
+    expect(parseCommand(['--sync-writes=false'], { TANDEM_SYNC_WRITES: 'true' }, null).config.syncWrites).toBe(false);
+    expect(parseCommand([], { TANDEM_SYNC_WRITES: '1' }, null).config.syncWrites).toBe(true);
+    expect(() => parseCommand([], { TANDEM_SYNC_WRITES: 'yes please' }, null)).toThrow(/TANDEM_SYNC_WRITES/);
+  });
+
   it('turns the demo app off with --static-dir none', () => {
     expect(parseCommand(['--static-dir', 'none'], {}, '/app').config.staticDir).toBeNull();
   });
