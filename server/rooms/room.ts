@@ -57,7 +57,15 @@ export const AWARENESS_BROADCAST_INTERVAL_MS = 20;
 
 /** A loaded document and its members. Created by the registry, which owns its lifecycle. */
 export class Room {
-  readonly doc = new Y.Doc({ gc: true });
+  private readonly doc = new Y.Doc({ gc: true });
+  /**
+   * The stored document while it is not yet applied to {@link doc}. Joins are answered from these
+   * bytes (a state vector and a diff read straight from the update) until the first update needs
+   * the doc: building a Y.Doc of a large document is the slowest part of a cold load, and a
+   * reader who only opens the document never needs it.
+   */
+  private stored: Uint8Array | null;
+  private storedStateVector: Uint8Array | null;
   private readonly members = new Set<RoomMember>();
   private readonly awareness: AwarenessTable<RoomMember>;
   private readonly updates: UpdateBatch<RoomMember>;
@@ -88,13 +96,13 @@ export class Room {
       // reconnect and send what the reloaded doc lacks.
       writeFailed: () => this.reset(null, 'storage_failed'),
     });
-    if (stored !== null) {
-      try {
-        Y.applyUpdate(this.doc, stored, STORAGE_ORIGIN);
-      } catch (error) {
-        this.doc.destroy();
-        throw error;
-      }
+    this.stored = stored;
+    try {
+      // Reading the state vector walks every struct, so a corrupt stored update fails the load here.
+      this.storedStateVector = stored === null ? null : Y.encodeStateVectorFromUpdate(stored);
+    } catch (error) {
+      this.doc.destroy();
+      throw error;
     }
     this.doc.on('update', (update: Uint8Array, origin: TransactionOrigin) => this.onDocUpdate(update, origin));
   }
@@ -112,12 +120,20 @@ export class Room {
     return this.members.size;
   }
 
-  /** Adds a member and starts its sync: the server's state vector, then everyone's presence. */
+  /**
+   * Adds a member. At the end of the turn it gets the server's state vector (asking for whatever
+   * the client has that the server lacks) and everyone's presence: by then the step 1 the client
+   * sent on connecting, usually queued while the room loaded, has been answered, so a reader gets
+   * the text before the server spends time reading a state vector out of a large stored update.
+   */
   join(member: RoomMember): void {
     this.members.add(member);
-    member.send(encodeSyncFrame(SyncMessageType.Step1, Y.encodeStateVector(this.doc)));
-    const presence = this.awarenessFrame();
-    if (presence !== null) member.send(presence);
+    setImmediate(() => {
+      if (!this.members.has(member)) return;
+      member.send(encodeSyncFrame(SyncMessageType.Step1, this.storedStateVector ?? Y.encodeStateVector(this.doc)));
+      const presence = this.awarenessFrame();
+      if (presence !== null) member.send(presence);
+    });
   }
 
   /** Removes a member and, at once, its presence. */
@@ -137,7 +153,7 @@ export class Room {
   answerStep1(member: RoomMember, stateVector: Uint8Array): void {
     let missing: Uint8Array;
     try {
-      missing = Y.encodeStateAsUpdate(this.doc, stateVector);
+      missing = this.stored === null ? Y.encodeStateAsUpdate(this.doc, stateVector) : this.diffStored(this.stored, stateVector);
     } catch (error) {
       throw new ConnectionError(CloseCode.BadMessage, 'undecodable', { cause: error });
     }
@@ -154,6 +170,7 @@ export class Room {
    * saved and does not resolve. Throws a 4400 {@link ConnectionError} if Yjs refuses it.
    */
   applyUpdate(member: RoomMember, update: Uint8Array): Promise<void> {
+    this.materialize();
     const store = this.doc.store;
     const pendingBefore = store.pendingStructs?.update ?? null;
     const pendingDsBefore = store.pendingDs;
@@ -215,6 +232,26 @@ export class Room {
     if (this.awarenessTimer !== null) clearTimeout(this.awarenessTimer);
     this.awarenessTimer = null;
     this.doc.destroy();
+  }
+
+  /** What `stored` holds beyond `stateVector`; all of it, as is, for a client that has nothing. */
+  private diffStored(stored: Uint8Array, stateVector: Uint8Array): Uint8Array {
+    const empty = stateVector.length === 1 && stateVector[0] === 0;
+    return empty ? stored : Y.diffUpdate(stored, stateVector);
+  }
+
+  /** Applies the stored document to {@link doc} if that has not happened yet. */
+  private materialize(): void {
+    const stored = this.stored;
+    if (stored === null) return;
+    this.stored = null;
+    this.storedStateVector = null;
+    try {
+      Y.applyUpdate(this.doc, stored, STORAGE_ORIGIN);
+    } catch (error) {
+      this.reset(null, 'room_reset');
+      throw new ConnectionError(CloseCode.InternalError, 'room_load_failed', { cause: error });
+    }
   }
 
   private onDocUpdate(update: Uint8Array, origin: TransactionOrigin): void {

@@ -82,7 +82,8 @@ describe('connection', () => {
     expect(socket.sent).toEqual([]);
     release();
     await waitFor(() => socket.sent.length >= 2, { message: 'join and reply' });
-    // The server's own step 1 comes first, then the step 2 answering ours, which holds the update.
+    // The step 2 answering ours holds the queued update, so it waits until that is durable: the
+    // server's own step 1, sent at the end of the joining turn, comes first.
     expect([socket.sent[0]?.[1], socket.sent[1]?.[1]]).toEqual([SyncMessageType.Step1, SyncMessageType.Step2]);
     const doc = new Y.Doc();
     Y.applyUpdate(doc, (socket.sent[1] as Uint8Array).subarray(3));

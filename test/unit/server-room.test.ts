@@ -48,6 +48,11 @@ class FakeMember implements RoomMember {
   }
 }
 
+/** Lets the room greet the members that joined this turn (step 1 and presence go out at its end). */
+function greeted(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
 describe('room', () => {
   const rooms: Room[] = [];
   const stores: DocumentStore[] = [];
@@ -57,9 +62,9 @@ describe('room', () => {
     for (const store of stores.splice(0)) await store.close();
   });
 
-  function makeRoom(store: DocumentStore = createMemoryStore()): Room {
+  function makeRoom(store: DocumentStore = createMemoryStore(), stored: Uint8Array | null = null): Room {
     stores.push(store);
-    const room = new Room('doc', { store, metrics: createMetrics(), logger: createLogger('silent'), limits: DEFAULT_LIMITS }, null);
+    const room = new Room('doc', { store, metrics: createMetrics(), logger: createLogger('silent'), limits: DEFAULT_LIMITS }, stored);
     rooms.push(room);
     return room;
   }
@@ -106,6 +111,7 @@ describe('room', () => {
     const room = makeRoom();
     const [a, b, watcher] = [new FakeMember(1), new FakeMember(2), new FakeMember(3)];
     for (const member of [a, b, watcher]) room.join(member);
+    await greeted();
     const payload = (frame: Uint8Array) => frame.subarray(2);
     room.applyAwareness(a, payload(awareness([{ clientId: 1, clock: 1, state: '{"x":1}' }])));
     await waitFor(() => watcher.awarenessFrames() === 1, { message: 'first change at once' });
@@ -130,5 +136,33 @@ describe('room', () => {
     await expect(room.applyUpdate(writer, textUpdate('lost'))).rejects.toThrow('disk full');
     expect([writer.evicted, peer.evicted]).toEqual([CloseCode.InternalError, CloseCode.InternalError]);
     expect(room.poisoned).toBe(true);
+  });
+
+  it('answers a join from the stored document, then applies edits on top of it', async () => {
+    const room = makeRoom(createMemoryStore(), textUpdate('stored'));
+    const reader = new FakeMember(1);
+    room.join(reader);
+    room.answerStep1(reader, Y.encodeStateVector(new Y.Doc()));
+    await greeted();
+    // The answer first, then the server's own step 1.
+    const [step2, step1] = reader.frames;
+    expect([step2?.[1], step1?.[1]]).toEqual([SyncMessageType.Step2, SyncMessageType.Step1]);
+    const replica = new Y.Doc();
+    Y.applyUpdate(replica, (step2 as Uint8Array).subarray(3));
+    expect(replica.getText('text').toString()).toBe('stored');
+
+    const writer = new FakeMember(2);
+    room.join(writer);
+    const edit = new Y.Doc();
+    Y.applyUpdate(edit, (step2 as Uint8Array).subarray(3));
+    const before = Y.encodeStateVector(edit);
+    edit.getText('text').insert(6, '!');
+    await room.applyUpdate(writer, Y.encodeStateAsUpdate(edit, before));
+    Y.applyUpdate(replica, reader.updates()[0] as Uint8Array);
+    expect(replica.getText('text').toString()).toBe('stored!');
+  });
+
+  it('refuses to load a stored document that does not decode', () => {
+    expect(() => makeRoom(createMemoryStore(), Uint8Array.of(5, 200, 1))).toThrow();
   });
 });
