@@ -12,7 +12,7 @@ import { ConnectionError, type ConnectionErrorReason } from '../protocol/errors.
 import { routeFrame } from '../protocol/router.js';
 import { connectionOrigin, type ConnectionOrigin } from '../rooms/origins.js';
 import type { RoomRegistry } from '../rooms/registry.js';
-import type { Room, RoomMember } from '../rooms/room.js';
+import type { EvictionReason, Room, RoomMember } from '../rooms/room.js';
 import { RateGuard } from './guards.js';
 import { SaveAcks } from './save-acks.js';
 import type { PeerEvents, PeerSocket } from './socket.js';
@@ -111,11 +111,6 @@ export class Connection implements RoomMember, PeerEvents {
     return this.logger;
   }
 
-  /** The document this connection is joined to. */
-  get documentName(): string {
-    return this.params.documentName;
-  }
-
   onMessage(frame: Uint8Array, binary: boolean): void {
     const state = this.state;
     if (state.kind === 'closing' || state.kind === 'closed') return;
@@ -154,7 +149,7 @@ export class Connection implements RoomMember, PeerEvents {
     }
   }
 
-  evict(code: CloseCode, reason: 'room_reset' | 'storage_failed'): void {
+  evict(code: CloseCode, reason: EvictionReason): void {
     this.closeWith(code, reason);
   }
 

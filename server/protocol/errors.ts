@@ -17,9 +17,7 @@ export type ConnectionErrorReason =
   | 'message_rate'
   | 'byte_rate'
   | 'slow_consumer'
-  | 'heartbeat_timeout'
-  | 'room_load_failed'
-  | 'storage_failed';
+  | 'room_load_failed';
 
 /** An expected failure of one connection: close it with {@link code}; the server carries on. */
 export class ConnectionError extends Error {

@@ -21,6 +21,9 @@ import { Contributors } from './contributors.js';
 import { STORAGE_ORIGIN, type ConnectionOrigin, type TransactionOrigin } from './origins.js';
 import { UpdateBatch, createDeferred, type Deferred } from './update-batch.js';
 
+/** Why a room closes a member that did nothing wrong: its doc must be reloaded from storage. */
+export type EvictionReason = 'room_reset' | 'storage_failed';
+
 /** What a room needs from a connection. */
 export interface RoomMember {
   /** Identifies this member's transactions; created once per connection. */
@@ -28,7 +31,7 @@ export interface RoomMember {
   /** Queues one frame for the member (the frame may be shared with other members: never mutated). */
   send(frame: Uint8Array): void;
   /** Closes the member's connection because of the room, not because of anything it sent. */
-  evict(code: CloseCode, reason: 'room_reset' | 'storage_failed'): void;
+  evict(code: CloseCode, reason: EvictionReason): void;
 }
 
 /** What a room needs from the server. */
@@ -313,7 +316,7 @@ export class Room {
    * with 1011 and the registry drops the room, so the next join loads the stored document and
    * the clients, which still hold all their own changes, send what it lacks.
    */
-  private reset(offender: RoomMember | null, reason: 'room_reset' | 'storage_failed'): void {
+  private reset(offender: RoomMember | null, reason: EvictionReason): void {
     this.isPoisoned = true;
     this.context.logger.warn({ room: this.name, reason }, 'resetting room');
     for (const member of this.members) {
