@@ -30,7 +30,7 @@ const LIVE: Readonly<Record<string, Pick<LiveSpec, 'docs' | 'clientsPerDoc' | 'e
   '1x50-r20': { docs: 1, clientsPerDoc: 50, editRate: 20 },
 };
 const WORKLOADS = [...Object.keys(LIVE), 'idle', 'cold', 'storage', 'saturation'];
-const DEFAULT_RATES = [5, 10, 20, 40, 70, 100, 150, 200, 300, 400];
+const DEFAULT_RATES = [10, 20, 40, 70, 100, 150, 200, 300, 400];
 const IDLE_COUNTS = [100, 500, 1000];
 /**
  * Node flags for both servers in the idle workload only: a small young generation, so that RSS
