@@ -7,7 +7,7 @@ import * as prng from 'lib0/prng';
 import { openLevelDbStore } from '../server/storage/leveldb-store.js';
 import { makeTempDir, removeTempDir } from '../test/helpers/temp-dir.js';
 import { fetchDocument } from './fetch-document.js';
-import { startServer } from './server-process.js';
+import { startServer, type ServerUnderTest } from './server-process.js';
 import { textOf, typeUpdates } from './typing.js';
 
 const DOCUMENT = 'cold';
@@ -28,12 +28,15 @@ export interface ColdMeasurement {
   applyMs: number;
   /** The same fetch again with the document loaded: what the cold part costs. */
   warmMs: number;
+  /** Cold again, after a restart: the log as the first server left it (compacted if it chose to). */
+  recompactedColdMs: number;
+  recompactedTextEqual: boolean;
   /** Server RSS after the load, MB. */
   rssMB: number;
   textEqual: boolean;
 }
 
-/** Stores the document, starts Tandem on it, times a fresh reader, stops Tandem. */
+/** Stores the document, starts Tandem on it, times fresh readers, restarts Tandem and times one again. */
 export async function runCold(seed: number, cpuProfileDir?: string): Promise<ColdMeasurement> {
   const typed = typeUpdates({ clientId: 1, updates: UPDATES, opsPerUpdate: OPS_PER_UPDATE, insertShare: 0.7 }, prng.create(seed));
   const dataDir = await makeTempDir('tandem-bench-cold-');
@@ -43,14 +46,17 @@ export async function runCold(seed: number, cpuProfileDir?: string): Promise<Col
     for (const update of typed.updates) await store.append(DOCUMENT, update);
     const info = await store.info(DOCUMENT);
     await store.close();
-    const server = await startServer({ kind: 'tandem', dataDir, ...(cpuProfileDir === undefined ? {} : { cpuProfileDir }) });
+    const url = (server: ServerUnderTest): string => `${server.wsUrl}/${DOCUMENT}`;
+    const profile = cpuProfileDir === undefined ? {} : { cpuProfileDir };
+    const first = await startServer({ kind: 'tandem', dataDir, ...profile });
+    let measured: Omit<ColdMeasurement, 'recompactedColdMs' | 'recompactedTextEqual'>;
     try {
-      const cold = await fetchDocument(`${server.wsUrl}/${DOCUMENT}`);
+      const cold = await fetchDocument(url(first));
       const applyStarted = performance.now();
       const text = textOf([cold.update]);
       const applyMs = performance.now() - applyStarted;
-      const warm = await fetchDocument(`${server.wsUrl}/${DOCUMENT}`);
-      return {
+      const warm = await fetchDocument(url(first));
+      measured = {
         operations: UPDATES * OPS_PER_UPDATE,
         storedUpdates: info?.updates ?? 0,
         storedBytes: info?.bytes ?? 0,
@@ -59,11 +65,20 @@ export async function runCold(seed: number, cpuProfileDir?: string): Promise<Col
         openMs: cold.openMs,
         applyMs,
         warmMs: warm.syncMs,
-        rssMB: server.rssBytes() / 2 ** 20,
+        rssMB: first.rssBytes() / 2 ** 20,
         textEqual: text === typed.text,
       };
     } finally {
-      await server.stop();
+      await first.stop();
+    }
+    // Whatever the server wrote back while it held the document (its own compaction) is on disk
+    // now: a second cold start shows what that buys.
+    const second = await startServer({ kind: 'tandem', dataDir, ...profile });
+    try {
+      const again = await fetchDocument(url(second));
+      return { ...measured, recompactedColdMs: again.syncMs, recompactedTextEqual: textOf([again.update]) === typed.text };
+    } finally {
+      await second.stop();
     }
   } finally {
     await removeTempDir(dataDir);

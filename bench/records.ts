@@ -70,6 +70,7 @@ export function failureOf(record: RunRecord): string | null {
     case 'idle':
       return Object.keys(record.m.closes).length === 0 ? null : `server closed idle sockets ${JSON.stringify(record.m.closes)}`;
     case 'cold':
+      return record.m.textEqual && record.m.recompactedTextEqual ? null : 'the loaded text differs from the text typed';
     case 'storage':
       return record.m.textEqual ? null : 'the stored text differs from the text typed';
   }

@@ -21,9 +21,10 @@ export function renderTables(records: readonly RunRecord[]): string {
   const cold = records.flatMap((r) => (r.kind === 'cold' ? [r] : []));
   if (cold.length > 0) {
     sections.push('\n### Cold load (target <= 100 ms)\n', table(
-      ['rep', 'ops', 'stored updates', 'stored KB', 'cold ms', 'of which open ms', 'warm ms', 'client apply ms', 'text'],
+      ['rep', 'ops', 'stored updates', 'stored KB', 'cold ms', 'of which open ms', 'warm ms', 'cold ms after restart', 'client apply ms', 'text'],
       cold.map(({ rep, m }) => [String(rep), String(m.operations), String(m.storedUpdates), f(m.storedBytes / 1024, 0),
-        f(m.coldMs, 1), f(m.openMs, 1), f(m.warmMs, 1), f(m.applyMs, 1), m.textEqual ? 'equal' : 'DIFFERENT']),
+        f(m.coldMs, 1), f(m.openMs, 1), f(m.warmMs, 1), f(m.recompactedColdMs, 1), f(m.applyMs, 1),
+        m.textEqual && m.recompactedTextEqual ? 'equal' : 'DIFFERENT']),
     ));
   }
   const storage = records.flatMap((r) => (r.kind === 'storage' ? [r] : []));
@@ -66,11 +67,12 @@ function liveSummary(records: readonly LiveRecord[]): string {
 function liveRuns(records: readonly LiveRecord[]): string {
   return table(
     ['workload', 'server', 'rep', 'edits/s delivered (expected)', 'delivered %', 'awareness/s (expected)', 'p50 ms', 'p95 ms', 'p99 ms',
-      'CPU %', 'CPU s', 'RSS MB', 'converged', 'gen CPU %', 'gen lag p99 ms'],
+      'CPU %', 'CPU s', 'RSS MB', 'converged', 'gen CPU %', 'gen lag p99 ms', 'generator-bound'],
     records.map(({ workload, target, rep, m }) => [
       workload, target, String(rep), `${f(m.deliveredEditsPerSec, 0)} (${f(m.expectedEditsPerSec, 0)})`, f(m.deliveredRatio * 100, 1),
       `${f(m.deliveredAwarenessPerSec, 0)} (${f(m.expectedAwarenessPerSec, 0)})`, f(m.p50, 2), f(m.p95, 2), f(m.p99, 2),
       f(m.serverCpuPercent, 1), f(m.serverCpuSeconds, 2), f(m.rssMB, 1), m.converged ? 'yes' : 'NO', f(m.generatorCpuPercent, 0), f(m.loopLagP99, 1),
+      m.generatorBound ? 'yes' : 'no',
     ]),
   );
 }
