@@ -27,6 +27,9 @@ const LOAD_LIMIT_FLAGS = [
   '--byte-burst', '1000000000',
   '--max-connections-per-ip', '100000',
   '--max-connections-per-room', '100000',
+  '--connection-attempts-per-minute', '1000000',
+  '--awareness-updates-per-second', '1000000',
+  '--awareness-burst', '1000000',
 ];
 
 /** How to start a server under test. */

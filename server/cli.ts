@@ -1,11 +1,14 @@
 #!/usr/bin/env node
 /**
  * `tandem [serve] [flags]`: starts the sync server from flags and environment variables.
+ * `tandem token [flags]`: prints a token signed with the server's secret, alone on stdout.
  * Exit codes: 0 after a clean shutdown, 1 when the server cannot start (data dir in use, port
  * taken), 2 for a bad flag or value.
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { parseTokenCommand, type TokenCommand } from './auth/token-command.js';
+import { mintToken } from './auth/tokens.js';
 import { ConfigError, parseCommand, usage, type TandemConfig } from './config.js';
 import { createTandemServer, type TandemServer } from './index.js';
 import { StoreLockedError } from './storage/store.js';
@@ -31,7 +34,7 @@ function parse(staticDir: string | null): TandemConfig {
       process.stdout.write(`${usage(staticDir)}\n`);
       process.exit(0);
     }
-    if (verb !== 'serve') throw new ConfigError(verb, "unknown command (the only command is 'serve')");
+    if (verb !== 'serve') throw new ConfigError(verb, "unknown command (the commands are 'serve' and 'token')");
     return config;
   } catch (error) {
     if (error instanceof ConfigError) fail(`${error.message}\nRun 'tandem --help' for the flags.`, 2);
@@ -66,5 +69,26 @@ function stopOnSignals(server: TandemServer): void {
   process.on('SIGINT', onSignal);
 }
 
-const config = parse(findStaticDir());
-stopOnSignals(await start(config));
+/** `tandem token`: the token alone on stdout, so that `TOKEN=$(tandem token ...)` works. */
+async function printToken(argv: readonly string[]): Promise<void> {
+  let command: TokenCommand;
+  try {
+    command = parseTokenCommand(argv, process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) fail(`${error.message}\nRun 'tandem --help' for the flags.`, 2);
+    throw error;
+  }
+  if (command.help) {
+    process.stdout.write(`${usage(null)}\n`);
+    return;
+  }
+  process.stdout.write(`${await mintToken(command.mint)}\n`);
+}
+
+const argv = process.argv.slice(2);
+if (argv[0] === 'token') {
+  await printToken(argv.slice(1));
+} else {
+  const config = parse(findStaticDir());
+  stopOnSignals(await start(config));
+}

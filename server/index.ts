@@ -11,21 +11,27 @@
  * ```
  */
 import { createServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Limits } from '../shared/limits.js';
-import { ConfigError, DEFAULT_CONFIG, resolveLimits } from './config.js';
+import type { VerificationKey } from './auth/tokens.js';
+import { ConfigError, DEFAULT_CONFIG, parseOrigins, resolveLimits, type TlsOptions } from './config.js';
+import { createAuthorizer, type Authorizer } from './connection/auth.js';
 import { KEEPALIVE_INTERVAL_MS } from './connection/connection.js';
 import { LOG_LEVELS, createLogger, isLogLevel } from './observability/logger.js';
 import { createMetrics } from './observability/metrics.js';
 import { RoomRegistry } from './rooms/registry.js';
 import { openLevelDbStore } from './storage/leveldb-store.js';
 import type { DocumentStore } from './storage/store.js';
-import { createRequestHandler, UpgradeGate, type HttpContext } from './transport/http.js';
+import { createRequestHandler, handleClientErrors, requestLimits, UpgradeGate, type HttpContext } from './transport/http.js';
+import { isLoopback } from './transport/loopback.js';
 import { createWebSocketAcceptor } from './transport/ws-adapter.js';
 
 export { ConfigError } from './config.js';
+export type { TlsOptions } from './config.js';
 export { StoreLockedError } from './storage/store.js';
 export type { DocumentStore } from './storage/store.js';
+export type { VerificationKey } from './auth/tokens.js';
 
 /** How to run a server; every field has a default. */
 export interface TandemServerOptions {
@@ -52,6 +58,19 @@ export interface TandemServerOptions {
   unloadGraceMs?: number;
   /** pino level (default 'info'); 'silent' for none. */
   logLevel?: string;
+  /**
+   * How to verify the `?token=` of each connection: a shared secret (HS256), a PEM public key or a
+   * JWKS. Null or absent is open mode: anyone may read and write every document.
+   */
+  auth?: VerificationKey | null;
+  /** Origins (e.g. `https://app.example.com`) browsers may connect from; null or absent allows any. */
+  allowedOrigins?: readonly string[] | null;
+  /** Serve https and wss with this PEM certificate and key; null or absent serves http and ws. */
+  tls?: TlsOptions | null;
+  /** Behind one reverse proxy: take the client address from the last X-Forwarded-For entry. */
+  trustProxy?: boolean;
+  /** Let read-only connections publish presence (default false). */
+  readOnlyPresence?: boolean;
 }
 
 /** A running server. */
@@ -78,6 +97,15 @@ function listen(server: Server, port: number, host: string): Promise<AddressInfo
   });
 }
 
+function authorizerFor(key: VerificationKey | null | undefined, readOnlyPresence: boolean): Authorizer | null {
+  if (key === null || key === undefined) return null;
+  try {
+    return createAuthorizer(key, { readOnlyPresence });
+  } catch (error) {
+    throw new ConfigError('auth', error instanceof Error ? error.message : String(error));
+  }
+}
+
 function urlHost(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
 }
@@ -90,6 +118,9 @@ export async function createTandemServer(options: TandemServerOptions = {}): Pro
   const limits = resolveLimits(options.limits);
   const logLevel = options.logLevel ?? DEFAULT_CONFIG.logLevel;
   if (!isLogLevel(logLevel)) throw new ConfigError('logLevel', `expected one of ${LOG_LEVELS.join(', ')}, got '${logLevel}'`);
+  const authorizer = authorizerFor(options.auth, options.readOnlyPresence ?? DEFAULT_CONFIG.readOnlyPresence);
+  const origins = options.allowedOrigins ?? null;
+  const allowedOrigins = origins === null ? null : new Set(parseOrigins('allowedOrigins', origins.join(',')));
   const logger = createLogger(logLevel);
   const metrics = createMetrics();
   const ownsStore = options.store === undefined;
@@ -114,10 +145,24 @@ export async function createTandemServer(options: TandemServerOptions = {}): Pro
     limits,
     acceptor: createWebSocketAcceptor(limits.maxFrameBytes),
     staticDir: options.staticDir ?? null,
+    authorizer,
+    allowedOrigins,
+    trustProxy: options.trustProxy ?? DEFAULT_CONFIG.trustProxy,
     isReady: () => ready,
   };
   const gate = new UpgradeGate(context);
-  const http = createServer(createRequestHandler(context));
+  const tls = options.tls ?? null;
+  const handler = createRequestHandler(context);
+  const http: Server =
+    tls === null
+      ? createServer(requestLimits(limits), handler)
+      : createHttpsServer({ ...requestLimits(limits), ...tls, handshakeTimeout: limits.handshakeTimeoutMs }, handler);
+  handleClientErrors(http, metrics);
+  if (tls !== null) {
+    http.on('tlsClientError', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'ERR_TLS_HANDSHAKE_TIMEOUT') metrics.limitHit('handshake_timeout_ms');
+    });
+  }
   http.on('upgrade', (request, socket, head) => gate.handle(request, socket, head));
   let address: AddressInfo;
   try {
@@ -133,7 +178,10 @@ export async function createTandemServer(options: TandemServerOptions = {}): Pro
     for (const connection of gate.connections) connection.keepalive();
   }, KEEPALIVE_INTERVAL_MS);
   const host = urlHost(address.address);
-  logger.info({ port: address.port, host: address.address }, 'listening');
+  logger.info({ port: address.port, host: address.address, auth: authorizer !== null, tls: tls !== null }, 'listening');
+  if (authorizer === null && !isLoopback(address.address)) {
+    logger.warn({ host: address.address }, 'open mode: no auth key is configured, so anyone who can reach this address can read and write every document (set --auth-secret, --auth-public-key or --auth-jwks)');
+  }
 
   let closed: Promise<void> | null = null;
   const shutdown = async (): Promise<void> => {
@@ -151,8 +199,8 @@ export async function createTandemServer(options: TandemServerOptions = {}): Pro
   };
   return {
     port: address.port,
-    httpUrl: `http://${host}:${address.port}`,
-    wsUrl: `ws://${host}:${address.port}`,
+    httpUrl: `${tls === null ? 'http' : 'https'}://${host}:${address.port}`,
+    wsUrl: `${tls === null ? 'ws' : 'wss'}://${host}:${address.port}`,
     close() {
       closed ??= shutdown();
       return closed;

@@ -39,6 +39,34 @@ export interface Limits {
    * with 4413.
    */
   maxAwarenessClientsPerConnection: number;
+  /**
+   * WebSocket upgrade attempts per minute from one IP address (token bucket: a full minute's worth
+   * may come at once, e.g. every tab reconnecting after a restart). Stops one host from making the
+   * server verify tokens and open sockets in a tight loop; past it the upgrade is refused with
+   * HTTP 429 before anything else is done.
+   */
+  connectionAttemptsPerMinute: number;
+  /**
+   * Sustained awareness (presence) messages per second per connection. Stops one client from
+   * making the server parse and re-broadcast presence churn to every peer; our client sends at
+   * most 30 per second and a stock client also echoes the room's broadcasts (at most 50 per
+   * second). Exceeding {@link awarenessBurst} closes with 4429.
+   */
+  awarenessUpdatesPerSecond: number;
+  /** Token bucket size for awareness messages: how large a burst is tolerated before the rate applies. */
+  awarenessBurst: number;
+  /**
+   * Milliseconds a client has to send its complete HTTP request headers (the upgrade request
+   * included) and, with TLS, to finish the TLS handshake. Stops slowloris: sockets held open by
+   * requests that trickle in and never complete. Past it the socket gets HTTP 408 and is closed.
+   */
+  handshakeTimeoutMs: number;
+  /**
+   * Largest size of one request's HTTP headers, in bytes (the upgrade URL and its token
+   * included). Stops a client from making the server buffer headers without bound; past it the
+   * socket gets HTTP 431 and is closed.
+   */
+  maxHeaderBytes: number;
 }
 
 /** Defaults suited to a public deployment of human writers; raise them for scripted clients. */
@@ -54,4 +82,9 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   maxUnsentBytes: 16 * 1024 * 1024,
   maxAwarenessStateBytes: 8 * 1024,
   maxAwarenessClientsPerConnection: 8,
+  connectionAttemptsPerMinute: 300,
+  awarenessUpdatesPerSecond: 100,
+  awarenessBurst: 200,
+  handshakeTimeoutMs: 10_000,
+  maxHeaderBytes: 16 * 1024,
 });

@@ -7,12 +7,13 @@ import { CloseCode, closeReason } from '../../shared/close-codes.js';
 import type { Limits } from '../../shared/limits.js';
 import { MessageType } from '../../shared/protocol.js';
 import type { Logger } from '../observability/logger.js';
-import type { LimitName, ServerMetrics } from '../observability/metrics.js';
+import type { DropName, LimitName, ServerMetrics } from '../observability/metrics.js';
 import { ConnectionError, type ConnectionErrorReason } from '../protocol/errors.js';
-import { routeFrame } from '../protocol/router.js';
+import { routeFrame, type RoutedMember } from '../protocol/router.js';
 import { connectionOrigin, type ConnectionOrigin } from '../rooms/origins.js';
 import type { RoomRegistry } from '../rooms/registry.js';
-import type { EvictionReason, Room, RoomMember } from '../rooms/room.js';
+import type { EvictionReason, Room } from '../rooms/room.js';
+import type { ConnectionAccess } from './auth.js';
 import { RateGuard } from './guards.js';
 import { SaveAcks } from './save-acks.js';
 import type { PeerEvents, PeerSocket } from './socket.js';
@@ -32,6 +33,8 @@ export interface ConnectionParams {
   readonly ip: string;
   /** The client opted into Tandem's extras (`?tandem=1`): it gets durable-save acks. */
   readonly tandem: boolean;
+  /** What its token lets it do ({@link OPEN_ACCESS} in open mode). */
+  readonly access: ConnectionAccess;
   /** Called once, after the socket closed and the connection left its room. */
   readonly onClosed: (connection: Connection) => void;
 }
@@ -52,6 +55,9 @@ export const KEEPALIVE_INTERVAL_MS = 10_000;
 /** An awareness update with no entries: `[Awareness, length 1, count 0]`. Every client ignores it. */
 const KEEPALIVE_FRAME = Uint8Array.of(MessageType.Awareness, 1, 0);
 
+/** Longest delay `setTimeout` keeps (about 24.8 days); a later token expiry is reached in steps. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 type State =
   | { readonly kind: 'joining'; readonly queue: Uint8Array[] }
   | { readonly kind: 'open'; readonly room: Room }
@@ -61,6 +67,7 @@ type State =
 /** Which refusals are limit hits (the rest count as bad messages or plain closes). */
 const LIMIT_OF_REASON: Partial<Record<ConnectionErrorReason, LimitName>> = {
   message_rate: 'messages_per_second',
+  awareness_rate: 'awareness_updates_per_second',
   byte_rate: 'bytes_per_second',
   slow_consumer: 'max_unsent_bytes',
   awareness_state_too_large: 'max_awareness_state_bytes',
@@ -77,13 +84,14 @@ const BAD_INPUT_REASONS: ReadonlySet<ConnectionErrorReason> = new Set<Connection
 ]);
 
 /** One socket joined to one document. */
-export class Connection implements RoomMember, PeerEvents {
+export class Connection implements RoutedMember, PeerEvents {
   readonly origin: ConnectionOrigin;
   private state: State = { kind: 'joining', queue: [] };
   private awaitingPong = false;
   private sentSinceKeepalive = false;
   private sentCloseCode: number | null = null;
   private closeTimer: NodeJS.Timeout | null = null;
+  private expiryTimer: NodeJS.Timeout | null = null;
   private readonly rate: RateGuard;
   private readonly acks: SaveAcks | null;
   private logger: Logger | null = null;
@@ -102,7 +110,17 @@ export class Connection implements RoomMember, PeerEvents {
         )
       : null;
     context.metrics.connections.inc();
+    if (params.access.expiresAt !== null) this.closeAtExpiry(params.access.expiresAt);
     void this.join();
+  }
+
+  /** What this connection's token lets it do. */
+  get access(): ConnectionAccess {
+    return this.params.access;
+  }
+
+  dropped(reason: DropName): void {
+    this.context.metrics.dropped(reason);
   }
 
   /** This connection's logger, made on first use: most connections never log, and each costs memory. */
@@ -118,6 +136,7 @@ export class Connection implements RoomMember, PeerEvents {
     try {
       if (!binary) throw new ConnectionError(CloseCode.BadMessage, 'not_binary');
       this.rate.admit(frame.length);
+      if (frame[0] === MessageType.Awareness) this.rate.admitPresence();
       if (state.kind === 'joining') state.queue.push(frame);
       else this.handle(frame, state.room);
     } catch (error) {
@@ -131,6 +150,7 @@ export class Connection implements RoomMember, PeerEvents {
 
   onClose(code: number): void {
     if (this.closeTimer !== null) clearTimeout(this.closeTimer);
+    if (this.expiryTimer !== null) clearTimeout(this.expiryTimer);
     this.leaveRoom();
     this.state = { kind: 'closed' };
     const { metrics } = this.context;
@@ -180,6 +200,16 @@ export class Connection implements RoomMember, PeerEvents {
   /** Closes with 1001 because the server is shutting down. */
   shutdown(): void {
     this.closeWith(CloseCode.GoingAway, 'shutdown');
+  }
+
+  /** Closes with 4440 when the token expires: the client fetches a new one and reconnects. */
+  private closeAtExpiry(expiresAt: number): void {
+    const delay = expiresAt - Date.now();
+    this.expiryTimer = setTimeout(() => {
+      this.expiryTimer = null;
+      if (Date.now() < expiresAt) this.closeAtExpiry(expiresAt);
+      else this.closeWith(CloseCode.TokenExpired, 'token_expired');
+    }, Math.min(Math.max(delay, 0), MAX_TIMER_MS));
   }
 
   private async join(): Promise<void> {

@@ -17,7 +17,17 @@ export type LimitName =
   | 'max_unsent_bytes'
   | 'max_awareness_state_bytes'
   | 'max_awareness_clients_per_connection'
-  | 'awareness_foreign_client';
+  | 'awareness_foreign_client'
+  | 'connection_attempts_per_minute'
+  | 'awareness_updates_per_second'
+  | 'handshake_timeout_ms'
+  | 'max_header_bytes';
+
+/** Why an upgrade was refused for who or where the client is; the `reason` label of `tandem_refusals_total`. */
+export type RefusalName = 'unauthenticated' | 'forbidden' | 'expired' | 'invalid_name' | 'origin';
+
+/** Why a frame was dropped without closing its connection; the `reason` label of `tandem_dropped_frames_total`. */
+export type DropName = 'read_only_update' | 'read_only_presence';
 
 const KIND_INDEX: Readonly<Record<FrameKind, number>> = Object.fromEntries(FRAME_KINDS.map((kind, i) => [kind, i])) as Record<
   FrameKind,
@@ -56,6 +66,10 @@ export interface ServerMetrics {
   limitHit(limit: LimitName): void;
   /** Counts a frame refused as bad input, by reason. */
   badMessage(reason: string): void;
+  /** Counts an upgrade refused for who or where the client is (token, document, name, origin). */
+  refused(reason: RefusalName): void;
+  /** Counts a frame dropped because the connection may not do what it asks (read-only). */
+  dropped(reason: DropName): void;
   /** The Prometheus text exposition. */
   render(): Promise<string>;
 }
@@ -119,12 +133,15 @@ export function createMetrics(): ServerMetrics {
     labelNames: ['limit'] as const,
     registers,
   });
-  const bad = new Counter({
-    name: 'tandem_bad_messages_total',
-    help: 'Frames refused as bad input, by reason',
-    labelNames: ['reason'] as const,
-    registers,
-  });
+  const byReason = (name: string, help: string): Counter<'reason'> => new Counter({ name, help, labelNames: ['reason'] as const, registers });
+  const bad = byReason('tandem_bad_messages_total', 'Frames refused as bad input, by reason');
+  const refusals = byReason('tandem_refusals_total', 'Upgrades refused for the token, the document, its name or the origin, by reason');
+  const drops = byReason('tandem_dropped_frames_total', 'Frames dropped without closing the connection (read-only writes and presence), by reason');
+  // Bound once: a read-only client's dropped frames are counted per frame.
+  const dropsByReason: Readonly<Record<DropName, { inc(): void }>> = {
+    read_only_update: drops.labels('read_only_update'),
+    read_only_presence: drops.labels('read_only_presence'),
+  };
   return {
     registry,
     connections: new Gauge({ name: 'tandem_connections', help: 'Open WebSocket connections', registers }),
@@ -157,6 +174,12 @@ export function createMetrics(): ServerMetrics {
     },
     badMessage(reason) {
       bad.inc({ reason });
+    },
+    refused(reason) {
+      refusals.inc({ reason });
+    },
+    dropped(reason) {
+      dropsByReason[reason].inc();
     },
     render() {
       return registry.metrics();

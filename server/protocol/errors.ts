@@ -15,6 +15,7 @@ export type ConnectionErrorReason =
   | 'awareness_state_too_large'
   | 'awareness_too_many_clients'
   | 'message_rate'
+  | 'awareness_rate'
   | 'byte_rate'
   | 'slow_consumer'
   | 'room_load_failed';

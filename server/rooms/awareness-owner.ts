@@ -13,6 +13,10 @@
  *
  * Renewals (same state, higher clock; y-protocols sends one every 15 s) are remembered and folded
  * into the next broadcast instead of being relayed one by one.
+ *
+ * With auth on, each state a connection introduces or changes passes through its
+ * {@link StateRewrite} (the token's identity stamped over the client's), so what peers see is
+ * the rewritten text; a renewal is recognised after the rewrite, which is deterministic.
  */
 import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
@@ -35,6 +39,12 @@ interface Entry {
   clock: number;
   json: string;
 }
+
+/**
+ * Rewrites one state's JSON text before it is kept and relayed; throws for text it cannot read.
+ * Null keeps states as sent, checking only that they parse.
+ */
+export type StateRewrite = ((state: string) => string) | null;
 
 /** What applying one awareness message changed. */
 export const AwarenessChange = {
@@ -110,7 +120,7 @@ export class AwarenessTable<Owner> {
    * Applies an awareness update (the payload inside a type-1 frame) sent by `owner`. Validates
    * every entry before changing anything, so a bad message changes nothing.
    */
-  apply(owner: Owner, payload: Uint8Array): AwarenessChange {
+  apply(owner: Owner, payload: Uint8Array, rewrite: StateRewrite = null): AwarenessChange {
     const entries = readEntries(payload);
     for (const entry of entries) {
       if (exceedsBytes(entry.json, this.maxStateBytes)) {
@@ -119,23 +129,23 @@ export class AwarenessTable<Owner> {
     }
     let change: AwarenessChange = AwarenessChange.None;
     for (const entry of entries) {
-      const outcome = this.applyEntry(owner, entry);
+      const outcome = this.applyEntry(owner, entry, rewrite);
       if (outcome > change) change = outcome;
     }
     return change;
   }
 
-  private applyEntry(owner: Owner, { clientId, clock, json }: Entry): AwarenessChange {
+  private applyEntry(owner: Owner, { clientId, clock, json }: Entry, rewrite: StateRewrite): AwarenessChange {
     const current = this.states.get(clientId);
     if (current === undefined) {
       const tombstone = this.tombstones.get(clientId);
       if (json === NULL_STATE || (tombstone !== undefined && clock <= tombstone.clock)) return AwarenessChange.None;
-      assertJson(json);
+      const state = checkedState(json, rewrite);
       const owned = this.owned.get(owner) ?? 0;
       if (owned >= this.maxStatesPerOwner) throw new ConnectionError(CloseCode.TooLarge, 'awareness_too_many_clients');
       this.owned.set(owner, owned + 1);
       this.tombstones.delete(clientId);
-      this.states.set(clientId, { clock, json, owner });
+      this.states.set(clientId, { clock, json: state, owner });
       this.changed.add(clientId);
       return AwarenessChange.Changed;
     }
@@ -148,12 +158,13 @@ export class AwarenessTable<Owner> {
     }
     if (clock <= current.clock) return AwarenessChange.None;
     current.clock = clock;
-    if (json === current.json) {
+    // Without a rewrite the text is compared as sent, and parsed only once it changed.
+    const next = rewrite === null ? json : checkedState(json, rewrite);
+    if (next === current.json) {
       this.renewed.add(clientId);
       return AwarenessChange.Renewed;
     }
-    assertJson(json);
-    current.json = json;
+    current.json = rewrite === null ? checkedState(json, null) : next;
     this.changed.add(clientId);
     return AwarenessChange.Changed;
   }
@@ -222,10 +233,15 @@ export class AwarenessTable<Owner> {
   }
 }
 
-/** Throws a 4400 {@link ConnectionError} unless `json` parses: peers JSON.parse every state they get. */
-function assertJson(json: string): void {
+/**
+ * The state to keep for `json`: rewritten when a rewrite is given, else as sent once it parses
+ * (peers JSON.parse every state they get). Throws a 4400 {@link ConnectionError} otherwise.
+ */
+function checkedState(json: string, rewrite: StateRewrite): string {
   try {
+    if (rewrite !== null) return rewrite(json);
     JSON.parse(json);
+    return json;
   } catch (error) {
     throw new ConnectionError(CloseCode.BadMessage, 'awareness_state_invalid', { cause: error });
   }

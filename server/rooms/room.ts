@@ -16,7 +16,7 @@ import type { Logger } from '../observability/logger.js';
 import type { ServerMetrics } from '../observability/metrics.js';
 import { ConnectionError } from '../protocol/errors.js';
 import { encodeAwarenessFrame, encodeSyncFrame } from '../protocol/frames.js';
-import { AwarenessChange, AwarenessTable } from './awareness-owner.js';
+import { AwarenessChange, AwarenessTable, type StateRewrite } from './awareness-owner.js';
 import { Contributors } from './contributors.js';
 import { STORAGE_ORIGIN, type ConnectionOrigin, type TransactionOrigin } from './origins.js';
 import { UpdateBatch, createDeferred, type Deferred } from './update-batch.js';
@@ -205,9 +205,12 @@ export class Room {
     return durable;
   }
 
-  /** Applies an awareness update (the payload of a type-1 frame) a member sent. */
-  applyAwareness(member: RoomMember, payload: Uint8Array): void {
-    const change = this.awareness.apply(member, payload);
+  /**
+   * Applies an awareness update (the payload of a type-1 frame) a member sent; `rewrite` (the
+   * member's identity stamp, with auth on) is applied to each state it introduces or changes.
+   */
+  applyAwareness(member: RoomMember, payload: Uint8Array, rewrite: StateRewrite = null): void {
+    const change = this.awareness.apply(member, payload, rewrite);
     if (change !== AwarenessChange.None) this.awarenessFrom.add(member);
     if (change === AwarenessChange.Changed) this.markAwarenessDirty();
     else if (change === AwarenessChange.Renewed) this.broadcastAwarenessIn(AWARENESS_RENEWAL_DELAY_MS);

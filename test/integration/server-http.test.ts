@@ -1,6 +1,6 @@
 /**
  * HTTP: health, readiness, metrics, the demo app (with its document routes and no way out of its
- * folder), and the upgrade gate refusing with an HTTP status before any socket exists.
+ * folder), and the upgrade gate refusing capacity with an HTTP status before any socket exists.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -83,11 +83,11 @@ describe('http', () => {
     }
   });
 
-  it('refuses an upgrade to an invalid document name with 404', async () => {
+  it('closes an upgrade to an invalid document name with 4404, which a browser can read', async () => {
     server = await startTestServer();
-    expect(await refusedStatus(`${server.wsUrl}/`)).toBe(404);
-    expect(await refusedStatus(`${server.wsUrl}/a%2F..%2Fb`)).toBe(404);
-    expect(await refusedStatus(`${server.wsUrl}/bad%ZZ`)).toBe(404);
+    for (const path of ['/', '/a%2F..%2Fb', '/bad%ZZ']) {
+      expect((await (await raw(`${server.wsUrl}${path}`)).closed).code, path).toBe(4404);
+    }
   });
 
   it('refuses connections past the per-address limit with 429', async () => {

@@ -7,6 +7,7 @@ import * as Y from 'yjs';
 import { CloseCode } from '../../shared/close-codes.js';
 import { DEFAULT_LIMITS, type Limits } from '../../shared/limits.js';
 import { MessageType, SyncMessageType } from '../../shared/protocol.js';
+import { OPEN_ACCESS } from '../../server/connection/auth.js';
 import { Connection } from '../../server/connection/connection.js';
 import type { PeerSocket } from '../../server/connection/socket.js';
 import { createLogger } from '../../server/observability/logger.js';
@@ -66,7 +67,7 @@ describe('connection', () => {
     };
     const socket = new FakeSocket();
     let closed = 0;
-    const connection = new Connection(socket, { id: 1, documentName: 'doc', ip: '::1', tandem: false, onClosed: () => closed++ }, context);
+    const connection = new Connection(socket, { id: 1, documentName: 'doc', ip: '::1', tandem: false, access: OPEN_ACCESS, onClosed: () => closed++ }, context);
     connections.push(connection);
     return { connection, socket, registry: context.registry, closed: () => closed };
   }
