@@ -2,6 +2,7 @@
  * Where a session's tables go for readers: docs/benchmarks.md, between two markers, with the
  * command, the machine and the date. The prose around the markers is written by hand.
  */
+import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
@@ -15,8 +16,15 @@ export function describeMachine(): string {
   return `${cpus().length} cores (nproc), ${model}, Node ${process.version}`;
 }
 
+/** The commit Tandem was built from, and whether server/ or shared/ had changes not committed yet. */
+export function describeBuild(root: string): string {
+  const git = (...args: string[]): string => execFileSync('git', args, { cwd: root, encoding: 'utf8' }).trim();
+  const dirty = git('status', '--porcelain', '--', 'server', 'shared') !== '';
+  return `${git('rev-parse', '--short', 'HEAD')}${dirty ? ' plus uncommitted changes under server/ or shared/' : ''}`;
+}
+
 /** Replaces the results between the markers of docs/benchmarks.md. */
-export function writeResults(root: string, command: string, tables: string): void {
+export function writeResults(root: string, command: string, build: string, tables: string): void {
   const path = join(root, 'docs/benchmarks.md');
   const doc = readFileSync(path, 'utf8');
   const start = doc.indexOf(START);
@@ -27,6 +35,7 @@ export function writeResults(root: string, command: string, tables: string): voi
     '',
     `Command: \`${command}\`  `,
     `Machine: ${describeMachine()}  `,
+    `Tandem built from: ${build}  `,
     `Date: ${new Date().toISOString().replace('T', ' ').slice(0, 16)} UTC`,
     '',
     tables,

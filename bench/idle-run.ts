@@ -3,8 +3,8 @@
  * nothing. Measures the server's resident memory at each count and the slope per connection.
  */
 import { Ledger } from './ledger.js';
-import { LoadClient } from './load-client.js';
-import { delay, joinAll } from './live-run.js';
+import { LoadClient, closeCounts, joinAll } from './load-client.js';
+import { delay } from './schedule.js';
 import type { ServerUnderTest } from './server-process.js';
 
 /** Connections per document, as the issue sets. */
@@ -45,9 +45,7 @@ export async function runIdle(server: ServerUnderTest, counts: readonly number[]
       for (const client of added) client.sendAwareness();
       points.push({ connections: count, rssMB: (await quietRss(server)) / 2 ** 20 });
     }
-    const closes: Record<string, number> = {};
-    for (const client of clients) if (client.closeCode !== null) closes[client.closeCode] = (closes[client.closeCode] ?? 0) + 1;
-    return { points, kbPerConnection: slope(points.slice(1).map((p) => [p.connections, p.rssMB * 1024])), closes };
+    return { points, kbPerConnection: slope(points.slice(1).map((p) => [p.connections, p.rssMB * 1024])), closes: closeCounts(clients) };
   } finally {
     await Promise.all(clients.map((client) => client.close()));
   }

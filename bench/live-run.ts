@@ -8,7 +8,8 @@ import { waitFor } from '../test/helpers/wait-for.js';
 import { fetchDocument } from './fetch-document.js';
 import { updateFrame } from './frames.js';
 import { Ledger } from './ledger.js';
-import { LoadClient } from './load-client.js';
+import { LoadClient, closeCounts, joinAll } from './load-client.js';
+import { delay, startSchedule, type Schedule } from './schedule.js';
 import type { ServerUnderTest } from './server-process.js';
 import { textOf, typeUpdates } from './typing.js';
 
@@ -165,52 +166,6 @@ function awarenessStates(clientId: number, rng: prng.PRNG): string[] {
   return states;
 }
 
-/** Connects clients a few dozen at a time (a burst of hundreds of handshakes only measures the backlog). */
-export async function joinAll(clients: readonly LoadClient[], awaitServerSync: boolean): Promise<void> {
-  for (let i = 0; i < clients.length; i += 25) {
-    await Promise.all(clients.slice(i, i + 25).map((client) => client.join(awaitServerSync)));
-  }
-}
-
-interface Schedule {
-  /** Keystrokes the schedule asked for up to now. */
-  due(): number;
-  stop(): void;
-}
-
-/**
- * One timer drives every client: each has a phase so that sends spread over the second, and
- * a client behind its schedule catches up at once, so the rate holds whatever the timer jitter.
- */
-function startSchedule(clients: readonly LoadClient[], spec: LiveSpec): Schedule {
-  const started = performance.now();
-  const phases = clients.map((_, i) => (i * 0.6180339887) % 1);
-  const dueAt = (rate: number, phase: number, seconds: number): number => Math.floor(seconds * rate + phase);
-  let timer: NodeJS.Timeout | undefined;
-  const tick = (): void => {
-    const seconds = (performance.now() - started) / 1000;
-    for (let i = 0; i < clients.length; i++) {
-      const client = clients[i]!;
-      const phase = phases[i]!;
-      const edits = dueAt(spec.editRate, phase, seconds);
-      while (client.sent < edits && client.sendEdit()) {
-        // sendEdit records the send time and advances client.sent.
-      }
-      const states = dueAt(spec.awarenessHz, phase, seconds) + 1; // +1: the state sent on joining
-      while (client.awarenessSent < states) client.sendAwareness();
-    }
-    timer = setTimeout(tick, 1);
-  };
-  tick();
-  return {
-    due: () => {
-      const seconds = (performance.now() - started) / 1000;
-      return phases.reduce((sum, phase) => sum + dueAt(spec.editRate, phase, seconds), 0);
-    },
-    stop: () => clearTimeout(timer),
-  };
-}
-
 interface Window {
   seconds: number;
   serverCpu: number;
@@ -290,17 +245,4 @@ async function checkStoredText(server: ServerUnderTest, rooms: readonly LoadClie
     if (textOf([update]) !== expected) return 'different';
   }
   return 'equal';
-}
-
-function closeCounts(clients: readonly LoadClient[]): Record<string, number> {
-  const counts: Record<string, number> = {};
-  for (const client of clients) {
-    if (client.closeCode !== null) counts[client.closeCode] = (counts[client.closeCode] ?? 0) + 1;
-  }
-  return counts;
-}
-
-/** Waits `ms`: the length of a warm-up or of a measurement window, never a synchronisation. */
-export function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -138,3 +138,19 @@ export class LoadClient implements Writer, Reader {
     }
   }
 }
+
+/** Connects clients a few dozen at a time (a burst of hundreds of handshakes only measures the backlog). */
+export async function joinAll(clients: readonly LoadClient[], awaitServerSync: boolean): Promise<void> {
+  for (let i = 0; i < clients.length; i += 25) {
+    await Promise.all(clients.slice(i, i + 25).map((client) => client.join(awaitServerSync)));
+  }
+}
+
+/** Close codes of the clients whose socket closed, with counts. */
+export function closeCounts(clients: readonly LoadClient[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const client of clients) {
+    if (client.closeCode !== null) counts[client.closeCode] = (counts[client.closeCode] ?? 0) + 1;
+  }
+  return counts;
+}

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { makeTempDir, removeTempDir } from '../test/helpers/temp-dir.js';
 import { runCold } from './cold-run.js';
-import { writeResults } from './docs.js';
+import { describeBuild, writeResults } from './docs.js';
 import { runIdle } from './idle-run.js';
 import { runLive, type LiveSpec } from './live-run.js';
 import { failureOf, keptUp, toJsonLine, type RunRecord } from './records.js';
@@ -41,7 +41,7 @@ const IDLE_NODE_FLAGS = ['--max-semi-space-size=1'];
 const WARMUP_SECONDS = 3;
 /** A run that takes longer than this is stuck (a lost handshake, a server that stopped answering). */
 const RUN_DEADLINE_MS = 5 * 60_000;
-const SATURATION_SECONDS = 5;
+const SATURATION_SECONDS = 4;
 
 interface Options {
   workloads: string[];
@@ -138,6 +138,8 @@ async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   killServersOnExit();
   if (options.targets.includes('tandem') && options.build) build();
+  // Read before the session: the tree may change while it runs, but dist/ was built from this.
+  const builtFrom = describeBuild(ROOT);
   mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
   const jsonl = join(ROOT, 'bench/results', `${new Date().toISOString().replace(/[:.]/g, '-')}.jsonl`);
   const records: RunRecord[] = [];
@@ -211,7 +213,7 @@ async function main(): Promise<void> {
   const tables = renderTables(records);
   process.stdout.write(`\n${tables}\n`);
   process.stdout.write(`\nJSON lines: ${jsonl}\n`);
-  if (options.docs) writeResults(ROOT, `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(), tables);
+  if (options.docs) writeResults(ROOT, `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(), builtFrom, tables);
   if (failures.length > 0) {
     process.stderr.write(`\n!!!!! ${failures.length} run(s) FAILED:\n${failures.join('\n')}\n`);
     process.exitCode = 1;
