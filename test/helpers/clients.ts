@@ -85,9 +85,33 @@ export interface RawClient {
   close(): void;
 }
 
+/** How a raw socket presents itself: what a browser would send, or where an attacker connects from. */
+export interface RawOptions {
+  /** Answer pings (default true). */
+  autoPong?: boolean;
+  /** The Origin header, as a browser sends it. */
+  origin?: string;
+  /** Extra request headers, e.g. X-Forwarded-For. */
+  headers?: Record<string, string>;
+  /** Connect from this local address (another loopback address is another client IP). */
+  localAddress?: string;
+  /** Certificate authority to trust for wss. */
+  ca?: string;
+}
+
+function socketOptions(options: RawOptions): ConstructorParameters<typeof WebSocket>[2] {
+  return {
+    autoPong: options.autoPong ?? true,
+    ...(options.origin === undefined ? {} : { origin: options.origin }),
+    ...(options.headers === undefined ? {} : { headers: options.headers }),
+    ...(options.localAddress === undefined ? {} : { localAddress: options.localAddress }),
+    ...(options.ca === undefined ? {} : { ca: options.ca }),
+  };
+}
+
 /** Opens a raw socket to `url`; resolves when open, rejects when the upgrade is refused. */
-export function openRaw(url: string, options: { autoPong?: boolean } = {}): Promise<RawClient> {
-  const socket = new WebSocket(url, { autoPong: options.autoPong ?? true });
+export function openRaw(url: string, options: RawOptions = {}): Promise<RawClient> {
+  const socket = new WebSocket(url, socketOptions(options));
   const received: Uint8Array[] = [];
   socket.binaryType = 'nodebuffer';
   socket.on('message', (data: Buffer) => received.push(new Uint8Array(data)));
@@ -111,9 +135,9 @@ export function openRaw(url: string, options: { autoPong?: boolean } = {}): Prom
 }
 
 /** The HTTP status by which the server refused a WebSocket upgrade to `url`. */
-export function refusedStatus(url: string): Promise<number> {
+export function refusedStatus(url: string, options: RawOptions = {}): Promise<number> {
   return new Promise((resolve, reject) => {
-    const socket = new WebSocket(url);
+    const socket = new WebSocket(url, socketOptions(options));
     socket.once('unexpected-response', (_request, response) => {
       resolve(response.statusCode ?? 0);
       socket.terminate();
