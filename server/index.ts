@@ -158,11 +158,6 @@ export async function createTandemServer(options: TandemServerOptions = {}): Pro
       ? createServer(requestLimits(limits), handler)
       : createHttpsServer({ ...requestLimits(limits), ...tls, handshakeTimeout: limits.handshakeTimeoutMs }, handler);
   handleClientErrors(http, metrics);
-  if (tls !== null) {
-    http.on('tlsClientError', (error: NodeJS.ErrnoException) => {
-      if (error.code === 'ERR_TLS_HANDSHAKE_TIMEOUT') metrics.limitHit('handshake_timeout_ms');
-    });
-  }
   http.on('upgrade', (request, socket, head) => gate.handle(request, socket, head));
   let address: AddressInfo;
   try {

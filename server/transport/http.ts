@@ -95,26 +95,33 @@ export function requestLimits(limits: Limits): ServerOptions {
   };
 }
 
-/** The status Node answers each request-level error with, and the limit it counts against. */
-const CLIENT_ERRORS: Readonly<Record<string, { status: number; limit: LimitName }>> = {
+/**
+ * Request-level errors that a limit caused: the limit they count against, and the status to
+ * answer with (null when no HTTP can be spoken: a TLS handshake that never finished).
+ */
+const LIMIT_ERRORS: Readonly<Record<string, { status: number | null; limit: LimitName }>> = {
   ERR_HTTP_REQUEST_TIMEOUT: { status: 408, limit: 'handshake_timeout_ms' },
+  ERR_TLS_HANDSHAKE_TIMEOUT: { status: null, limit: 'handshake_timeout_ms' },
   HPE_HEADER_OVERFLOW: { status: 431, limit: 'max_header_bytes' },
 };
 
 /**
- * Answers malformed, oversized and too slow requests (Node reports them as `clientError`) with
- * their status and counts the limit they hit. A socket that has already answered something gets
- * no status: it might land in the middle of that answer.
+ * Handles what Node reports as `clientError` (https servers report TLS failures there too):
+ * counts the limit hit, answers a malformed, oversized or too slow HTTP request with its status,
+ * and drops the socket otherwise. A socket that has already answered something gets no status:
+ * it might land in the middle of that answer.
  */
 export function handleClientErrors(server: Server, metrics: ServerMetrics): void {
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex & { bytesWritten?: number }) => {
-    const known = CLIENT_ERRORS[error.code ?? ''];
+    const code = error.code ?? '';
+    const known = LIMIT_ERRORS[code];
     if (known !== undefined) metrics.limitHit(known.limit);
-    if (error.code === 'ECONNRESET' || !socket.writable || (socket.bytesWritten ?? 0) > 0) {
+    const status = known === undefined ? (code.startsWith('HPE_') ? 400 : null) : known.status;
+    if (status === null || !socket.writable || (socket.bytesWritten ?? 0) > 0) {
       socket.destroy();
       return;
     }
-    refuse(socket, known?.status ?? 400);
+    refuse(socket, status);
   });
 }
 

@@ -7,8 +7,11 @@ import { connect, type Socket } from 'node:net';
 import { expect } from 'vitest';
 import { parseGrant } from '../../server/auth/access.js';
 import { mintToken } from '../../server/auth/tokens.js';
+import type { TandemServerOptions } from '../../server/index.js';
 import { openLevelDbStore } from '../../server/storage/leveldb-store.js';
-import type { ClientPool, TestClient } from './clients.js';
+import { ClientPool, openRaw, type RawClient, type RawOptions, type TestClient } from './clients.js';
+import { startTestServer, type TestServer } from './server.js';
+import { makeTempDir, removeTempDir } from './temp-dir.js';
 import { textOf } from './text-docs.js';
 import { waitFor } from './wait-for.js';
 
@@ -34,6 +37,78 @@ export function tokenFor(grants: readonly string[], options: TokenOptions = {}):
     ...(options.name === undefined ? {} : { name: options.name }),
     ...(options.color === undefined ? {} : { color: options.color }),
   });
+}
+
+/**
+ * What one attack test holds: a server with its own data folder, stock clients, raw sockets.
+ * {@link cleanup} (in afterEach) destroys all of it.
+ */
+export class Arena {
+  readonly pool = new ClientPool();
+  private readonly raws: RawClient[] = [];
+  private readonly dirs: string[] = [];
+  private running: TestServer | null = null;
+  private folder: string | null = null;
+
+  /** The running server. */
+  get server(): TestServer {
+    if (this.running === null) throw new Error('no server is running');
+    return this.running;
+  }
+
+  /** The data folder of the last server started. */
+  get dataDir(): string {
+    if (this.folder === null) throw new Error('no server was started');
+    return this.folder;
+  }
+
+  /** Starts a server on port 0 with a fresh LevelDB folder that outlives it (for {@link storedText}). */
+  async start(options: TandemServerOptions = {}): Promise<TestServer> {
+    this.folder = await this.tempDir();
+    this.running = await startTestServer({ ...options, dataDir: this.folder });
+    return this.running;
+  }
+
+  /** A temporary folder removed by {@link cleanup}. */
+  async tempDir(): Promise<string> {
+    const dir = await makeTempDir();
+    this.dirs.push(dir);
+    return dir;
+  }
+
+  /** A raw socket to `path` on the running server (or a full URL), closed by {@link cleanup}. */
+  async raw(pathOrUrl: string, options: RawOptions = {}): Promise<RawClient> {
+    const url = /^wss?:/.test(pathOrUrl) ? pathOrUrl : `${this.server.wsUrl}/${pathOrUrl}`;
+    const client = await openRaw(url, options);
+    this.raws.push(client);
+    return client;
+  }
+
+  /** Closes every client, then the server, and returns the stored text of `name`. */
+  async stopAndRead(name: string): Promise<string | null> {
+    this.closeClients();
+    await this.stopServer();
+    return storedText(this.dataDir, name);
+  }
+
+  /** Gracefully closes the running server (its data folder stays until cleanup). */
+  async stopServer(): Promise<void> {
+    const server = this.running;
+    this.running = null;
+    await server?.close();
+  }
+
+  /** Destroys everything the test made. */
+  async cleanup(): Promise<void> {
+    this.closeClients();
+    await this.stopServer();
+    for (const dir of this.dirs.splice(0)) await removeTempDir(dir);
+  }
+
+  private closeClients(): void {
+    for (const raw of this.raws.splice(0)) raw.close();
+    this.pool.destroyAll();
+  }
 }
 
 /** A writer and a reader on one document, there to show that an attack changes nothing for them. */

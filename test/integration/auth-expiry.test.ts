@@ -7,10 +7,7 @@ import { WebSocket } from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CloseCode } from '../../shared/close-codes.js';
 import { createDocumentSession, type DocumentSession } from '../../client/session/session.js';
-import { TEST_SECRET, serverAnswers, startBystanders, storedText, tokenFor } from '../helpers/attack.js';
-import { ClientPool, openRaw, type RawClient } from '../helpers/clients.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
-import { makeTempDir, removeTempDir } from '../helpers/temp-dir.js';
+import { Arena, TEST_SECRET, serverAnswers, startBystanders, tokenFor } from '../helpers/attack.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 const DOC = 'team-expiring';
@@ -19,27 +16,20 @@ const GRANTS = ['team-*:write'];
 const SHORT_TTL_S = 2;
 
 describe('token expiry', () => {
-  const pool = new ClientPool();
-  const raws: RawClient[] = [];
+  const arena = new Arena();
+  const { pool } = arena;
   const sessions: DocumentSession[] = [];
-  const dirs: string[] = [];
-  let server: TestServer | null = null;
 
   afterEach(async () => {
     for (const session of sessions.splice(0)) session.destroy();
-    for (const raw of raws.splice(0)) raw.close();
-    pool.destroyAll();
-    await server?.close();
-    server = null;
-    for (const dir of dirs.splice(0)) await removeTempDir(dir);
+    await arena.cleanup();
   });
 
   it('closes a connection with 4440 when its token expires, and only that one', async () => {
-    server = await startTestServer({ auth: { kind: 'secret', secret: TEST_SECRET } });
+    const server = await arena.start({ auth: { kind: 'secret', secret: TEST_SECRET } });
     const bystanders = await startBystanders(pool, server.wsUrl, DOC, { token: await tokenFor(GRANTS) });
     const minted = Date.now();
-    const shortLived = await openRaw(`${server.wsUrl}/${DOC}?token=${await tokenFor(GRANTS, { ttlSeconds: SHORT_TTL_S })}`);
-    raws.push(shortLived);
+    const shortLived = await arena.raw(`${DOC}?token=${await tokenFor(GRANTS, { ttlSeconds: SHORT_TTL_S })}`);
     const closed = await shortLived.closed;
     const lived = Date.now() - minted;
     expect(closed.code).toBe(CloseCode.TokenExpired);
@@ -49,9 +39,7 @@ describe('token expiry', () => {
   });
 
   it('a client session fetches a new token after 4440 and loses no edit made while it was away', async () => {
-    const dataDir = await makeTempDir();
-    dirs.push(dataDir);
-    server = await startTestServer({ dataDir, auth: { kind: 'secret', secret: TEST_SECRET } });
+    const server = await arena.start({ auth: { kind: 'secret', secret: TEST_SECRET } });
     const peer = await pool.connectSynced(server.wsUrl, DOC, { params: { token: await tokenFor(GRANTS) } });
     let fetched = 0;
     const session = createDocumentSession({
@@ -85,9 +73,6 @@ describe('token expiry', () => {
     await waitFor(() => session.status.kind === 'live' && session.status.saved, { message: 'the session saved' });
     session.destroy();
     sessions.splice(0);
-    pool.destroyAll();
-    await server.close();
-    server = null;
-    expect(await storedText(dataDir, DOC)).toBe(expected);
+    expect(await arena.stopAndRead(DOC)).toBe(expected);
   });
 });

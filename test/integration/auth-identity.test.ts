@@ -5,10 +5,10 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { CloseCode } from '../../shared/close-codes.js';
-import { TEST_SECRET, serverAnswers, startBystanders, tokenFor } from '../helpers/attack.js';
-import { ClientPool, openRaw, type RawClient, type TestClient } from '../helpers/clients.js';
+import { Arena, TEST_SECRET, serverAnswers, startBystanders, tokenFor } from '../helpers/attack.js';
+import type { TestClient } from '../helpers/clients.js';
 import { awareness } from '../helpers/frames.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import type { TestServer } from '../helpers/server.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 const DOC = 'team-notes';
@@ -20,15 +20,11 @@ function stateOf(watcher: TestClient, clientId: number): State | undefined {
 }
 
 describe('identity stamping', () => {
-  const pool = new ClientPool();
-  const raws: RawClient[] = [];
+  const arena = new Arena();
+  const { pool } = arena;
   let server: TestServer;
 
-  afterEach(async () => {
-    for (const raw of raws.splice(0)) raw.close();
-    pool.destroyAll();
-    await server.close();
-  });
+  afterEach(() => arena.cleanup());
 
   async function connect(name: string, color?: string): Promise<TestClient> {
     const token = await tokenFor(['team-*:write'], { subject: name.toLowerCase(), name, ...(color === undefined ? {} : { color }) });
@@ -36,7 +32,7 @@ describe('identity stamping', () => {
   }
 
   it('shows the token name and colour to others, not the ones a client claims', async () => {
-    server = await startTestServer({ auth: { kind: 'secret', secret: TEST_SECRET } });
+    server = await arena.start({ auth: { kind: 'secret', secret: TEST_SECRET } });
     const bystanders = await startBystanders(pool, server.wsUrl, DOC, { token: await tokenFor(['team-*:write']) });
     const alice = await connect('Alice', '#112233');
     const mallory = await connect('Mallory', '#aa0000');
@@ -56,7 +52,7 @@ describe('identity stamping', () => {
   });
 
   it('keeps the colour a client chose when its token has none, and names it by its subject when the token has no name', async () => {
-    server = await startTestServer({ auth: { kind: 'secret', secret: TEST_SECRET } });
+    server = await arena.start({ auth: { kind: 'secret', secret: TEST_SECRET } });
     const watcher = await connect('Watcher');
     const anonymous = await pool.connectSynced(server.wsUrl, DOC, { params: { token: await tokenFor(['team-*:write'], { subject: 'user-42' }) } });
     anonymous.provider.awareness.setLocalState({ user: { name: 'The Admin', color: '#00ff00' } });
@@ -65,17 +61,16 @@ describe('identity stamping', () => {
   });
 
   it('closes a connection whose presence state is not a JSON object with 4400, in auth mode', async () => {
-    server = await startTestServer({ auth: { kind: 'secret', secret: TEST_SECRET } });
+    server = await arena.start({ auth: { kind: 'secret', secret: TEST_SECRET } });
     const bystanders = await startBystanders(pool, server.wsUrl, DOC, { token: await tokenFor(['team-*:write']) });
-    const attacker = await openRaw(`${server.wsUrl}/${DOC}?token=${await tokenFor(['team-*:write'])}`);
-    raws.push(attacker);
+    const attacker = await arena.raw(`${DOC}?token=${await tokenFor(['team-*:write'])}`);
     attacker.send(awareness([{ clientId: 31337, clock: 1, state: '[1,2,3]' }]));
     expect((await attacker.closed).code).toBe(CloseCode.BadMessage);
     await bystanders.carryOn();
   });
 
   it("ignores presence updates for another connection's client id, and removals of it", async () => {
-    server = await startTestServer({ auth: { kind: 'secret', secret: TEST_SECRET } });
+    server = await arena.start({ auth: { kind: 'secret', secret: TEST_SECRET } });
     const bystanders = await startBystanders(pool, server.wsUrl, DOC, { token: await tokenFor(['team-*:write']) });
     const victim = await connect('Victim', '#0000ff');
     victim.provider.awareness.setLocalState({ user: { name: 'Victim', color: '#0000ff' }, cursor: null });
@@ -83,8 +78,7 @@ describe('identity stamping', () => {
     await waitFor(() => stateOf(watcher, victim.doc.clientID) !== undefined, { message: "the victim's presence" });
     const before = stateOf(watcher, victim.doc.clientID);
 
-    const attacker = await openRaw(`${server.wsUrl}/${DOC}?token=${await tokenFor(['team-*:write'], { name: 'Mallory' })}`);
-    raws.push(attacker);
+    const attacker = await arena.raw(`${DOC}?token=${await tokenFor(['team-*:write'], { name: 'Mallory' })}`);
     const victimId = victim.doc.clientID;
     attacker.send(awareness([{ clientId: victimId, clock: 1_000_000, state: JSON.stringify({ user: { name: 'Victim', color: '#0000ff' }, cursor: 'hijacked' }) }]));
     attacker.send(awareness([{ clientId: victimId, clock: 1_000_001, state: 'null' }]));

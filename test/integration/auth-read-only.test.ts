@@ -8,11 +8,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { MessageType, SyncMessageType } from '../../shared/protocol.js';
 import type { TandemServerOptions } from '../../server/index.js';
-import { TEST_SECRET, serverAnswers, startBystanders, storedText, tokenFor } from '../helpers/attack.js';
-import { ClientPool, openRaw, type RawClient } from '../helpers/clients.js';
+import { Arena, TEST_SECRET, serverAnswers, startBystanders, tokenFor } from '../helpers/attack.js';
 import { awareness, queryAwareness, readAwareness, syncStep1, syncUpdate } from '../helpers/frames.js';
-import { readMetric, startTestServer, type TestServer } from '../helpers/server.js';
-import { makeTempDir, removeTempDir } from '../helpers/temp-dir.js';
+import { readMetric, type TestServer } from '../helpers/server.js';
 import { textUpdate } from '../helpers/text-docs.js';
 import { waitFor } from '../helpers/wait-for.js';
 
@@ -32,36 +30,17 @@ function textOfStep2s(frames: readonly Uint8Array[]): string {
 }
 
 describe('read-only connections', () => {
-  const pool = new ClientPool();
-  const raws: RawClient[] = [];
-  const dirs: string[] = [];
-  let server: TestServer | null = null;
+  const arena = new Arena();
+  const { pool } = arena;
 
-  afterEach(async () => {
-    for (const raw of raws.splice(0)) raw.close();
-    pool.destroyAll();
-    await server?.close();
-    server = null;
-    for (const dir of dirs.splice(0)) await removeTempDir(dir);
-  });
+  afterEach(() => arena.cleanup());
 
-  async function start(options: TandemServerOptions = {}): Promise<{ target: TestServer; dataDir: string }> {
-    const dataDir = await makeTempDir();
-    dirs.push(dataDir);
-    server = await startTestServer({ dataDir, auth: { kind: 'secret', secret: TEST_SECRET }, ...options });
-    return { target: server, dataDir };
-  }
-
-  async function closeAndReadStored(target: TestServer, dataDir: string): Promise<string | null> {
-    pool.destroyAll();
-    for (const raw of raws.splice(0)) raw.close();
-    await target.close();
-    server = null;
-    return storedText(dataDir, DOC);
+  function start(options: TandemServerOptions = {}): Promise<TestServer> {
+    return arena.start({ auth: { kind: 'secret', secret: TEST_SECRET }, ...options });
   }
 
   it('a stock provider with a read grant syncs down, and its own edits reach nobody and are not stored', async () => {
-    const { target, dataDir } = await start();
+    const target = await start();
     const bystanders = await startBystanders(pool, target.wsUrl, DOC, { token: await tokenFor(['wiki-*:write']) });
     const viewer = await pool.connectSynced(target.wsUrl, DOC, { params: { token: await tokenFor(['wiki-*:read']) } });
     let viewerDrops = 0;
@@ -77,14 +56,13 @@ describe('read-only connections', () => {
     await waitFor(() => viewer.doc.getText('text').toString().includes('after-1;'), { message: 'later edits to reach the viewer' });
     expect(viewerDrops).toBe(0);
     expect(await serverAnswers(target.httpUrl)).toBe(true);
-    expect(await closeAndReadStored(target, dataDir)).toBe(text);
+    expect(await arena.stopAndRead(DOC)).toBe(text);
   });
 
   it('drops hand-built step 2 and update frames from a read-only socket without closing it', async () => {
-    const { target, dataDir } = await start();
+    const target = await start();
     const bystanders = await startBystanders(pool, target.wsUrl, DOC, { token: await tokenFor(['wiki-home:write']) });
-    const attacker = await openRaw(`${target.wsUrl}/${DOC}?token=${await tokenFor(['wiki-home:read'])}`);
-    raws.push(attacker);
+    const attacker = await arena.raw(`${DOC}?token=${await tokenFor(['wiki-home:read'])}`);
     attacker.send(syncUpdate(textUpdate('evil-step2;'), SyncMessageType.Step2));
     attacker.send(syncUpdate(textUpdate('evil-update;')));
     // Frames are handled in order: the answer to this step 1 shows the server's document after both.
@@ -96,15 +74,14 @@ describe('read-only connections', () => {
     expect(text).toBe('before;after-1;');
     expect(await readMetric(target.httpUrl, 'tandem_dropped_frames_total', { reason: 'read_only_update' })).toBe(2);
     expect(attacker.socket.readyState).toBe(attacker.socket.OPEN);
-    expect(await closeAndReadStored(target, dataDir)).toBe(text);
+    expect(await arena.stopAndRead(DOC)).toBe(text);
   });
 
   it('drops the presence of read-only connections by default', async () => {
-    const { target } = await start();
+    const target = await start();
     const writer = await pool.connectSynced(target.wsUrl, DOC, { params: { token: await tokenFor(['wiki-*:write'], { name: 'Wren' }) } });
     writer.provider.awareness.setLocalState({ cursor: null });
-    const viewer = await openRaw(`${target.wsUrl}/${DOC}?token=${await tokenFor(['wiki-*:read'], { name: 'Vee' })}`);
-    raws.push(viewer);
+    const viewer = await arena.raw(`${DOC}?token=${await tokenFor(['wiki-*:read'], { name: 'Vee' })}`);
     viewer.send(awareness([{ clientId: 777, clock: 1, state: JSON.stringify({ user: { name: 'Vee', color: '#123456' } }) }]));
     viewer.send(queryAwareness());
     const snapshot = await waitFor(() => viewer.received.map(readAwareness).find((entries) => entries?.some((entry) => entry.clientId === writer.doc.clientID)), {
@@ -116,7 +93,7 @@ describe('read-only connections', () => {
   });
 
   it('relays read-only presence, under the token name, when the server allows it', async () => {
-    const { target } = await start({ readOnlyPresence: true });
+    const target = await start({ readOnlyPresence: true });
     const writer = await pool.connectSynced(target.wsUrl, DOC, { params: { token: await tokenFor(['wiki-*:write']) } });
     const viewer = await pool.connectSynced(target.wsUrl, DOC, { params: { token: await tokenFor(['wiki-*:read'], { name: 'Vee' }) } });
     viewer.provider.awareness.setLocalState({ user: { name: 'Not Vee', color: '#123456' } });
@@ -128,9 +105,8 @@ describe('read-only connections', () => {
   });
 
   it('acknowledges dropped frames as changing nothing, so the durable-save count stays aligned', async () => {
-    const { target } = await start();
-    const viewer = await openRaw(`${target.wsUrl}/${DOC}?tandem=1&token=${await tokenFor(['wiki-*:read'])}`);
-    raws.push(viewer);
+    const target = await start();
+    const viewer = await arena.raw(`${DOC}?tandem=1&token=${await tokenFor(['wiki-*:read'])}`);
     viewer.send(syncUpdate(textUpdate('ignored;'), SyncMessageType.Step2));
     viewer.send(syncUpdate(textUpdate('ignored-too;')));
     await waitFor(() => viewer.received.some((frame) => frame[0] === MessageType.Saved && frame[1] === 2), { message: 'Saved 2' });

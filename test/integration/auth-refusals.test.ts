@@ -12,11 +12,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { CloseCode } from '../../shared/close-codes.js';
 import { readVerificationKey } from '../../server/auth/keys.js';
 import type { VerificationKey } from '../../server/auth/tokens.js';
-import { TEST_SECRET, serverAnswers, startBystanders, storedText, tokenFor } from '../helpers/attack.js';
-import { ClientPool, openRaw, type RawClient } from '../helpers/clients.js';
+import { Arena, TEST_SECRET, serverAnswers, startBystanders, tokenFor } from '../helpers/attack.js';
 import { syncUpdate } from '../helpers/frames.js';
-import { readMetric, startTestServer, type TestServer } from '../helpers/server.js';
-import { makeTempDir, removeTempDir } from '../helpers/temp-dir.js';
+import { readMetric } from '../helpers/server.js';
 import { textUpdate } from '../helpers/text-docs.js';
 
 const DOC = 'team-plan';
@@ -71,35 +69,18 @@ const HMAC_ATTACKS: Attack[] = [
 ];
 
 describe('auth refusals', () => {
-  const pool = new ClientPool();
-  const raws: RawClient[] = [];
-  const dirs: string[] = [];
-  let server: TestServer | null = null;
+  const arena = new Arena();
 
-  afterEach(async () => {
-    for (const raw of raws.splice(0)) raw.close();
-    pool.destroyAll();
-    await server?.close();
-    server = null;
-    for (const dir of dirs.splice(0)) await removeTempDir(dir);
-  });
-
-  async function start(auth: VerificationKey): Promise<{ server: TestServer; dataDir: string }> {
-    const dataDir = await makeTempDir();
-    dirs.push(dataDir);
-    server = await startTestServer({ dataDir, auth });
-    return { server, dataDir };
-  }
+  afterEach(() => arena.cleanup());
 
   /**
-   * Runs one attack against `target` while bystanders with `goodToken` work on the same document:
-   * the attacker opens, at once sends an update, and must be closed with `code`.
+   * Runs one attack on a server verifying with `auth` while bystanders with `goodToken` work on
+   * the same document: the attacker opens, at once sends an update, and must be closed with `code`.
    */
-  async function attack(target: TestServer, dataDir: string, goodToken: string, token: string | null, code: number, reason = 'unauthenticated'): Promise<void> {
-    const bystanders = await startBystanders(pool, target.wsUrl, DOC, { token: goodToken });
-    const query = token === null ? '' : `?token=${encodeURIComponent(token)}`;
-    const attacker = await openRaw(`${target.wsUrl}/${DOC}${query}`);
-    raws.push(attacker);
+  async function attack(auth: VerificationKey, goodToken: string, token: string | null, code: number, reason = 'unauthenticated'): Promise<void> {
+    const target = await arena.start({ auth });
+    const bystanders = await startBystanders(arena.pool, target.wsUrl, DOC, { token: goodToken });
+    const attacker = await arena.raw(`${DOC}${token === null ? '' : `?token=${encodeURIComponent(token)}`}`);
     attacker.send(syncUpdate(textUpdate('evil;')));
     expect((await attacker.closed).code).toBe(code);
     expect(attacker.received).toEqual([]);
@@ -108,39 +89,32 @@ describe('auth refusals', () => {
     expect(text).not.toContain('evil');
     expect(await readMetric(target.httpUrl, 'tandem_rooms_loaded')).toBe(1);
     expect(await readMetric(target.httpUrl, 'tandem_refusals_total', { reason })).toBe(1);
-    pool.destroyAll();
-    await target.close();
-    server = null;
-    expect(await storedText(dataDir, DOC)).toBe(text);
+    expect(await arena.stopAndRead(DOC)).toBe(text);
   }
 
   it.each(HMAC_ATTACKS)('$name is closed with $code, reads nothing, and the writers carry on', async ({ code, reason, token }) => {
-    const { server: target, dataDir } = await start({ kind: 'secret', secret: TEST_SECRET });
-    await attack(target, dataDir, await tokenFor(GOOD), await token(), code, reason);
+    await attack({ kind: 'secret', secret: TEST_SECRET }, await tokenFor(GOOD), await token(), code, reason);
   });
 
-  it('refuses an HMAC token signed with the server\'s RSA public key (algorithm confusion) and admits RS256', async () => {
+  it("refuses an HMAC token signed with the server's RSA public key (algorithm confusion) and admits RS256", async () => {
     const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
     const pem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
-    const { server: target, dataDir } = await start({ kind: 'public-key', pem });
     const good = await new SignJWT({ doc: GOOD }).setProtectedHeader({ alg: 'RS256' }).setSubject('ada').setExpirationTime('1h').sign(privateKey);
     const forged = await new SignJWT({ sub: 'mallory', doc: ['*:write'] })
       .setProtectedHeader({ alg: 'HS256' })
       .setExpirationTime('1h')
       .sign(hmacKey(pem));
-    await attack(target, dataDir, good, forged, CloseCode.Unauthenticated);
+    await attack({ kind: 'public-key', pem }, good, forged, CloseCode.Unauthenticated);
   });
 
   it('verifies ES256 tokens against a JWKS file by key id and refuses a key it does not hold', async () => {
     const trusted = await generateKeyPair('ES256', { extractable: true });
     const stranger = await generateKeyPair('ES256', { extractable: true });
-    const dir = await makeTempDir();
-    dirs.push(dir);
-    const file = join(dir, 'jwks.json');
+    const file = join(await arena.tempDir(), 'jwks.json');
     await writeFile(file, JSON.stringify({ keys: [{ ...(await exportJWK(trusted.publicKey)), kid: 'k1', alg: 'ES256' }] }));
-    const { server: target, dataDir } = await start(readVerificationKey({ kind: 'jwks', path: file }));
     const sign = (key: CryptoKey) =>
       new SignJWT({ doc: GOOD }).setProtectedHeader({ alg: 'ES256', kid: 'k1' }).setSubject('ada').setExpirationTime('1h').sign(key);
-    await attack(target, dataDir, await sign(trusted.privateKey), await sign(stranger.privateKey), CloseCode.Unauthenticated);
+    const jwks = readVerificationKey({ kind: 'jwks', path: file });
+    await attack(jwks, await sign(trusted.privateKey), await sign(stranger.privateKey), CloseCode.Unauthenticated);
   });
 });
