@@ -43,10 +43,29 @@ export interface HttpContext extends ConnectionContext {
   isReady(): boolean;
 }
 
+/** A request target split into its path and query. */
+export interface RequestTarget {
+  pathname: string;
+  searchParams: URLSearchParams;
+}
+
+/**
+ * Splits a request target without resolving it as a URL: `new URL('//x', base)` reads `//x` as a
+ * host and throws on `//`, and whatever a client sends must never throw here.
+ */
+export function parseTarget(target: string | undefined): RequestTarget {
+  const raw = target ?? '/';
+  const query = raw.indexOf('?');
+  return {
+    pathname: query === -1 ? raw : raw.slice(0, query),
+    searchParams: new URLSearchParams(query === -1 ? '' : raw.slice(query + 1)),
+  };
+}
+
 /** The routes answered over plain HTTP. */
 export function createRequestHandler(context: HttpContext): (request: IncomingMessage, response: ServerResponse) => void {
   return (request, response) => {
-    const { pathname } = new URL(request.url ?? '/', 'http://localhost');
+    const { pathname } = parseTarget(request.url);
     switch (pathname) {
       case '/healthz':
         reply(response, 200, 'text/plain; charset=utf-8', 'ok\n');
@@ -189,7 +208,7 @@ export class UpgradeGate {
       if (!attempt.handedOver) this.release(attempt);
     });
     socket.on('error', () => socket.destroy());
-    const url = new URL(request.url ?? '/', 'http://localhost');
+    const url = parseTarget(request.url);
     const documentName = documentNameFromPath(url.pathname);
     if (documentName === null) return this.refuseWithCode(attempt, new Refusal(CloseCode.InvalidDocumentName, 'invalid_name'));
     const tandem = url.searchParams.has(TANDEM_PARAM);
