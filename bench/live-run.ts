@@ -82,10 +82,11 @@ export async function runLive(server: ServerUnderTest, spec: LiveSpec): Promise<
   const ledger = new Ledger();
   const rooms = prepareRooms(server, spec, ledger);
   const clients = rooms.flat();
+  let schedule: Schedule | null = null;
   try {
     await joinAll(clients, server.kind === 'tandem');
     for (const client of clients) client.sendAwareness();
-    const schedule = startSchedule(clients, spec);
+    schedule = startSchedule(clients, spec);
     await delay(spec.warmupSeconds * 1000);
     const window = await measureWindow(server, clients, schedule, ledger, spec);
     schedule.stop();
@@ -124,6 +125,7 @@ export async function runLive(server: ServerUnderTest, spec: LiveSpec): Promise<
       closes: closeCounts(clients),
     };
   } finally {
+    schedule?.stop();
     await Promise.all(clients.map((client) => client.close()));
   }
 }
