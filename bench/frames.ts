@@ -6,28 +6,21 @@ import * as encoding from 'lib0/encoding';
 import * as decoding from 'lib0/decoding';
 import * as Y from 'yjs';
 import { MessageType, SyncMessageType } from '../shared/protocol.js';
-
-function syncFrame(kind: SyncMessageType, payload: Uint8Array): Uint8Array {
-  const encoder = encoding.createEncoder();
-  encoding.writeVarUint(encoder, MessageType.Sync);
-  encoding.writeVarUint(encoder, kind);
-  encoding.writeVarUint8Array(encoder, payload);
-  return encoding.toUint8Array(encoder);
-}
+import { encodeAwarenessFrame, encodeSyncFrame } from '../server/protocol/frames.js';
 
 /** Sync step 1: "here is my state vector, send me what I miss". */
 export function syncStep1Frame(stateVector: Uint8Array): Uint8Array {
-  return syncFrame(SyncMessageType.Step1, stateVector);
+  return encodeSyncFrame(SyncMessageType.Step1, stateVector);
 }
 
 /** Sync step 2: the update answering a step 1. */
 export function syncStep2Frame(update: Uint8Array): Uint8Array {
-  return syncFrame(SyncMessageType.Step2, update);
+  return encodeSyncFrame(SyncMessageType.Step2, update);
 }
 
 /** A sync update: one change, as a typing client sends it. */
 export function updateFrame(update: Uint8Array): Uint8Array {
-  return syncFrame(SyncMessageType.Update, update);
+  return encodeSyncFrame(SyncMessageType.Update, update);
 }
 
 /** The state vector of an empty document: what a fresh client sends in its step 1. */
@@ -43,10 +36,7 @@ export function awarenessFrame(clientId: number, clock: number, stateJson: strin
   encoding.writeVarUint(inner, clientId);
   encoding.writeVarUint(inner, clock);
   encoding.writeVarString(inner, stateJson);
-  const encoder = encoding.createEncoder();
-  encoding.writeVarUint(encoder, MessageType.Awareness);
-  encoding.writeVarUint8Array(encoder, encoding.toUint8Array(inner));
-  return encoding.toUint8Array(encoder);
+  return encodeAwarenessFrame(encoding.toUint8Array(inner));
 }
 
 /** What an incoming frame is, as far as the generator cares. */
