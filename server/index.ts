@@ -14,7 +14,8 @@ import { createServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Limits } from '../shared/limits.js';
-import type { VerificationKey } from './auth/tokens.js';
+import { createTokenVerifier, type VerificationKey } from './auth/tokens.js';
+import { createDocumentApi } from './api/documents.js';
 import { ConfigError, DEFAULT_CONFIG, parseOrigins, resolveLimits, type TlsOptions } from './config.js';
 import { createAuthorizer, type Authorizer } from './connection/auth.js';
 import { KEEPALIVE_INTERVAL_MS } from './connection/connection.js';
@@ -149,6 +150,15 @@ export async function createTandemServer(options: TandemServerOptions = {}): Pro
     allowedOrigins,
     trustProxy: options.trustProxy ?? DEFAULT_CONFIG.trustProxy,
     isReady: () => ready,
+    api: createDocumentApi({
+      store,
+      registry,
+      logger,
+      verifier: authorizer === null || options.auth == null ? null : createTokenVerifier(options.auth),
+      maxBodyBytes: limits.maxFrameBytes,
+      connectedClients: (name) => gate.clientsOf(name),
+      disconnect: (name) => gate.closeDocument(name),
+    }),
   };
   const gate = new UpgradeGate(context);
   const tls = options.tls ?? null;

@@ -7,14 +7,13 @@
 import { Extension, type AnyExtension } from '@tiptap/core';
 import Collaboration from '@tiptap/extension-collaboration';
 import { Placeholder } from '@tiptap/extensions';
-import StarterKit from '@tiptap/starter-kit';
 import type * as Y from 'yjs';
 import type { Awareness } from 'y-protocols/awareness';
 import type { FrameScheduler } from '../presence/interpolator.js';
 import { presencePlugin } from '../presence/presence-plugin.js';
+import { DOCUMENT_FIELD, schemaExtensions } from '../../shared/schema.js';
 
-/** The Y.XmlFragment every Tandem rich-text document lives in. */
-export const DOCUMENT_FIELD = 'default';
+export { DOCUMENT_FIELD } from '../../shared/schema.js';
 
 /** Options of {@link TandemPresence}. */
 export interface TandemPresenceOptions {
@@ -59,7 +58,7 @@ export const DEFAULT_PLACEHOLDER = 'Start writing…';
  */
 export function tandemExtensions(options: TandemExtensionsOptions): AnyExtension[] {
   return [
-    StarterKit.configure({ undoRedo: false }),
+    ...schemaExtensions(),
     Collaboration.configure({ document: options.doc, field: DOCUMENT_FIELD }),
     Placeholder.configure({ placeholder: options.placeholder ?? DEFAULT_PLACEHOLDER }),
     TandemPresence.configure({ awareness: options.awareness, pointer: options.pointer ?? true }),

@@ -114,6 +114,11 @@ export class Connection implements RoutedMember, PeerEvents {
     void this.join();
   }
 
+  /** The document this connection edits. */
+  get documentName(): string {
+    return this.params.documentName;
+  }
+
   /** What this connection's token lets it do. */
   get access(): ConnectionAccess {
     return this.params.access;

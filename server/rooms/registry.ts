@@ -83,6 +83,31 @@ export class RoomRegistry {
     }, this.context.unloadGraceMs);
   }
 
+  /**
+   * Unloads `name` now, whatever the grace period (its members must have been closed): after a
+   * delete, nothing of the document may stay in memory. Resolves when it is gone.
+   */
+  async unloadNow(name: string): Promise<void> {
+    for (;;) {
+      const slot = this.slots.get(name);
+      switch (slot?.state) {
+        case undefined:
+          return;
+        case 'loading':
+          await slot.loaded.catch(() => undefined);
+          continue;
+        case 'loaded':
+          await this.unload(name, slot);
+          return;
+        case 'unloading':
+          await slot.unloaded;
+          continue;
+        default:
+          return slot satisfies never;
+      }
+    }
+  }
+
   /** Flushes and unloads every room; members must have left already. */
   async close(): Promise<void> {
     await Promise.all(

@@ -22,7 +22,7 @@ import { STORAGE_ORIGIN, type ConnectionOrigin, type TransactionOrigin } from '.
 import { UpdateBatch, createDeferred, type Deferred } from './update-batch.js';
 
 /** Why a room closes a member that did nothing wrong: its doc must be reloaded from storage. */
-export type EvictionReason = 'room_reset' | 'storage_failed';
+export type EvictionReason = 'room_reset' | 'storage_failed' | 'document_deleted';
 
 /** What a room needs from a connection. */
 export interface RoomMember {

@@ -41,6 +41,8 @@ export interface HttpContext extends ConnectionContext {
   readonly trustProxy: boolean;
   /** True while storage is open and the server is not shutting down. */
   isReady(): boolean;
+  /** Answers requests under /api/ (server/api/documents.ts); null answers them 404. */
+  readonly api: ((request: IncomingMessage, response: ServerResponse, pathname: string, query: URLSearchParams) => void) | null;
 }
 
 /** A request target split into its path and query. */
@@ -65,7 +67,8 @@ export function parseTarget(target: string | undefined): RequestTarget {
 /** The routes answered over plain HTTP. */
 export function createRequestHandler(context: HttpContext): (request: IncomingMessage, response: ServerResponse) => void {
   return (request, response) => {
-    const { pathname } = parseTarget(request.url);
+    const { pathname, searchParams } = parseTarget(request.url);
+    if (context.api !== null && pathname.startsWith('/api/')) return context.api(request, response, pathname, searchParams);
     switch (pathname) {
       case '/healthz':
         reply(response, 200, 'text/plain; charset=utf-8', 'ok\n');
@@ -185,6 +188,18 @@ export class UpgradeGate {
   /** The open connections. */
   get connections(): ReadonlySet<Connection> {
     return this.open;
+  }
+
+  /** Connections to `name`, including those still being admitted. */
+  clientsOf(name: string): number {
+    return this.perRoom.get(name) ?? 0;
+  }
+
+  /** Closes every connection to `name` with 4410: the document was deleted. */
+  closeDocument(name: string): void {
+    for (const connection of this.open) {
+      if (connection.documentName === name) connection.evict(CloseCode.DocumentDeleted, 'document_deleted');
+    }
   }
 
   /** Handles one `upgrade` event of the HTTP server. */

@@ -1,0 +1,172 @@
+/**
+ * Converts documents between their stored form (a Yjs update of the XmlFragment 'default') and
+ * the formats of the HTTP API: ProseMirror JSON, HTML, Markdown and plain text, all through the
+ * one editor schema (shared/schema.ts). HTML is parsed and written with ProseMirror's own DOM
+ * parser and serializer over a happy-dom document (the server has no DOM of its own), Markdown
+ * with @tiptap/markdown, Yjs <-> JSON with @tiptap/y-tiptap.
+ */
+import { getSchema, type JSONContent } from '@tiptap/core';
+import { MarkdownManager } from '@tiptap/markdown';
+import { DOMParser, DOMSerializer, Node as PmNode, type Schema } from '@tiptap/pm/model';
+import { prosemirrorJSONToYXmlFragment, updateYFragment, yXmlFragmentToProsemirrorJSON } from '@tiptap/y-tiptap';
+import { Window } from 'happy-dom';
+import * as Y from 'yjs';
+import { DOCUMENT_FIELD, schemaExtensions } from '../../shared/schema.js';
+
+/** The formats a document can be read and written in. */
+export const DOCUMENT_FORMATS = ['yjs', 'json', 'html', 'markdown', 'text'] as const;
+
+/** One of {@link DOCUMENT_FORMATS}. */
+export type DocumentFormat = (typeof DOCUMENT_FORMATS)[number];
+
+/** The Content-Type each format is served with. */
+export const CONTENT_TYPES: Readonly<Record<DocumentFormat, string>> = {
+  yjs: 'application/octet-stream',
+  json: 'application/json; charset=utf-8',
+  html: 'text/html; charset=utf-8',
+  markdown: 'text/markdown; charset=utf-8',
+  text: 'text/plain; charset=utf-8',
+};
+
+/** True when `value` names a format. */
+export function isDocumentFormat(value: string): value is DocumentFormat {
+  return (DOCUMENT_FORMATS as readonly string[]).includes(value);
+}
+
+/** Content that is not valid in its declared format, or not valid in the editor's schema. */
+export class ContentError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'ContentError';
+  }
+}
+
+interface Tooling {
+  schema: Schema;
+  markdown: MarkdownManager;
+  window: Window;
+}
+
+let tooling: Tooling | null = null;
+
+/** Built on first use, so that importing this module costs nothing. */
+function tools(): Tooling {
+  tooling ??= {
+    schema: getSchema(schemaExtensions()),
+    markdown: new MarkdownManager({ extensions: schemaExtensions() }),
+    // Content is only parsed and serialised: no script runs and nothing is fetched.
+    window: new Window({
+      settings: { disableJavaScriptEvaluation: true, disableJavaScriptFileLoading: true, disableCSSFileLoading: true, disableIframePageLoading: true },
+    }),
+  };
+  return tooling;
+}
+
+/** A document node of the schema from ProseMirror JSON; throws {@link ContentError} when it does not fit. */
+function toNode(json: JSONContent): PmNode {
+  try {
+    const node = PmNode.fromJSON(tools().schema, json);
+    node.check();
+    return node;
+  } catch (error) {
+    throw new ContentError(`the content does not fit the editor schema: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
+}
+
+/** The ProseMirror JSON of a stored document (an empty document for null). */
+export function updateToJson(update: Uint8Array | null): JSONContent {
+  const doc = new Y.Doc();
+  try {
+    if (update !== null) Y.applyUpdate(doc, update);
+    const json = yXmlFragmentToProsemirrorJSON(doc.getXmlFragment(DOCUMENT_FIELD)) as JSONContent;
+    return toNode(json.content === undefined || json.content.length === 0 ? { type: 'doc', content: [{ type: 'paragraph' }] } : json).toJSON() as JSONContent;
+  } finally {
+    doc.destroy();
+  }
+}
+
+/** Writes a document (ProseMirror JSON) in a text format. */
+export function renderJson(json: JSONContent, format: Exclude<DocumentFormat, 'yjs'>): string {
+  const node = toNode(json);
+  switch (format) {
+    case 'json':
+      return `${JSON.stringify(node.toJSON())}\n`;
+    case 'html': {
+      const { window, schema } = tools();
+      const container = window.document.createElement('div');
+      const fragment = DOMSerializer.fromSchema(schema).serializeFragment(node.content, { document: window.document as unknown as Document });
+      container.appendChild(fragment as unknown as Parameters<typeof container.appendChild>[0]);
+      return container.innerHTML;
+    }
+    case 'markdown':
+      return tools().markdown.serialize(node.toJSON() as JSONContent);
+    case 'text':
+      return node.textBetween(0, node.content.size, '\n', '\n');
+    default:
+      return format satisfies never;
+  }
+}
+
+/** Reads a document in a text format into ProseMirror JSON of the schema. */
+export function parseContent(body: string, format: Exclude<DocumentFormat, 'yjs'>): JSONContent {
+  switch (format) {
+    case 'json': {
+      let json: unknown;
+      try {
+        json = JSON.parse(body);
+      } catch (error) {
+        throw new ContentError('the body is not valid JSON', { cause: error });
+      }
+      if (typeof json !== 'object' || json === null || (json as JSONContent).type !== 'doc') throw new ContentError("expected ProseMirror JSON with type 'doc'");
+      return toNode(json as JSONContent).toJSON() as JSONContent;
+    }
+    case 'html': {
+      const { window, schema } = tools();
+      const container = window.document.createElement('div');
+      container.innerHTML = body;
+      return DOMParser.fromSchema(schema).parse(container as unknown as HTMLElement).toJSON() as JSONContent;
+    }
+    case 'markdown':
+      return toNode(tools().markdown.parse(body)).toJSON() as JSONContent;
+    case 'text': {
+      const lines = body.replace(/\r\n?/g, '\n').replace(/\n$/, '').split('\n');
+      return toNode({ type: 'doc', content: lines.map((line) => (line === '' ? { type: 'paragraph' } : { type: 'paragraph', content: [{ type: 'text', text: line }] })) }).toJSON() as JSONContent;
+    }
+    default:
+      return format satisfies never;
+  }
+}
+
+/**
+ * The update that turns the stored document `current` into `target`, as an edit: unchanged
+ * blocks are kept (y-tiptap's own diff, the one the editor uses), so connected editors keep their
+ * carets and see only what changed. Empty when nothing changes.
+ */
+export function replaceUpdate(current: Uint8Array | null, target: JSONContent): Uint8Array {
+  const doc = new Y.Doc();
+  try {
+    if (current !== null) Y.applyUpdate(doc, current);
+    const before = Y.encodeStateVector(doc);
+    const fragment = doc.getXmlFragment(DOCUMENT_FIELD);
+    if (fragment.length === 0) {
+      prosemirrorJSONToYXmlFragment(tools().schema, target, fragment);
+    } else {
+      doc.transact(() => updateYFragment(doc, fragment, toNode(target), { mapping: new Map(), isOMark: new Map() }));
+    }
+    return Y.encodeStateAsUpdate(doc, before);
+  } finally {
+    doc.destroy();
+  }
+}
+
+/** Checks that `update` is a Yjs update that applies; throws {@link ContentError} otherwise. */
+export function checkYjsUpdate(update: Uint8Array): void {
+  const doc = new Y.Doc();
+  try {
+    Y.applyUpdate(doc, update);
+  } catch (error) {
+    throw new ContentError('the body is not a Yjs update', { cause: error });
+  } finally {
+    doc.destroy();
+  }
+}
