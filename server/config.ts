@@ -39,6 +39,12 @@ export interface TandemConfig {
   trustProxy: boolean;
   /** Let read-only connections publish presence (carets, names). */
   readOnlyPresence: boolean;
+  /** PostgreSQL connection string: documents live there instead of LevelDB; null uses LevelDB. */
+  databaseUrl: string | null;
+  /** Redis URL (comma-separated nodes for a Redis Cluster): cluster fan-out; null runs alone. */
+  redisUrl: string | null;
+  /** This instance's id in the cluster; absent picks a random one at start. */
+  instanceId?: string;
 }
 
 /** Defaults of everything but `staticDir`, which depends on where the package is installed. */
@@ -56,6 +62,8 @@ export const DEFAULT_CONFIG: Readonly<Omit<TandemConfig, 'staticDir'>> = Object.
   tls: null,
   trustProxy: false,
   readOnlyPresence: false,
+  databaseUrl: null,
+  redisUrl: null,
 });
 
 /** A flag or variable with a bad value; the message names it. The CLI exits 2. */
@@ -86,6 +94,9 @@ type Setting =
   | 'tlsKey'
   | 'trustProxy'
   | 'readOnlyPresence'
+  | 'databaseUrl'
+  | 'redisUrl'
+  | 'instanceId'
   | keyof Limits;
 
 /** kebab-case flag name (without `--`) of each setting; limits use their field names. */
@@ -106,6 +117,9 @@ const FLAG_NAMES: Readonly<Record<Setting, string>> = {
   tlsKey: 'tls-key',
   trustProxy: 'trust-proxy',
   readOnlyPresence: 'read-only-presence',
+  databaseUrl: 'database-url',
+  redisUrl: 'redis-url',
+  instanceId: 'instance-id',
   ...(Object.fromEntries(
     Object.keys(DEFAULT_LIMITS).map((field) => [field, field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)]),
   ) as Record<keyof Limits, string>),
@@ -323,7 +337,11 @@ export function parseCommand(argv: readonly string[], env: Readonly<Record<strin
     tls: readTls(raw('tlsCert'), raw('tlsKey')),
     trustProxy: boolean('trustProxy', DEFAULT_CONFIG.trustProxy),
     readOnlyPresence: boolean('readOnlyPresence', DEFAULT_CONFIG.readOnlyPresence),
+    databaseUrl: raw('databaseUrl')?.value ?? DEFAULT_CONFIG.databaseUrl,
+    redisUrl: raw('redisUrl')?.value ?? DEFAULT_CONFIG.redisUrl,
   };
+  const instanceId = raw('instanceId');
+  if (instanceId !== null) config.instanceId = instanceId.value;
   return { verb: positionals[0] ?? 'serve', help, config };
 }
 
@@ -366,6 +384,9 @@ export function usage(staticDir: string | null): string {
     ['tls-key', 'PEM private key of --tls-cert'],
     ['trust-proxy', 'behind one reverse proxy: the client address is the last X-Forwarded-For entry (default false)'],
     ['read-only-presence', 'let read-only connections show their caret and name to others (default false)'],
+    ['database-url', 'PostgreSQL connection string: keep documents there instead of --data, shared by several instances'],
+    ['redis-url', 'Redis URL (several comma-separated nodes for a Redis Cluster): relay edits and presence between instances'],
+    ['instance-id', 'this instance\'s id in the cluster, unique per process (default random)'],
     ...LIMIT_FIELDS.map((field): [string, string] => [FLAG_NAMES[field], `${LIMIT_HELP[field]} (default ${DEFAULT_LIMITS[field]})`]),
   ];
   const width = Math.max(...rows.map(([flag]) => flag.length)) + 4;

@@ -12,6 +12,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
+import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Limits } from '../shared/limits.js';
 import { createTokenVerifier, type VerificationKey } from './auth/tokens.js';
@@ -21,8 +22,12 @@ import { createAuthorizer, type Authorizer } from './connection/auth.js';
 import { KEEPALIVE_INTERVAL_MS } from './connection/connection.js';
 import { LOG_LEVELS, createLogger, isLogLevel } from './observability/logger.js';
 import { createMetrics } from './observability/metrics.js';
+import type { ClusterTiming } from './cluster/cluster-fanout.js';
+import { NO_FANOUT, type FanOut } from './cluster/fanout.js';
+import { openRedisFanOut } from './cluster/redis-fanout.js';
 import { RoomRegistry } from './rooms/registry.js';
 import { openLevelDbStore } from './storage/leveldb-store.js';
+import { openPostgresStore } from './storage/postgres-store.js';
 import type { DocumentStore } from './storage/store.js';
 import { createRequestHandler, handleClientErrors, requestLimits, UpgradeGate, type HttpContext } from './transport/http.js';
 import { isLoopback } from './transport/loopback.js';
@@ -49,6 +54,20 @@ export interface TandemServerOptions {
   syncWrites?: boolean;
   /** A store to use instead of LevelDB in {@link dataDir}, e.g. `createMemoryStore()`; the caller closes it. */
   store?: DocumentStore;
+  /**
+   * PostgreSQL connection string (`postgresql://user:pass@host/db`): keep documents there instead
+   * of LevelDB, so that several instances share them. Ignored when {@link store} is given.
+   */
+  databaseUrl?: string | null;
+  /**
+   * Redis URL (`redis://host:6379`; several comma-separated nodes for a Redis Cluster): relay
+   * edits and presence to the other instances serving the same documents. Null: one instance.
+   */
+  redisUrl?: string | null;
+  /** This instance's id in the cluster (default: random); unique per running process. */
+  instanceId?: string;
+  /** Liveness and resync timing of the cluster fan-out (tests shorten it). */
+  clusterTiming?: ClusterTiming;
   /** The built demo app, served at `/` and `/d/<name>`; null (the default) serves none. */
   staticDir?: string | null;
   /** Overrides of the limits in shared/limits.ts. */
@@ -125,18 +144,26 @@ export async function createTandemServer(options: TandemServerOptions = {}): Pro
   const logger = createLogger(logLevel);
   const metrics = createMetrics();
   const ownsStore = options.store === undefined;
+  const onError = (error: unknown, document: string): void => logger.warn({ err: error, room: document }, 'background compaction failed');
+  const databaseUrl = options.databaseUrl ?? null;
   const store =
     options.store ??
-    (await openLevelDbStore(options.dataDir ?? DEFAULT_CONFIG.dataDir, {
-      syncWrites: options.syncWrites ?? DEFAULT_CONFIG.syncWrites,
-      onError: (error, document) => logger.warn({ err: error, room: document }, 'background compaction failed'),
-    }));
+    (databaseUrl !== null
+      ? await openPostgresStore(databaseUrl, {
+          onError,
+          onRetry: (error, attempt) => logger.warn({ err: error, attempt }, 'the database refused a write batch; retrying'),
+        })
+      : await openLevelDbStore(options.dataDir ?? DEFAULT_CONFIG.dataDir, { syncWrites: options.syncWrites ?? DEFAULT_CONFIG.syncWrites, onError }));
+  const redisUrl = options.redisUrl ?? null;
+  const fanOut: FanOut =
+    redisUrl === null ? NO_FANOUT : await openRedisFanOut(redisUrl, options.instanceId ?? randomUUID(), logger, metrics.registry, options.clusterTiming);
   const registry = new RoomRegistry({
     store,
     metrics,
     logger,
     limits,
     unloadGraceMs: options.unloadGraceMs ?? DEFAULT_CONFIG.unloadGraceMs,
+    fanOut,
   });
   let ready = true;
   const context: HttpContext = {
@@ -150,6 +177,7 @@ export async function createTandemServer(options: TandemServerOptions = {}): Pro
     allowedOrigins,
     trustProxy: options.trustProxy ?? DEFAULT_CONFIG.trustProxy,
     isReady: () => ready,
+    dependenciesReady: () => fanOut.ready() && (store.health?.() ?? 'ok') === 'ok',
     api: createDocumentApi({
       store,
       registry,
@@ -173,6 +201,7 @@ export async function createTandemServer(options: TandemServerOptions = {}): Pro
   try {
     address = await listen(http, options.port ?? DEFAULT_CONFIG.port, options.host ?? DEFAULT_CONFIG.host);
   } catch (error) {
+    await fanOut.close();
     if (ownsStore) await store.close();
     throw error;
   }
@@ -183,7 +212,7 @@ export async function createTandemServer(options: TandemServerOptions = {}): Pro
     for (const connection of gate.connections) connection.keepalive();
   }, KEEPALIVE_INTERVAL_MS);
   const host = urlHost(address.address);
-  logger.info({ port: address.port, host: address.address, auth: authorizer !== null, tls: tls !== null }, 'listening');
+  logger.info({ port: address.port, host: address.address, auth: authorizer !== null, tls: tls !== null, instance: fanOut.instanceId }, 'listening');
   if (authorizer === null && !isLoopback(address.address)) {
     logger.warn({ host: address.address }, 'open mode: no auth key is configured, so anyone who can reach this address can read and write every document (set --auth-secret, --auth-public-key or --auth-jwks)');
   }
@@ -199,6 +228,7 @@ export async function createTandemServer(options: TandemServerOptions = {}): Pro
     http.closeAllConnections();
     await stopped;
     await registry.close();
+    await fanOut.close();
     if (ownsStore) await store.close();
     logger.info('stopped');
   };

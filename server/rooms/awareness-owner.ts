@@ -118,9 +118,10 @@ export class AwarenessTable<Owner> {
 
   /**
    * Applies an awareness update (the payload inside a type-1 frame) sent by `owner`. Validates
-   * every entry before changing anything, so a bad message changes nothing.
+   * every entry before changing anything, so a bad message changes nothing. The client ids of the
+   * entries that changed something are added to `touched`.
    */
-  apply(owner: Owner, payload: Uint8Array, rewrite: StateRewrite = null): AwarenessChange {
+  apply(owner: Owner, payload: Uint8Array, rewrite: StateRewrite = null, touched?: Set<number>): AwarenessChange {
     const entries = readEntries(payload);
     for (const entry of entries) {
       if (exceedsBytes(entry.json, this.maxStateBytes)) {
@@ -130,6 +131,7 @@ export class AwarenessTable<Owner> {
     let change: AwarenessChange = AwarenessChange.None;
     for (const entry of entries) {
       const outcome = this.applyEntry(owner, entry, rewrite);
+      if (outcome !== AwarenessChange.None) touched?.add(entry.clientId);
       if (outcome > change) change = outcome;
     }
     return change;
@@ -167,6 +169,22 @@ export class AwarenessTable<Owner> {
     current.json = rewrite === null ? checkedState(json, null) : next;
     this.changed.add(clientId);
     return AwarenessChange.Changed;
+  }
+
+  /** The client ids whose states `owner` introduced. */
+  idsOf(owner: Owner): number[] {
+    const ids: number[] = [];
+    for (const [clientId, state] of this.states) if (state.owner === owner) ids.push(clientId);
+    return ids;
+  }
+
+  /** An awareness update with the current entry of each of `clientIds`: its state, or its removal. */
+  encode(clientIds: Iterable<number>): Uint8Array {
+    const ids = [...clientIds];
+    const encoder = encoding.createEncoder();
+    encoding.writeVarUint(encoder, ids.length);
+    for (const clientId of ids) this.writeEntry(encoder, clientId);
+    return encoding.toUint8Array(encoder);
   }
 
   /** Removes every state `owner` introduced; true when there was one to remove. */

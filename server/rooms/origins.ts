@@ -15,11 +15,19 @@ export interface StorageOrigin {
   readonly kind: 'storage';
 }
 
+/** A change another instance's client sent, received through the fan-out (already stored there). */
+export interface FanOutOrigin {
+  readonly kind: 'fanout';
+}
+
 /** Where a transaction on a room's document came from. */
-export type TransactionOrigin = ConnectionOrigin | StorageOrigin;
+export type TransactionOrigin = ConnectionOrigin | StorageOrigin | FanOutOrigin;
 
 /** The origin of every replay from storage. */
 export const STORAGE_ORIGIN: StorageOrigin = Object.freeze({ kind: 'storage' });
+
+/** The origin of every change received from another instance. */
+export const FANOUT_ORIGIN: FanOutOrigin = Object.freeze({ kind: 'fanout' });
 
 /** The origin for transactions sent by connection `connectionId`. */
 export function connectionOrigin(connectionId: number): ConnectionOrigin {

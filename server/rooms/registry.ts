@@ -5,12 +5,15 @@
  * passed and its writes are durable. A join that arrives while a room unloads waits for the unload
  * and loads the document again from storage, so nothing written meanwhile is missed.
  */
+import { NO_FANOUT, type FanOut } from '../cluster/fanout.js';
 import { Room, type RoomContext } from './room.js';
 
 /** What the registry needs beyond what each room needs. */
 export interface RegistryContext extends RoomContext {
   /** How long an empty room stays loaded, in case someone comes back (reloads, flaky networks). */
   readonly unloadGraceMs: number;
+  /** Other instances serving the same documents (cluster mode); none by default. */
+  readonly fanOut?: FanOut;
 }
 
 type Slot =
@@ -144,15 +147,23 @@ export class RoomRegistry {
     return slot;
   }
 
-  /** Loads a room into its slot; on any failure (storage, or a stored update Yjs refuses) frees the slot. */
+  /**
+   * Loads a room into its slot; on any failure (storage, or a stored update Yjs refuses) frees the
+   * slot. In cluster mode the order matters: subscribe first, then load, then apply what peers
+   * published meanwhile, then ask them for anything newer than storage had.
+   */
   private async loadRoom(name: string): Promise<Room> {
     const { store, metrics, logger } = this.context;
+    const channel = await (this.context.fanOut ?? NO_FANOUT).subscribe(name);
     try {
-      const room = new Room(name, this.context, await store.load(name));
+      const room = new Room(name, this.context, await store.load(name), channel);
+      channel.attach(room);
+      room.resync();
       this.slots.set(name, { state: 'loaded', room, unloadTimer: null, unloading: null });
       metrics.roomLoads.inc();
       return room;
     } catch (error) {
+      channel.close();
       this.slots.delete(name);
       logger.error({ err: error, room: name }, 'loading the document failed');
       throw error;

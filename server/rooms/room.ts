@@ -11,6 +11,7 @@ import * as Y from 'yjs';
 import { CloseCode } from '../../shared/close-codes.js';
 import type { Limits } from '../../shared/limits.js';
 import { SyncMessageType } from '../../shared/protocol.js';
+import type { DocumentChannel, FanOutPeer, RemoteSource } from '../cluster/fanout.js';
 import type { DocumentStore } from '../storage/store.js';
 import type { Logger } from '../observability/logger.js';
 import type { ServerMetrics } from '../observability/metrics.js';
@@ -18,7 +19,7 @@ import { ConnectionError } from '../protocol/errors.js';
 import { encodeAwarenessFrame, encodeSyncFrame } from '../protocol/frames.js';
 import { AwarenessChange, AwarenessTable, type StateRewrite } from './awareness-owner.js';
 import { Contributors } from './contributors.js';
-import { STORAGE_ORIGIN, type ConnectionOrigin, type TransactionOrigin } from './origins.js';
+import { FANOUT_ORIGIN, STORAGE_ORIGIN, type ConnectionOrigin, type TransactionOrigin } from './origins.js';
 import { UpdateBatch, createDeferred, type Deferred } from './update-batch.js';
 
 /** Why a room closes a member that did nothing wrong: its doc must be reloaded from storage. */
@@ -58,8 +59,21 @@ export const AWARENESS_RENEWAL_DELAY_MS = 5_000;
  */
 export const AWARENESS_BROADCAST_INTERVAL_MS = 20;
 
-/** A loaded document and its members. Created by the registry, which owns its lifecycle. */
-export class Room {
+/** Who owns a presence state: a member here, or a connection on another instance. */
+type AwarenessOwner = RoomMember | RemoteSource;
+
+/** True for an update that carries nothing (no structs, no deletions). */
+function isEmptyUpdate(update: Uint8Array): boolean {
+  return update.length === 2 && update[0] === 0 && update[1] === 0;
+}
+
+/**
+ * A loaded document and its members. Created by the registry, which owns its lifecycle. In
+ * cluster mode it is also the {@link FanOutPeer} of its document's channel: it publishes what its
+ * members changed once that is durable, and relays (without storing) what other instances' clients
+ * changed, which those instances stored.
+ */
+export class Room implements FanOutPeer {
   private readonly doc = new Y.Doc({ gc: true });
   /**
    * The stored document while it is not yet applied to {@link doc}. Joins are answered from these
@@ -70,7 +84,9 @@ export class Room {
   private stored: Uint8Array | null;
   private storedStateVector: Uint8Array | null;
   private readonly members = new Set<RoomMember>();
-  private readonly awareness: AwarenessTable<RoomMember>;
+  private readonly awareness: AwarenessTable<AwarenessOwner>;
+  /** One owner per connection of another instance that has presence here. */
+  private readonly remoteOwners = new Map<string, RemoteSource>();
   private readonly updates: UpdateBatch<RoomMember>;
   /** Members waiting for the doc's pending structs to integrate before their frame counts as saved. */
   private pendingWaiters: Deferred[] = [];
@@ -87,6 +103,7 @@ export class Room {
     readonly name: string,
     private readonly context: RoomContext,
     stored: Uint8Array | null,
+    private readonly channel: DocumentChannel | null = null,
   ) {
     this.awareness = new AwarenessTable(context.limits.maxAwarenessStateBytes, context.limits.maxAwarenessClientsPerConnection);
     this.updates = new UpdateBatch({
@@ -95,6 +112,7 @@ export class Room {
       metrics: context.metrics,
       logger: context.logger,
       broadcast: (frame, skip) => this.broadcast(frame, skip),
+      stored: (update) => this.channel?.publishUpdate(update),
       // The doc now holds changes storage does not: reload it from storage, and let every client
       // reconnect and send what the reloaded doc lacks.
       writeFailed: () => this.reset(null, 'storage_failed'),
@@ -142,9 +160,11 @@ export class Room {
   /** Removes a member and, at once, its presence. */
   leave(member: RoomMember): void {
     if (!this.members.delete(member)) return;
+    const ids = this.channel === null ? [] : this.awareness.idsOf(member);
     if (this.awareness.removeOwner(member)) {
       this.awarenessFrom.add(null);
       this.markAwarenessDirty();
+      if (ids.length > 0) this.channel?.publishAwareness(member.origin.connectionId, this.awareness.encode(ids));
     }
   }
 
@@ -156,7 +176,7 @@ export class Room {
   answerStep1(member: RoomMember, stateVector: Uint8Array): void {
     let missing: Uint8Array;
     try {
-      missing = this.stored === null ? Y.encodeStateAsUpdate(this.doc, stateVector) : this.diffStored(this.stored, stateVector);
+      missing = this.missingFrom(stateVector);
     } catch (error) {
       throw new ConnectionError(CloseCode.BadMessage, 'undecodable', { cause: error });
     }
@@ -210,10 +230,95 @@ export class Room {
    * member's identity stamp, with auth on) is applied to each state it introduces or changes.
    */
   applyAwareness(member: RoomMember, payload: Uint8Array, rewrite: StateRewrite = null): void {
-    const change = this.awareness.apply(member, payload, rewrite);
-    if (change !== AwarenessChange.None) this.awarenessFrom.add(member);
+    const touched = this.channel === null ? undefined : new Set<number>();
+    const change = this.awareness.apply(member, payload, rewrite, touched);
+    if (change !== AwarenessChange.None) {
+      this.awarenessFrom.add(member);
+      if (touched !== undefined) this.channel?.publishAwareness(member.origin.connectionId, this.awareness.encode(touched));
+    }
     if (change === AwarenessChange.Changed) this.markAwarenessDirty();
     else if (change === AwarenessChange.Renewed) this.broadcastAwarenessIn(AWARENESS_RENEWAL_DELAY_MS);
+  }
+
+  /** Applies an update another instance stored: relayed to every member, never stored again. */
+  applyRemoteUpdate(update: Uint8Array): void {
+    try {
+      this.materialize();
+      Y.applyUpdate(this.doc, update, FANOUT_ORIGIN);
+    } catch (error) {
+      this.context.logger.warn({ err: error, room: this.name }, 'dropped an update from another instance that Yjs refused');
+    }
+  }
+
+  /** Applies presence that a connection on another instance introduced, changed or removed. */
+  applyRemoteAwareness(source: RemoteSource, payload: Uint8Array): void {
+    const key = `${source.instanceId}/${source.connectionId}`;
+    let owner = this.remoteOwners.get(key);
+    if (owner === undefined) {
+      owner = source;
+      this.remoteOwners.set(key, owner);
+    }
+    let change: AwarenessChange;
+    try {
+      change = this.awareness.apply(owner, payload);
+    } catch (error) {
+      this.context.logger.warn({ err: error, room: this.name, instance: source.instanceId }, 'dropped presence from another instance');
+      return;
+    }
+    if (this.awareness.idsOf(owner).length === 0) this.remoteOwners.delete(key);
+    if (change !== AwarenessChange.None) this.awarenessFrom.add(null);
+    if (change === AwarenessChange.Changed) this.markAwarenessDirty();
+    else if (change === AwarenessChange.Renewed) this.broadcastAwarenessIn(AWARENESS_RENEWAL_DELAY_MS);
+  }
+
+  /**
+   * Publishes what this room holds beyond a peer's state vector, once it is durable (a peer must
+   * never relay what a crash here could lose); answering a first request, also this room's state
+   * vector and its members' presence, so the asker catches up both ways.
+   */
+  answerPeer(stateVector: Uint8Array, answer: boolean): void {
+    let missing: Uint8Array;
+    try {
+      missing = this.missingFrom(stateVector);
+    } catch (error) {
+      this.context.logger.warn({ err: error, room: this.name }, 'dropped a state vector from another instance that Yjs refused');
+      return;
+    }
+    const publish = (): void => {
+      if (!isEmptyUpdate(missing)) this.channel?.publishUpdate(missing);
+      if (answer) this.publishState(false);
+    };
+    const undurable = this.updates.undurable();
+    if (undurable === null) publish();
+    else undurable.then(publish, () => undefined);
+  }
+
+  /** Asks peers for what this room lacks (and to ask back), and publishes its members' presence. */
+  resync(): void {
+    this.publishState(true);
+  }
+
+  /** Publishes this room's state vector (peers answer; with `answer` they also ask back) and its members' presence. */
+  private publishState(answer: boolean): void {
+    const channel = this.channel;
+    if (channel === null) return;
+    channel.requestSync(this.storedStateVector ?? Y.encodeStateVector(this.doc), answer);
+    for (const member of this.members) {
+      const ids = this.awareness.idsOf(member);
+      if (ids.length > 0) channel.publishAwareness(member.origin.connectionId, this.awareness.encode(ids));
+    }
+  }
+
+  /** Removes the presence of every client of an instance that stopped renewing its liveness. */
+  dropInstance(instanceId: string): void {
+    for (const [key, owner] of this.remoteOwners) {
+      if (owner.instanceId !== instanceId) continue;
+      this.remoteOwners.delete(key);
+      if (this.awareness.removeOwner(owner)) {
+        this.awarenessFrom.add(null);
+        this.markAwarenessDirty();
+      }
+    }
   }
 
   /** Every present state in one awareness frame, or null when nobody has one. */
@@ -237,7 +342,13 @@ export class Room {
   destroy(): void {
     if (this.awarenessTimer !== null) clearTimeout(this.awarenessTimer);
     this.awarenessTimer = null;
+    this.channel?.close();
     this.doc.destroy();
+  }
+
+  /** What this room holds beyond `stateVector`; throws for a state vector Yjs cannot read. */
+  private missingFrom(stateVector: Uint8Array): Uint8Array {
+    return this.stored === null ? Y.encodeStateAsUpdate(this.doc, stateVector) : this.diffStored(this.stored, stateVector);
   }
 
   /** What `stored` holds beyond `stateVector`; all of it, as is, for a client that has nothing. */
@@ -266,6 +377,10 @@ export class Room {
         this.integrated = this.integrated === null ? update : Y.mergeUpdates([this.integrated, update]);
         return;
       case 'storage':
+        return;
+      case 'fanout':
+        // Stored by the instance whose client sent it: relayed here, never stored or published again.
+        this.broadcast(encodeSyncFrame(SyncMessageType.Update, update), null);
         return;
       default:
         origin satisfies never;

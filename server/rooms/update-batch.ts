@@ -40,6 +40,8 @@ export interface BatchTarget<Member> {
   readonly logger: Logger;
   /** Sends `frame` to every member but `skip`. */
   broadcast(frame: Uint8Array, skip: Member | null): void;
+  /** A batch is durable (called before its broadcast), e.g. to publish it to other instances. */
+  stored?(update: Uint8Array): void;
   /** Storage refused a batch; the members' acks for it have been rejected. */
   writeFailed(error: unknown): void;
 }
@@ -102,6 +104,7 @@ export class UpdateBatch<Member> {
       () => {
         this.inFlight--;
         metrics.persistSeconds.observe((performance.now() - start) / 1000);
+        this.target.stored?.(merged);
         this.target.broadcast(encodeSyncFrame(SyncMessageType.Update, merged), skip);
         durable.resolve();
       },

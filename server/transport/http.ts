@@ -41,6 +41,12 @@ export interface HttpContext extends ConnectionContext {
   readonly trustProxy: boolean;
   /** True while storage is open and the server is not shutting down. */
   isReady(): boolean;
+  /**
+   * True while what the server depends on answers (the database, the cluster fan-out). `/readyz`
+   * reports it so a load balancer sends new clients elsewhere; connections are still accepted,
+   * since every instance may be cut off at once and serving alone beats serving nobody.
+   */
+  dependenciesReady?(): boolean;
   /** Answers requests under /api/ (server/api/documents.ts); null answers them 404. */
   readonly api: ((request: IncomingMessage, response: ServerResponse, pathname: string, query: URLSearchParams) => void) | null;
 }
@@ -74,7 +80,7 @@ export function createRequestHandler(context: HttpContext): (request: IncomingMe
         reply(response, 200, 'text/plain; charset=utf-8', 'ok\n');
         return;
       case '/readyz': {
-        const ready = context.isReady();
+        const ready = context.isReady() && (context.dependenciesReady?.() ?? true);
         reply(response, ready ? 200 : 503, 'text/plain; charset=utf-8', ready ? 'ready\n' : 'not ready\n');
         return;
       }

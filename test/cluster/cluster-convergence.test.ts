@@ -1,0 +1,91 @@
+/**
+ * Three instances over one Redis and one PostgreSQL, clients spread over them: concurrent edits
+ * converge everywhere, and what is stored equals the live state.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import { ClientPool, waitSynced, type TestClient } from '../helpers/clients.js';
+import { withSeed } from '../helpers/seed.js';
+import { waitFor } from '../helpers/wait-for.js';
+import { startCluster, type TestCluster } from './cluster-setup.js';
+
+let cluster: TestCluster;
+const pool = new ClientPool();
+
+beforeAll(async () => {
+  cluster = await startCluster();
+});
+
+afterEach(async () => {
+  pool.destroyAll();
+  await cluster.closeInstances();
+});
+
+afterAll(async () => {
+  await cluster.destroy();
+});
+
+function text(client: TestClient): string {
+  return client.doc.getText('t').toString();
+}
+
+describe('cluster convergence', () => {
+  it('an edit made on one instance reaches a client of another instance', async () => {
+    const db = await cluster.database();
+    const [a, b] = await Promise.all([cluster.instance(db, 'a'), cluster.instance(db, 'b')]);
+    const onA = await pool.connectSynced(a.wsUrl, 'hello');
+    const onB = await pool.connectSynced(b.wsUrl, 'hello');
+    onA.doc.getText('t').insert(0, 'from a');
+    await waitFor(() => text(onB) === 'from a', { message: 'the edit on instance a to reach instance b' });
+    onB.doc.getText('t').insert(6, ', from b');
+    await waitFor(() => text(onA) === 'from a, from b', { message: 'the edit on instance b to reach instance a' });
+  });
+
+  it('clients spread over three instances converge under concurrent random edits, and storage equals the live state', async () => {
+    await withSeed(async (rng) => {
+      const db = await cluster.database();
+      const instances = await Promise.all(['a', 'b', 'c'].map((id) => cluster.instance(db, id)));
+      const names = ['doc-1', 'doc-2'];
+      const clients: { client: TestClient; name: string }[] = [];
+      for (let i = 0; i < 9; i++) {
+        const name = names[i % names.length] as string;
+        const server = instances[i % instances.length]!;
+        clients.push({ client: pool.connect(server.wsUrl, name), name });
+      }
+      await Promise.all(clients.map(({ client }) => waitSynced(client)));
+      for (let round = 0; round < 20; round++) {
+        for (const { client } of clients) {
+          const ytext = client.doc.getText('t');
+          if (ytext.length > 0 && rng.next() < 0.25) {
+            const at = Math.floor(rng.next() * ytext.length);
+            ytext.delete(at, Math.min(3, ytext.length - at));
+          } else {
+            ytext.insert(Math.floor(rng.next() * (ytext.length + 1)), String.fromCharCode(97 + Math.floor(rng.next() * 26)));
+          }
+        }
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      for (const name of names) {
+        const replicas = clients.filter((entry) => entry.name === name).map((entry) => entry.client);
+        await waitFor(() => replicas.every((client) => text(client) === text(replicas[0]!)), {
+          timeout: 15_000,
+          message: `every replica of ${name} to converge`,
+        });
+        const live = text(replicas[0]!);
+        expect(live.length).toBeGreaterThan(0);
+        await waitFor(
+          async () => {
+            const stored = await cluster.stored(db, name);
+            if (stored === null) return false;
+            const doc = new Y.Doc();
+            Y.applyUpdate(doc, stored);
+            const same = doc.getText('t').toString() === live;
+            doc.destroy();
+            return same;
+          },
+          { timeout: 10_000, message: `the stored ${name} to equal the live state` },
+        );
+      }
+    });
+  });
+});
