@@ -1,12 +1,14 @@
 /** The embeddable editor: a document session, a Tiptap editor on it, toolbar, presence and status. */
 import { useEffect, type ReactNode } from 'react';
 import { EditorContent, type Editor } from '@tiptap/react';
+import type { DocumentFormat } from '../../shared/document-format.js';
 import type { PresenceUser } from '../../shared/presence.js';
 import type { TokenSource } from '../session/provider.js';
 import type { DocumentSession } from '../session/session.js';
 import type { SessionStatus } from '../session/status.js';
 import { ConnectionStatus } from './ConnectionStatus.js';
-import { useCollaborativeEditor, useTandemDocument } from './hooks.js';
+import { mismatchMessage } from './format-guard.js';
+import { useCollaborativeEditor, useDocumentFormat, useTandemDocument } from './hooks.js';
 import { PresenceList } from './PresenceList.js';
 import { Toolbar } from './Toolbar.js';
 
@@ -24,6 +26,11 @@ export interface CollaborativeEditorProps {
   offline?: boolean | undefined;
   /** Most caret and pointer updates per second (default 20, at most 30). */
   cursorRate?: number | undefined;
+  /**
+   * `richtext` (default: the Y.XmlFragment `default`) or `plaintext` (lines of the Y.Text `text`).
+   * A new document takes this format; an existing one in the other format shows a message instead.
+   */
+  format?: DocumentFormat | undefined;
   /** Whether the writer may edit (default true). */
   editable?: boolean | undefined;
   /** Shown in an empty document. */
@@ -65,6 +72,7 @@ export function CollaborativeEditor(props: CollaborativeEditorProps) {
     <DocumentEditor
       session={session}
       className={className}
+      format={props.format}
       editable={props.editable}
       placeholder={props.placeholder}
       toolbar={props.toolbar}
@@ -86,6 +94,8 @@ const editorClass = (className: string | undefined): string => ['tandem-editor',
 /** Props of {@link DocumentEditor}. */
 export interface DocumentEditorProps {
   session: DocumentSession;
+  /** `richtext` (default) or `plaintext`, see {@link CollaborativeEditorProps.format}. */
+  format?: DocumentFormat | undefined;
   /** Whether the writer may edit (default true). */
   editable?: boolean | undefined;
   /** Shown in an empty document. */
@@ -105,21 +115,28 @@ export interface DocumentEditorProps {
  * const { session } = useTandemDocument({ serverUrl, documentName, user });
  * return session && <DocumentEditor session={session} />;
  */
-export function DocumentEditor({ session, editable, placeholder, toolbar = true, barExtras, onReady, className }: DocumentEditorProps) {
-  const editor = useCollaborativeEditor(session, { editable, placeholder });
+export function DocumentEditor({ session, format = 'richtext', editable, placeholder, toolbar = true, barExtras, onReady, className }: DocumentEditorProps) {
+  const check = useDocumentFormat(session, format);
+  const editor = useCollaborativeEditor(session, { editable, placeholder, format });
   useEffect(() => {
     if (editor !== null) onReady?.(editor, session);
   }, [editor, session, onReady]);
   return (
-    <div className={editorClass(className)} data-document={session.documentName}>
+    <div className={editorClass(className)} data-document={session.documentName} data-format={format}>
       {(toolbar || barExtras !== undefined) && (
         <div className="tandem-editor__bar">
-          {toolbar && editor !== null && <Toolbar editor={editor} />}
+          {toolbar && editor !== null && <Toolbar editor={editor} format={format} />}
           {barExtras !== undefined && <div className="tandem-editor__meta">{barExtras}</div>}
         </div>
       )}
       <div className="tandem-editor__surface">
-        <EditorContent editor={editor} className="tandem-editor__content" />
+        {check.kind === 'mismatch' ? (
+          <p className="tandem-editor__format-mismatch" role="alert" data-actual-format={check.actual}>
+            {mismatchMessage(check)}
+          </p>
+        ) : (
+          <EditorContent editor={editor} className="tandem-editor__content" />
+        )}
       </div>
     </div>
   );

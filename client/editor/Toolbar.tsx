@@ -1,6 +1,7 @@
 /** The formatting toolbar: marks, headings, lists, quote, code block, and undo/redo of own changes. */
 import type { ReactNode } from 'react';
 import { useEditorState, type Editor } from '@tiptap/react';
+import type { DocumentFormat } from '../../shared/document-format.js';
 
 type Chain = ReturnType<Editor['chain']>;
 
@@ -47,11 +48,16 @@ const GROUPS: Tool[][] = [
   ],
 ];
 
-const TOOLS = GROUPS.flat();
+/** Plain text has no formatting: only undo and redo (the last group). */
+const PLAIN_GROUPS: Tool[][] = GROUPS.slice(-1);
+
+const groupsFor = (format: DocumentFormat): Tool[][] => (format === 'plaintext' ? PLAIN_GROUPS : GROUPS);
 
 /** Props of {@link Toolbar}. */
 export interface ToolbarProps {
   editor: Editor;
+  /** The editor's format (default `richtext`); a plain-text toolbar has only undo and redo. */
+  format?: DocumentFormat | undefined;
   className?: string | undefined;
 }
 
@@ -60,16 +66,18 @@ export interface ToolbarProps {
  * @example
  * <Toolbar editor={editor} />
  */
-export function Toolbar({ editor, className }: ToolbarProps) {
+export function Toolbar({ editor, format = 'richtext', className }: ToolbarProps) {
+  const groups = groupsFor(format);
+  const tools = groups.flat();
   const state = useEditorState({
     editor,
     selector: ({ editor: current }) =>
-      Object.fromEntries(TOOLS.map((tool) => [tool.id, { active: tool.active?.(current) ?? false, enabled: tool.enabled?.(current) ?? current.isEditable }])),
-    equalityFn: (a, b) => TOOLS.every((tool) => a[tool.id]?.active === b?.[tool.id]?.active && a[tool.id]?.enabled === b?.[tool.id]?.enabled),
+      Object.fromEntries(tools.map((tool) => [tool.id, { active: tool.active?.(current) ?? false, enabled: tool.enabled?.(current) ?? current.isEditable }])),
+    equalityFn: (a, b) => tools.every((tool) => a[tool.id]?.active === b?.[tool.id]?.active && a[tool.id]?.enabled === b?.[tool.id]?.enabled),
   });
   return (
     <div className={['tandem-toolbar', className].filter(Boolean).join(' ')} role="toolbar" aria-label="Formatting">
-      {GROUPS.map((group, index) => (
+      {groups.map((group, index) => (
         <div className="tandem-toolbar__group" key={index}>
           {group.map((tool) => {
             const toolState = state[tool.id];

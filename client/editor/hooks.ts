@@ -4,6 +4,8 @@
  */
 import { useEffect, useRef, useState, useSyncExternalStore } from 'react';
 import { useEditor, type Editor } from '@tiptap/react';
+import type { EditorState } from '@tiptap/pm/state';
+import { ySyncPluginKey } from '@tiptap/y-tiptap';
 import type * as Y from 'yjs';
 import type { Awareness } from 'y-protocols/awareness';
 import type { WebsocketProvider } from 'y-websocket';
@@ -13,7 +15,12 @@ import type { Peer } from '../presence/peers.js';
 import type { TokenSource } from '../session/provider.js';
 import { createDocumentSession, type DocumentSession, type DocumentSessionOptions } from '../session/session.js';
 import type { SessionStatus } from '../session/status.js';
+import type { DocumentFormat } from '../../shared/document-format.js';
 import { tandemExtensions } from './extensions.js';
+import { watchFormat, type FormatCheck, type FormatWatch } from './format-guard.js';
+import { plaintextExtensions } from './plaintext-extension.js';
+import { plaintextSyncKey } from './plaintext-binding.js';
+import { PlainDocument, PlainLine, PlainText } from './plaintext-schema.js';
 
 /** Options of {@link useTandemDocument}. */
 export interface UseTandemDocumentOptions extends Omit<DocumentSessionOptions, 'token'> {
@@ -124,26 +131,63 @@ export interface UseCollaborativeEditorOptions {
   placeholder?: string | undefined;
   /** Publish the mouse pointer (default true). */
   pointer?: boolean | undefined;
+  /** `richtext` (default) or `plaintext`; an editor binds only a document of its own format. */
+  format?: DocumentFormat | undefined;
+}
+
+const PENDING: FormatCheck = { kind: 'pending' };
+
+/**
+ * Whether `session`'s document is in `format` (see format-guard.ts), kept current; `pending`
+ * until the document's format is known.
+ * @example
+ * const check = useDocumentFormat(session, 'plaintext');
+ * if (check.kind === 'mismatch') return <p>{mismatchMessage(check)}</p>;
+ */
+export function useDocumentFormat(session: DocumentSession | null, format: DocumentFormat): FormatCheck {
+  const [watch, setWatch] = useState<FormatWatch | null>(null);
+  useEffect(() => {
+    if (session === null) return;
+    const created = watchFormat(session, format);
+    setWatch(created);
+    return () => {
+      created.stop();
+      setWatch(null);
+    };
+  }, [session, format]);
+  return useSyncExternalStore(watch === null ? noSubscription : watch.subscribe, () => watch?.current() ?? PENDING);
 }
 
 /**
- * A Tiptap editor bound to `session` (a new editor per session), or null before the first render.
+ * A Tiptap editor bound to `session` (a new editor per session and format), or null before the
+ * first render and while the document is not known to be in `format`.
  * @example
- * const editor = useCollaborativeEditor(session, { placeholder: 'Write here' });
+ * const editor = useCollaborativeEditor(session, { placeholder: 'Write here', format: 'plaintext' });
  * return editor && <EditorContent editor={editor} />;
  */
 export function useCollaborativeEditor(session: DocumentSession, options: UseCollaborativeEditorOptions = {}): Editor | null {
-  const { editable = true, placeholder, pointer } = options;
+  const { editable = true, placeholder, pointer, format = 'richtext' } = options;
+  const bound = useDocumentFormat(session, format).kind === 'ok';
+  const extensionOptions = { doc: session.doc, awareness: session.awareness, placeholder, pointer };
   const editor = useEditor(
     {
-      extensions: tandemExtensions({ doc: session.doc, awareness: session.awareness, placeholder, pointer }),
-      editable,
+      // Until the format is confirmed the editor holds nothing and binds nothing.
+      extensions: !bound
+        ? [PlainDocument, PlainLine, PlainText]
+        : format === 'plaintext'
+          ? plaintextExtensions(extensionOptions)
+          : tandemExtensions(extensionOptions),
+      editable: bound && editable,
       immediatelyRender: false,
     },
-    [session],
+    [session, format, bound],
   );
   useEffect(() => {
-    if (editor !== null && editor.isEditable !== editable) editor.setEditable(editable);
-  }, [editor, editable]);
-  return editor;
+    if (editor !== null && bound && editor.isEditable !== editable) editor.setEditable(editable);
+  }, [editor, editable, bound]);
+  // Right after the format is confirmed, the inert editor is still around for one render.
+  return bound && editor !== null && isBound(editor.state) ? editor : null;
 }
+
+/** True when the editor state carries a Yjs binding (rich or plain). */
+const isBound = (state: EditorState): boolean => plaintextSyncKey.getState(state) !== undefined || ySyncPluginKey.getState(state) !== undefined;

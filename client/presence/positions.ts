@@ -2,12 +2,15 @@
  * Caret positions on the wire are Yjs relative positions (JSON form), as y-prosemirror and
  * Tiptap's CollaborationCaret publish them: they survive concurrent edits, unlike offsets.
  * These helpers convert between them and ProseMirror positions through the sync plugin's
- * binding, and are the only place that reads the binding's internals.
+ * binding (rich text) or through the line map onto the Y.Text (plain text), and are the only
+ * place that reads the bindings' internals.
  */
 import type { EditorState } from '@tiptap/pm/state';
 import * as Y from 'yjs';
 import { absolutePositionToRelativePosition, relativePositionToAbsolutePosition, ySyncPluginKey } from '@tiptap/y-tiptap';
 import type { PresenceCursor } from '../../shared/presence.js';
+import { plaintextState } from '../editor/plaintext-binding.js';
+import { positionAt, textIndexAt } from '../editor/plaintext-schema.js';
 
 interface SyncPluginState {
   doc: Y.Doc;
@@ -32,6 +35,12 @@ export function asPresenceCursor(value: unknown): PresenceCursor | null {
 
 /** A ProseMirror selection as a presence cursor, or null when the binding is not ready. */
 export function cursorFromSelection(state: EditorState): PresenceCursor | null {
+  const plain = plaintextState(state);
+  if (plain !== null) {
+    if (!plain.ready) return null;
+    const relative = (pos: number) => Y.relativePositionToJSON(Y.createRelativePositionFromTypeIndex(plain.text, textIndexAt(state.doc, pos)));
+    return { anchor: relative(state.selection.anchor), head: relative(state.selection.head) };
+  }
   const ystate = syncState(state);
   if (ystate === null) return null;
   const { mapping } = ystate.binding as { mapping: Map<Y.AbstractType<unknown>, never> };
@@ -50,6 +59,8 @@ export function sameCursor(a: PresenceCursor, b: PresenceCursor): boolean {
 
 /** A presence cursor as ProseMirror positions in `state`, or null when it does not resolve here. */
 export function resolveCursor(state: EditorState, cursor: PresenceCursor): { anchor: number; head: number } | null {
+  const plain = plaintextState(state);
+  if (plain !== null) return plain.ready ? resolvePlaintextCursor(state, plain.text, cursor) : null;
   const ystate = syncState(state);
   if (ystate === null) return null;
   const { mapping } = ystate.binding as { mapping: Map<Y.AbstractType<unknown>, never> };
@@ -63,4 +74,28 @@ export function resolveCursor(state: EditorState, cursor: PresenceCursor): { anc
     // A peer's cursor is untrusted input: a malformed relative position must not break the view.
     return null;
   }
+}
+
+/** A presence cursor on the Y.Text `text` as ProseMirror positions, or null when it points elsewhere. */
+function resolvePlaintextCursor(state: EditorState, text: Y.Text, cursor: PresenceCursor): { anchor: number; head: number } | null {
+  const doc = text.doc;
+  if (doc === null) return null;
+  const resolve = (json: unknown): number | null => {
+    const absolute = Y.createAbsolutePositionFromRelativePosition(Y.createRelativePositionFromJSON(json), doc);
+    return absolute === null || absolute.type !== text ? null : positionAt(state.doc, absolute.index);
+  };
+  try {
+    const anchor = resolve(cursor.anchor);
+    const head = resolve(cursor.head);
+    return anchor === null || head === null ? null : { anchor, head };
+  } catch {
+    // A peer's cursor is untrusted input: a malformed relative position must not break the view.
+    return null;
+  }
+}
+
+/** True when the transaction that made `state` brought a change from the shared document (a remote edit or an undo). */
+export function isRemoteChange(state: EditorState): boolean {
+  if (plaintextState(state)?.remote === true) return true;
+  return (ySyncPluginKey.getState(state) as { isChangeOrigin?: boolean } | undefined)?.isChangeOrigin === true;
 }

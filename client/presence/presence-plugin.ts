@@ -7,12 +7,11 @@
  */
 import { Plugin, PluginKey, type EditorState } from '@tiptap/pm/state';
 import { Decoration, DecorationSet, type EditorView } from '@tiptap/pm/view';
-import { ySyncPluginKey } from '@tiptap/y-tiptap';
 import type { Awareness } from 'y-protocols/awareness';
 import type { FrameScheduler } from './interpolator.js';
 import { trackPointer } from './local-presence.js';
 import { userOf } from './peers.js';
-import { asPresenceCursor, cursorFromSelection, resolveCursor, sameCursor } from './positions.js';
+import { asPresenceCursor, cursorFromSelection, isRemoteChange, resolveCursor, sameCursor } from './positions.js';
 import { RemoteCursors } from './remote-cursors.js';
 
 /** Options of {@link presencePlugin}. */
@@ -66,8 +65,7 @@ export function presencePlugin(options: PresencePluginOptions): Plugin<Decoratio
     state: {
       init: (_config, state) => selectionDecorations(state, awareness),
       apply(tr, previous, _oldState, newState) {
-        const remoteChange = (ySyncPluginKey.getState(newState) as { isChangeOrigin?: boolean } | undefined)?.isChangeOrigin === true;
-        if (remoteChange || tr.getMeta(presencePluginKey) === true) return selectionDecorations(newState, awareness);
+        if (isRemoteChange(newState) || tr.getMeta(presencePluginKey) === true) return selectionDecorations(newState, awareness);
         return tr.docChanged ? previous.map(tr.mapping, tr.doc) : previous;
       },
     },

@@ -1,0 +1,42 @@
+/**
+ * The smallest single replacement that turns one string into another, placed where the writer's
+ * caret says the edit happened when the text alone is ambiguous (typing `a` into `aa`).
+ */
+
+/** Replace `deleteCount` characters at `index` by `insert`. */
+export interface TextChange {
+  index: number;
+  deleteCount: number;
+  insert: string;
+}
+
+function commonPrefix(a: string, b: string, max: number): number {
+  let n = 0;
+  while (n < max && a.charCodeAt(n) === b.charCodeAt(n)) n += 1;
+  return n;
+}
+
+function commonSuffix(a: string, b: string, max: number): number {
+  let n = 0;
+  while (n < max && a.charCodeAt(a.length - 1 - n) === b.charCodeAt(b.length - 1 - n)) n += 1;
+  return n;
+}
+
+function change(before: string, after: string, prefix: number, suffix: number): TextChange {
+  return { index: prefix, deleteCount: before.length - prefix - suffix, insert: after.slice(prefix, after.length - suffix) };
+}
+
+/**
+ * The change from `before` to `after`, or null when they are equal. `caret` (an index in
+ * `after`) picks, among equally small changes, the one that ends at the caret.
+ */
+export function diffText(before: string, after: string, caret?: number): TextChange | null {
+  if (before === after) return null;
+  const shortest = Math.min(before.length, after.length);
+  const prefix = commonPrefix(before, after, shortest);
+  const leftmost = change(before, after, prefix, commonSuffix(before, after, shortest - prefix));
+  if (caret === undefined || caret < 0 || caret > after.length) return leftmost;
+  const suffix = commonSuffix(before, after, Math.min(after.length - caret, shortest));
+  const atCaret = change(before, after, commonPrefix(before, after, shortest - suffix), suffix);
+  return atCaret.deleteCount === leftmost.deleteCount && atCaret.insert.length === leftmost.insert.length ? atCaret : leftmost;
+}
