@@ -3,11 +3,11 @@ import { useEffect, useRef, useState } from 'react';
 import type { PresenceUser } from '../../shared/presence.js';
 import { DocumentEditor } from '../editor/CollaborativeEditor.js';
 import { ConnectionStatus } from '../editor/ConnectionStatus.js';
-import { useTandemDocument } from '../editor/hooks.js';
+import { useDocumentFormat, useTandemDocument } from '../editor/hooks.js';
 import { initials, PresenceList } from '../editor/PresenceList.js';
 import { IdentityPicker } from './IdentityPicker.js';
 import { rememberDocument } from './identity.js';
-import { documentPath, serverUrlOf } from './routes.js';
+import { documentPath, formatOf, serverUrlOf } from './routes.js';
 
 /** Props of {@link DocumentPage}. */
 export interface DocumentPageProps {
@@ -67,6 +67,10 @@ function IdentityMenu({ user, onUserChange }: { user: PresenceUser; onUserChange
 /** The page at `/d/<name>`. */
 export function DocumentPage({ name, user, onUserChange, navigate }: DocumentPageProps) {
   const { session, status, peers } = useTandemDocument({ serverUrl: serverUrlOf(window.location), documentName: name, user });
+  // The link asks for a format only for a new document; an existing one opens in its own.
+  const wanted = formatOf(window.location.search);
+  const check = useDocumentFormat(session, wanted);
+  const format = check.kind === 'mismatch' ? check.actual : wanted;
   useEffect(() => {
     rememberDocument(name);
     document.title = `${name} · Tandem`;
@@ -97,7 +101,7 @@ export function DocumentPage({ name, user, onUserChange, navigate }: DocumentPag
         </div>
       </header>
       <main className="document-page__sheet">
-        {session !== null && <DocumentEditor session={session} placeholder="Start writing… everyone with the link can join." />}
+        {session !== null && <DocumentEditor session={session} format={format} placeholder="Start writing… everyone with the link can join." />}
       </main>
     </div>
   );

@@ -4,7 +4,8 @@ import type { PresenceUser } from '../../shared/presence.js';
 import { isValidDocumentName } from '../../shared/document-name.js';
 import { IdentityPicker } from './IdentityPicker.js';
 import { loadRecent, newDocumentName } from './identity.js';
-import { documentPath } from './routes.js';
+import type { DocumentFormat } from '../../shared/document-format.js';
+import { documentPath, newDocumentPath } from './routes.js';
 
 /** Props of {@link HomePage}. */
 export interface HomePageProps {
@@ -16,12 +17,13 @@ export interface HomePageProps {
 /** Landing page of the demo app. */
 export function HomePage({ user, onUserChange, navigate }: HomePageProps) {
   const [name, setName] = useState('');
+  const [format, setFormat] = useState<DocumentFormat>('richtext');
   const recent = loadRecent();
   const trimmed = name.trim();
   const valid = trimmed.length === 0 || isValidDocumentName(trimmed);
   const open = (event: FormEvent): void => {
     event.preventDefault();
-    navigate(documentPath(trimmed.length === 0 ? newDocumentName() : trimmed));
+    navigate(newDocumentPath(trimmed.length === 0 ? newDocumentName() : trimmed, format));
   };
   return (
     <main className="home">
@@ -49,6 +51,15 @@ export function HomePage({ user, onUserChange, navigate }: HomePageProps) {
             {trimmed.length === 0 ? 'New document' : 'Open'}
           </button>
         </form>
+        <fieldset className="format-choice">
+          <legend className="format-choice__legend">A new document is</legend>
+          {(['richtext', 'plaintext'] as const).map((choice) => (
+            <label key={choice} className="format-choice__option">
+              <input type="radio" name="format" value={choice} checked={format === choice} onChange={() => setFormat(choice)} />
+              {choice === 'richtext' ? 'Rich text' : 'Plain text'}
+            </label>
+          ))}
+        </fieldset>
         {!valid && <p className="open-form__error">Use letters, digits and . _ ~ @ : + - separated by single slashes.</p>}
       </section>
       <section className="home__panels">

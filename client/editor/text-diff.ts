@@ -22,7 +22,18 @@ function commonSuffix(a: string, b: string, max: number): number {
   return n;
 }
 
-function change(before: string, after: string, prefix: number, suffix: number): TextChange {
+const isHighSurrogate = (code: number): boolean => code >= 0xd800 && code <= 0xdbff;
+const isLowSurrogate = (code: number): boolean => code >= 0xdc00 && code <= 0xdfff;
+
+/**
+ * The change between a common prefix and suffix, widened so it never splits a surrogate pair
+ * (Yjs would store half a character as U+FFFD, and the texts would differ).
+ */
+function change(before: string, after: string, prefixLength: number, suffixLength: number): TextChange {
+  let prefix = prefixLength;
+  let suffix = suffixLength;
+  if (prefix > 0 && isHighSurrogate(before.charCodeAt(prefix - 1))) prefix -= 1;
+  if (suffix > 0 && isLowSurrogate(before.charCodeAt(before.length - suffix))) suffix -= 1;
   return { index: prefix, deleteCount: before.length - prefix - suffix, insert: after.slice(prefix, after.length - suffix) };
 }
 
