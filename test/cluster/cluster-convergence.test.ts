@@ -41,6 +41,30 @@ describe('cluster convergence', () => {
     await waitFor(() => text(onA) === 'from a, from b', { message: 'the edit on instance b to reach instance a' });
   });
 
+  it('an edit that reaches a client of another instance is already in storage when it arrives', async () => {
+    const db = await cluster.database();
+    const [a, b] = await Promise.all([cluster.instance(db, 'a'), cluster.instance(db, 'b')]);
+    const writer = await pool.connectSynced(a.wsUrl, 'durable');
+    const reader = await pool.connectSynced(b.wsUrl, 'durable');
+    const storedWhenSeen: Promise<string>[] = [];
+    reader.doc.on('update', () => {
+      const seen = text(reader);
+      // Read storage the moment the edit arrives: the instance that stored it published it only then.
+      storedWhenSeen.push(
+        cluster.stored(db, 'durable').then((stored) => {
+          const doc = new Y.Doc();
+          if (stored !== null) Y.applyUpdate(doc, stored);
+          const storedText = doc.getText('t').toString();
+          doc.destroy();
+          return storedText.startsWith(seen) ? 'stored' : `missing: saw '${seen}', stored '${storedText}'`;
+        }),
+      );
+    });
+    for (const char of 'durable') writer.doc.getText('t').insert(text(writer).length, char);
+    await waitFor(() => text(reader) === 'durable', { message: 'the edit to reach instance b' });
+    expect(new Set(await Promise.all(storedWhenSeen))).toEqual(new Set(['stored']));
+  });
+
   it('clients spread over three instances converge under concurrent random edits, and storage equals the live state', async () => {
     await withSeed(async (rng) => {
       const db = await cluster.database();
