@@ -20,8 +20,8 @@ export interface TestCluster {
   readonly postgres: TestPostgres;
   /** A fresh database for one test. */
   database(): Promise<string>;
-  /** An instance in this process over `databaseUrl`. */
-  instance(databaseUrl: string, instanceId: string): Promise<TandemServer>;
+  /** An instance in this process over `databaseUrl`, fanning out through `redisUrl` (default: the file's Redis). */
+  instance(databaseUrl: string, instanceId: string, redisUrl?: string): Promise<TandemServer>;
   /** An instance in a child process over `databaseUrl`, to be killed with SIGKILL. */
   child(databaseUrl: string, instanceId: string): Promise<ChildServer>;
   /** The document as stored in `databaseUrl`, read by a store of its own. */
@@ -41,11 +41,11 @@ export async function startCluster(): Promise<TestCluster> {
     redis,
     postgres,
     database: () => postgres.createDatabase(),
-    async instance(databaseUrl, instanceId) {
+    async instance(databaseUrl, instanceId, redisUrl = redis.url) {
       const server = await createTandemServer({
         port: 0,
         databaseUrl,
-        redisUrl: redis.url,
+        redisUrl,
         instanceId,
         clusterTiming: TEST_TIMING,
         logLevel: 'silent',

@@ -4,7 +4,10 @@
  * again on the same port, to test what instances do while Redis is away.
  * scripts/ensure-system-deps.sh installs redis-server when it is missing.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { createConnection, createServer } from 'node:net';
 import { makeTempDir, removeTempDir } from './temp-dir.js';
 import { waitFor } from './wait-for.js';
@@ -52,9 +55,11 @@ function pong(port: number): Promise<boolean> {
   });
 }
 
-/** Starts a Redis on a free port; resolves once it answers. */
-export async function startRedis(): Promise<TestRedis> {
-  const dir = await makeTempDir('tandem-redis-');
+const run = promisify(execFile);
+
+/** Starts a Redis on a free port (with `extraArgs`, in `dir` if given); resolves once it answers. */
+export async function startRedis(extraArgs: readonly string[] = [], folder?: string): Promise<TestRedis> {
+  const dir = folder ?? (await makeTempDir('tandem-redis-'));
   const port = await freePort();
   let child: ChildProcess | null = null;
   let exited: Promise<void> = Promise.resolve();
@@ -65,7 +70,7 @@ export async function startRedis(): Promise<TestRedis> {
 
   async function start(): Promise<void> {
     if (child !== null) return;
-    const started = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no'], {
+    const started = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', ...extraArgs], {
       stdio: 'ignore',
     });
     child = started;
@@ -90,6 +95,46 @@ export async function startRedis(): Promise<TestRedis> {
       process.off('exit', killAtExit);
       await stop();
       await removeTempDir(dir);
+    },
+  };
+}
+
+/** A Redis Cluster of masters without replicas, for testing that the fan-out works across its nodes. */
+export interface TestRedisCluster {
+  /** Every node, comma-separated: `redis://127.0.0.1:<p1>,127.0.0.1:<p2>,...` */
+  readonly url: string;
+  destroy(): Promise<void>;
+}
+
+/** Starts `size` cluster-enabled nodes, joins them into one cluster, and waits until it serves. */
+export async function startRedisCluster(size = 3): Promise<TestRedisCluster> {
+  const root = await makeTempDir('tandem-redis-cluster-');
+  const nodes: TestRedis[] = [];
+  try {
+    for (let i = 0; i < size; i++) {
+      const dir = join(root, String(i));
+      await mkdir(dir);
+      nodes.push(await startRedis(['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf'], dir));
+    }
+    const addresses = nodes.map((node) => `127.0.0.1:${node.port}`);
+    await run('redis-cli', ['--cluster', 'create', ...addresses, '--cluster-replicas', '0', '--cluster-yes']);
+    await waitFor(
+      async () => {
+        const infos = await Promise.all(nodes.map((node) => run('redis-cli', ['-p', String(node.port), 'cluster', 'info'])));
+        return infos.every(({ stdout }) => stdout.includes('cluster_state:ok'));
+      },
+      { timeout: 15_000, interval: 100, message: 'the Redis Cluster to serve' },
+    );
+  } catch (error) {
+    await Promise.all(nodes.map((node) => node.destroy()));
+    await removeTempDir(root);
+    throw error;
+  }
+  return {
+    url: `redis://${nodes.map((node) => `127.0.0.1:${node.port}`).join(',')}`,
+    async destroy() {
+      await Promise.all(nodes.map((node) => node.destroy()));
+      await removeTempDir(root);
     },
   };
 }
