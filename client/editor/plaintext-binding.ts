@@ -7,7 +7,7 @@
  * the event's delta, so ProseMirror maps the local selection through it. The origin check in one
  * direction and the `applyingRemote` flag in the other keep edits from echoing.
  */
-import { Plugin, PluginKey, type EditorState, type Transaction } from '@tiptap/pm/state';
+import { Plugin, PluginKey, TextSelection, type EditorState, type Selection, type Transaction } from '@tiptap/pm/state';
 import type { EditorView } from '@tiptap/pm/view';
 import * as Y from 'yjs';
 import { positionAt, sliceOfText, textIndexAt, textOf } from './plaintext-schema.js';
@@ -55,6 +55,15 @@ export function plaintextSyncPlugin(text: Y.Text, origin: object): Plugin<Plaint
     },
     view: (view) => new PlaintextBinding(view, text, origin),
   });
+}
+
+/**
+ * A remote insert exactly at the local caret goes after it: the writer's caret stays where they
+ * were typing, so two people typing at one spot write whole words, not interleaved letters.
+ */
+function keepCaretBeforeRemoteText(tr: Transaction, caret: Selection): Transaction {
+  if (!caret.empty) return tr;
+  return tr.setSelection(TextSelection.create(tr.doc, tr.mapping.map(caret.head, -1)));
 }
 
 class PlaintextBinding {
@@ -112,7 +121,7 @@ class PlaintextBinding {
       this.showWholeText(false);
       return;
     }
-    this.dispatchRemote(tr, false);
+    this.dispatchRemote(keepCaretBeforeRemoteText(tr, this.view.state.selection), false);
   };
 
   /** Makes the editor show the Y.Text with one replacement, so the selection maps through it. */

@@ -137,6 +137,15 @@ describe('the plain-text binding', () => {
     expect(textOf(bound.view.state.doc)).toBe('0123IN4567after89');
   });
 
+  it('keeps the caret before text a peer inserts exactly at it', async () => {
+    const bound = await bind('ab');
+    select(bound, 1);
+    bound.text.insert(1, 'PEER');
+    expect(selection(bound)).toEqual([1, 1]);
+    bound.view.dispatch(bound.view.state.tr.insertText('me'));
+    expect(bound.text.toString()).toBe('amePEERb');
+  });
+
   it('converges two views bound to two replicas of one document', async () => {
     const left = await bind('shared');
     const right = await bind();
