@@ -2,6 +2,8 @@
 /**
  * `tandem [serve] [flags]`: starts the sync server from flags and environment variables.
  * `tandem token [flags]`: prints a token signed with the server's secret, alone on stdout.
+ * `tandem list|export|import|delete|compact|inspect|backup|restore`: admin verbs (cli/admin.ts,
+ * which documents their own exit codes).
  * Exit codes: 0 after a clean shutdown, 1 when the server cannot start (data dir in use, port
  * taken), 2 for a bad flag or value.
  */
@@ -9,6 +11,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseTokenCommand, type TokenCommand } from './auth/token-command.js';
 import { mintToken } from './auth/tokens.js';
+import { isAdminVerb, runAdmin } from './cli/admin.js';
 import { ConfigError, parseCommand, usage, type TandemConfig } from './config.js';
 import { createTandemServer, type TandemServer } from './index.js';
 import { StoreLockedError } from './storage/store.js';
@@ -34,7 +37,7 @@ function parse(staticDir: string | null): TandemConfig {
       process.stdout.write(`${usage(staticDir)}\n`);
       process.exit(0);
     }
-    if (verb !== 'serve') throw new ConfigError(verb, "unknown command (the commands are 'serve' and 'token')");
+    if (verb !== 'serve') throw new ConfigError(verb, "unknown command (the commands are 'serve', 'token', 'list', 'export', 'import', 'delete', 'compact', 'inspect', 'backup' and 'restore')");
     return config;
   } catch (error) {
     if (error instanceof ConfigError) fail(`${error.message}\nRun 'tandem --help' for the flags.`, 2);
@@ -86,8 +89,14 @@ async function printToken(argv: readonly string[]): Promise<void> {
 }
 
 const argv = process.argv.slice(2);
-if (argv[0] === 'token') {
+const verb = argv[0] ?? 'serve';
+if (verb === 'token') {
   await printToken(argv.slice(1));
+} else if (isAdminVerb(verb)) {
+  process.exitCode = await runAdmin(verb, argv.slice(1), process.env, {
+    out: (text) => process.stdout.write(text),
+    err: (text) => process.stderr.write(text),
+  });
 } else {
   const config = parse(findStaticDir());
   stopOnSignals(await start(config));

@@ -170,3 +170,19 @@ export function checkYjsUpdate(update: Uint8Array): void {
     doc.destroy();
   }
 }
+
+/** A stored document in `format`: the update itself for `yjs`, UTF-8 text otherwise. */
+export function exportDocument(stored: Uint8Array, format: DocumentFormat): Uint8Array {
+  return format === 'yjs' ? stored : Buffer.from(renderJson(updateToJson(stored), format), 'utf8');
+}
+
+/**
+ * The update that gives a document the content `body` (in `format`): a new document takes a Yjs
+ * body as it is; anything else becomes an edit of `current` (see {@link replaceUpdate}). Throws
+ * {@link ContentError} for a body that is not valid in its format.
+ */
+export function documentUpdate(current: Uint8Array | null, body: Uint8Array, format: DocumentFormat): Uint8Array {
+  if (format !== 'yjs') return replaceUpdate(current, parseContent(Buffer.from(body).toString('utf8'), format));
+  checkYjsUpdate(body);
+  return current === null ? body : replaceUpdate(current, updateToJson(body));
+}

@@ -10,11 +10,12 @@
  *   through the loaded room as an ordinary edit, so connected editors update live.
  * - `DELETE /api/documents/:name` (the token's `admin` claim): connected clients are closed with
  *   4410 (document deleted), then the stored document is removed.
+ * - `GET /api/documents/:name?info=1` (read grant): size, log length, updated-at, clients.
+ * - `POST /api/documents/:name?action=compact` (admin claim): merges the stored log into one update.
  *
  * Errors are JSON `{ code, message }` with a matching status.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { JSONContent } from '@tiptap/core';
 import { isValidDocumentName } from '../../shared/document-name.js';
 import { accessFor, type AccessMode } from '../auth/access.js';
 import { AuthError, type Identity, type TokenVerifier } from '../auth/tokens.js';
@@ -22,8 +23,8 @@ import type { Logger } from '../observability/logger.js';
 import { connectionOrigin } from '../rooms/origins.js';
 import type { RoomMember } from '../rooms/room.js';
 import type { RoomRegistry } from '../rooms/registry.js';
-import type { DocumentStore } from '../storage/store.js';
-import { checkYjsUpdate, ContentError, CONTENT_TYPES, DOCUMENT_FORMATS, isDocumentFormat, parseContent, renderJson, replaceUpdate, updateToJson, type DocumentFormat } from './convert.js';
+import type { DocumentInfo, DocumentStore } from '../storage/store.js';
+import { checkYjsUpdate, ContentError, CONTENT_TYPES, DOCUMENT_FORMATS, documentUpdate, exportDocument, isDocumentFormat, parseContent, type DocumentFormat } from './convert.js';
 
 /** The route prefix of the document API. */
 export const API_PREFIX = '/api/documents';
@@ -31,6 +32,18 @@ export const API_PREFIX = '/api/documents';
 /** Default and largest page of `GET /api/documents`. */
 export const DEFAULT_PAGE_SIZE = 100;
 const MAX_PAGE_SIZE = 1000;
+
+/** One document as the list and info routes show it. */
+export interface DocumentSummary {
+  name: string;
+  bytes: number;
+  /** Entries in the stored log (a compacted state counts as one). */
+  updates: number;
+  /** ISO 8601. */
+  updatedAt: string;
+  /** Connected clients; null where no server runs (the admin CLI on a data dir). */
+  clients: number | null;
+}
 
 /** What the API needs from the server. */
 export interface DocumentApiContext {
@@ -102,30 +115,46 @@ export function createDocumentApi(context: DocumentApiContext): (request: Incomi
     if (granted === null || (mode === 'write' && granted !== 'write')) throw new ApiError(403, 'forbidden', `this token may not ${mode} '${name}'`);
   };
 
+  const summary = (info: DocumentInfo): DocumentSummary => ({
+    name: info.name,
+    bytes: info.bytes,
+    updates: info.updates,
+    updatedAt: new Date(info.updatedAt).toISOString(),
+    clients: context.connectedClients(info.name),
+  });
+
+  const stored = async (name: string): Promise<DocumentInfo> => {
+    const info = await context.store.info(name);
+    if (info === null) throw new ApiError(404, 'not_found', `no document '${name}'`);
+    return info;
+  };
+
+  const requireAdmin = (identity: Identity, what: string): void => {
+    if (!identity.admin) throw new ApiError(403, 'admin_required', `${what} a document needs a token with the admin claim`);
+  };
+
   const list = async (identity: Identity, query: URLSearchParams): Promise<unknown> => {
     const limit = pageSize(query.get('limit'));
     const after = query.get('after') ?? '';
     const visible = (await context.store.list()).filter((info) => info.name > after && accessFor(identity.grants, info.name) !== null);
     const page = visible.slice(0, limit);
     return {
-      documents: page.map((info) => ({ name: info.name, bytes: info.bytes, updates: info.updates, updatedAt: new Date(info.updatedAt).toISOString(), clients: context.connectedClients(info.name) })),
+      documents: page.map(summary),
       next: visible.length > limit ? (page[page.length - 1]?.name ?? null) : null,
     };
   };
 
   const put = async (request: IncomingMessage, name: string, format: DocumentFormat, replace: boolean): Promise<{ status: number; body: unknown }> => {
     const body = await readBody(request, context.maxBodyBytes);
-    let target: JSONContent | null = null;
+    // Refuse bad content before queueing behind other writes.
     if (format === 'yjs') checkYjsUpdate(body);
-    else target = parseContent(body.toString('utf8'), format);
+    else parseContent(body.toString('utf8'), format);
     return serialise(name, async () => {
       const exists = (await context.store.info(name)) !== null;
       if (exists && !replace) throw new ApiError(409, 'already_exists', `document '${name}' exists; PUT with ?replace=1 to replace its content`);
       const room = await context.registry.acquire(name);
       try {
-        const current = await context.store.load(name);
-        const update = target === null ? (exists ? replaceUpdate(current, updateToJson(body)) : body) : replaceUpdate(current, target);
-        await room.applyUpdate(API_MEMBER, update);
+        await room.applyUpdate(API_MEMBER, documentUpdate(await context.store.load(name), body, format));
       } finally {
         context.registry.release(room);
       }
@@ -150,6 +179,10 @@ export function createDocumentApi(context: DocumentApiContext): (request: Incomi
       return sendJson(response, 200, await list(identity, query));
     }
     const name = documentName(pathname.slice(API_PREFIX.length + 1));
+    if (request.method === 'GET' && query.has('info')) {
+      require(identity, name, 'read');
+      return sendJson(response, 200, summary(await stored(name)));
+    }
     const format = formatOf(query.get('format'));
     switch (request.method) {
       case 'GET':
@@ -157,7 +190,7 @@ export function createDocumentApi(context: DocumentApiContext): (request: Incomi
         require(identity, name, 'read');
         const stored = await context.store.load(name);
         if (stored === null) throw new ApiError(404, 'not_found', `no document '${name}'`);
-        const body = format === 'yjs' ? stored : renderJson(updateToJson(stored), format);
+        const body = exportDocument(stored, format);
         response.writeHead(200, { 'content-type': CONTENT_TYPES[format], 'cache-control': 'no-store' });
         response.end(request.method === 'HEAD' ? undefined : body);
         return;
@@ -169,14 +202,21 @@ export function createDocumentApi(context: DocumentApiContext): (request: Incomi
         return sendJson(response, result.status, result.body);
       }
       case 'DELETE':
-        require(identity, name, 'write');
-        if (!identity.admin) throw new ApiError(403, 'admin_required', 'deleting a document needs a token with the admin claim');
+        requireAdmin(identity, 'deleting');
         await remove(name);
         response.writeHead(204, { 'cache-control': 'no-store' });
         response.end();
         return;
+      case 'POST':
+        if (query.get('action') !== 'compact') throw new ApiError(400, 'unknown_action', "the only action is 'compact'");
+        requireAdmin(identity, 'compacting');
+        await stored(name);
+        await context.store.compact(name);
+        response.writeHead(204, { 'cache-control': 'no-store' });
+        response.end();
+        return;
       default:
-        throw new ApiError(405, 'method_not_allowed', 'use GET, PUT or DELETE');
+        throw new ApiError(405, 'method_not_allowed', 'use GET, PUT, POST or DELETE');
     }
   };
 

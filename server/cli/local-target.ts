@@ -1,0 +1,60 @@
+/**
+ * Admin verbs on a stopped server's data dir: the LevelDB store opened directly. Only one process
+ * may open a data dir, so this refuses clearly while a server runs on it.
+ */
+import type { DocumentFormat } from '../api/convert.js';
+import { documentUpdate, exportDocument } from '../api/convert.js';
+import { openLevelDbStore } from '../storage/leveldb-store.js';
+import { StoreLockedError, type DocumentInfo, type DocumentStore } from '../storage/store.js';
+import { AdminError, type AdminTarget, type DocumentSummary } from './admin-target.js';
+
+function summary(info: DocumentInfo): DocumentSummary {
+  return { name: info.name, bytes: info.bytes, updates: info.updates, updatedAt: new Date(info.updatedAt).toISOString(), clients: null };
+}
+
+/** Opens `dataDir`; rejects with a `locked` {@link AdminError} when a running server holds it. */
+export async function openLocalTarget(dataDir: string): Promise<AdminTarget> {
+  let store: DocumentStore;
+  try {
+    store = await openLevelDbStore(dataDir);
+  } catch (error) {
+    if (error instanceof StoreLockedError) {
+      throw new AdminError('locked', `${error.message}: a running server holds it; stop it, or use --server URL --token T to go through its HTTP API`, { cause: error });
+    }
+    throw error;
+  }
+  const existing = async (name: string): Promise<DocumentInfo> => {
+    const info = await store.info(name);
+    if (info === null) throw new AdminError('not_found', `no document '${name}'`);
+    return info;
+  };
+  return {
+    async list() {
+      return (await store.list()).map(summary);
+    },
+    async read(name, format: DocumentFormat) {
+      const stored = await store.load(name);
+      if (stored === null) throw new AdminError('not_found', `no document '${name}'`);
+      return exportDocument(stored, format);
+    },
+    async write(name, format, body, replace) {
+      const exists = (await store.info(name)) !== null;
+      if (exists && !replace) throw new AdminError('conflict', `document '${name}' exists; use --replace to replace its content`);
+      const update = documentUpdate(exists ? await store.load(name) : null, body, format);
+      await store.append(name, update);
+      return !exists;
+    },
+    async delete(name) {
+      await existing(name);
+      await store.delete(name);
+    },
+    async compact(name) {
+      await existing(name);
+      await store.compact(name);
+    },
+    async info(name) {
+      return summary(await existing(name));
+    },
+    close: () => store.close(),
+  };
+}
