@@ -23,6 +23,7 @@ import { KEEPALIVE_INTERVAL_MS } from './connection/connection.js';
 import { LOG_LEVELS, createLogger, isLogLevel } from './observability/logger.js';
 import { createMetrics } from './observability/metrics.js';
 import type { ClusterTiming } from './cluster/cluster-fanout.js';
+import { registerDependencyMetrics } from './cluster/dependency-metrics.js';
 import { NO_FANOUT, type FanOut } from './cluster/fanout.js';
 import { openRedisFanOut } from './cluster/redis-fanout.js';
 import { RoomRegistry } from './rooms/registry.js';
@@ -146,17 +147,22 @@ export async function createTandemServer(options: TandemServerOptions = {}): Pro
   const ownsStore = options.store === undefined;
   const onError = (error: unknown, document: string): void => logger.warn({ err: error, room: document }, 'background compaction failed');
   const databaseUrl = options.databaseUrl ?? null;
-  const store =
+  let fanOut: FanOut = NO_FANOUT;
+  // Read when scraped: the store and the fan-out are opened just below.
+  const countRetry = registerDependencyMetrics(metrics.registry, () => fanOut, () => store);
+  const store: DocumentStore =
     options.store ??
     (databaseUrl !== null
       ? await openPostgresStore(databaseUrl, {
           onError,
-          onRetry: (error, attempt) => logger.warn({ err: error, attempt }, 'the database refused a write batch; retrying'),
+          onRetry: (error, attempt) => {
+            countRetry();
+            logger.warn({ err: error, attempt }, 'the database refused a write batch; retrying');
+          },
         })
       : await openLevelDbStore(options.dataDir ?? DEFAULT_CONFIG.dataDir, { syncWrites: options.syncWrites ?? DEFAULT_CONFIG.syncWrites, onError }));
   const redisUrl = options.redisUrl ?? null;
-  const fanOut: FanOut =
-    redisUrl === null ? NO_FANOUT : await openRedisFanOut(redisUrl, options.instanceId ?? randomUUID(), logger, metrics.registry, options.clusterTiming);
+  if (redisUrl !== null) fanOut = await openRedisFanOut(redisUrl, options.instanceId ?? randomUUID(), logger, metrics.registry, options.clusterTiming);
   const registry = new RoomRegistry({
     store,
     metrics,

@@ -8,6 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { ClientPool, waitSynced, type TestClient } from '../helpers/clients.js';
 import { withSeed, type Rng } from '../helpers/seed.js';
+import { readMetric } from '../helpers/server.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { startCluster, type TestCluster } from './cluster-setup.js';
 
@@ -122,12 +123,14 @@ describe('outages mid-edit', () => {
       await sees(onB, typists[0]!, 5);
       await cluster.redis.stop();
       await waitFor(async () => (await fetch(`${a.httpUrl}/readyz`)).status === 503, { message: 'instance a to report not ready' });
+      expect(await readMetric(a.httpUrl, 'tandem_fanout_up')).toBe(0);
       const during = typists[0]!.typed.length;
       await waitFor(() => typists[0]!.typed.length >= during + 10, { message: 'more typing while Redis is down' });
       const ownClient = await pool.connectSynced(a.wsUrl, NAME);
       expect(tokens(ownClient)).toContain(typists[0]!.typed.at(-5));
       await cluster.redis.start();
       await waitFor(async () => (await fetch(`${a.httpUrl}/readyz`)).status === 200, { message: 'instance a to be ready again' });
+      expect(await readMetric(a.httpUrl, 'tandem_fanout_up')).toBe(1);
       await expectNothingLost(db, typists);
     });
   });
@@ -142,10 +145,13 @@ describe('outages mid-edit', () => {
       await sees(onB, typists[0]!, 5);
       await cluster.postgres.stop();
       await waitFor(async () => (await fetch(`${a.httpUrl}/readyz`)).status === 503, { timeout: 10_000, message: 'instance a to report not ready' });
+      expect(await readMetric(a.httpUrl, 'tandem_storage_healthy')).toBe(0);
       const during = typists[0]!.typed.length;
       await waitFor(() => typists[0]!.typed.length >= during + 150, { message: 'more typing while PostgreSQL is down' });
       await cluster.postgres.start();
       await expectNothingLost(db, typists);
+      expect(await readMetric(a.httpUrl, 'tandem_storage_healthy')).toBe(1);
+      expect(await readMetric(a.httpUrl, 'tandem_storage_write_retries_total')).toBeGreaterThan(0);
     });
   });
 });
