@@ -9,6 +9,8 @@ import { DEFAULT_LIMITS, type Limits } from '../shared/limits.js';
 import { KeyError, readVerificationKey, type KeySource } from './auth/keys.js';
 import type { VerificationKey } from './auth/tokens.js';
 import { LOG_LEVELS, isLogLevel, type LogLevel } from './observability/logger.js';
+import { DOCUMENT_FORMATS, isDocumentFormat } from './api/convert.js';
+import { WEBHOOK_DEFAULTS, type WebhookOptions } from './api/webhooks.js';
 
 /** A certificate chain and its private key, both PEM, for serving https and wss directly. */
 export interface TlsOptions {
@@ -39,6 +41,8 @@ export interface TandemConfig {
   trustProxy: boolean;
   /** Let read-only connections publish presence (carets, names). */
   readOnlyPresence: boolean;
+  /** Where `document.changed` events go, and how; null sends none. */
+  webhook: WebhookOptions | null;
   /** PostgreSQL connection string: documents live there instead of LevelDB; null uses LevelDB. */
   databaseUrl: string | null;
   /** Redis URL (comma-separated nodes for a Redis Cluster): cluster fan-out; null runs alone. */
@@ -62,6 +66,7 @@ export const DEFAULT_CONFIG: Readonly<Omit<TandemConfig, 'staticDir'>> = Object.
   tls: null,
   trustProxy: false,
   readOnlyPresence: false,
+  webhook: null,
   databaseUrl: null,
   redisUrl: null,
 });
@@ -97,6 +102,12 @@ type Setting =
   | 'databaseUrl'
   | 'redisUrl'
   | 'instanceId'
+  | 'webhookUrl'
+  | 'webhookSecret'
+  | 'webhookFormat'
+  | 'webhookDebounceMs'
+  | 'webhookMaxWaitMs'
+  | 'webhookMaxAttempts'
   | keyof Limits;
 
 /** kebab-case flag name (without `--`) of each setting; limits use their field names. */
@@ -120,6 +131,12 @@ const FLAG_NAMES: Readonly<Record<Setting, string>> = {
   databaseUrl: 'database-url',
   redisUrl: 'redis-url',
   instanceId: 'instance-id',
+  webhookUrl: 'webhook-url',
+  webhookSecret: 'webhook-secret',
+  webhookFormat: 'webhook-format',
+  webhookDebounceMs: 'webhook-debounce-ms',
+  webhookMaxWaitMs: 'webhook-max-wait-ms',
+  webhookMaxAttempts: 'webhook-max-attempts',
   ...(Object.fromEntries(
     Object.keys(DEFAULT_LIMITS).map((field) => [field, field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)]),
   ) as Record<keyof Limits, string>),
@@ -288,6 +305,24 @@ function readTls(cert: RawSetting, key: RawSetting): TlsOptions | null {
   return tls;
 }
 
+/** The webhook settings, or null without --webhook-url. */
+function readWebhook(raw: (setting: Setting) => RawSetting, integer: (setting: Setting, fallback: number, min: number) => number): WebhookOptions | null {
+  const url = raw('webhookUrl');
+  if (url === null) return null;
+  if (!/^https?:\/\//.test(url.value)) throw new ConfigError(url.flag, `expected an http or https URL, got '${url.value}'`);
+  const format = raw('webhookFormat');
+  if (format !== null && !isDocumentFormat(format.value)) throw new ConfigError(format.flag, `expected one of ${DOCUMENT_FORMATS.join(', ')}, got '${format.value}'`);
+  return {
+    ...WEBHOOK_DEFAULTS,
+    url: url.value,
+    secret: raw('webhookSecret')?.value ?? null,
+    format: format !== null && isDocumentFormat(format.value) ? format.value : WEBHOOK_DEFAULTS.format,
+    debounceMs: integer('webhookDebounceMs', WEBHOOK_DEFAULTS.debounceMs, 0),
+    maxWaitMs: integer('webhookMaxWaitMs', WEBHOOK_DEFAULTS.maxWaitMs, 0),
+    maxAttempts: integer('webhookMaxAttempts', WEBHOOK_DEFAULTS.maxAttempts, 1),
+  };
+}
+
 /** The result of parsing a `serve` command line. */
 export interface ParsedCommand {
   verb: string;
@@ -339,6 +374,7 @@ export function parseCommand(argv: readonly string[], env: Readonly<Record<strin
     readOnlyPresence: boolean('readOnlyPresence', DEFAULT_CONFIG.readOnlyPresence),
     databaseUrl: raw('databaseUrl')?.value ?? DEFAULT_CONFIG.databaseUrl,
     redisUrl: raw('redisUrl')?.value ?? DEFAULT_CONFIG.redisUrl,
+    webhook: readWebhook(raw, integer),
   };
   const instanceId = raw('instanceId');
   if (instanceId !== null) config.instanceId = instanceId.value;
@@ -387,6 +423,12 @@ export function usage(staticDir: string | null): string {
     ['database-url', 'PostgreSQL connection string: keep documents there instead of --data, shared by several instances'],
     ['redis-url', 'Redis URL (several comma-separated nodes for a Redis Cluster): relay edits and presence between instances'],
     ['instance-id', 'this instance\'s id in the cluster, unique per process (default random)'],
+    ['webhook-url', 'POST a signed document.changed event here after documents change (default none)'],
+    ['webhook-secret', 'HMAC-SHA256 key: each event carries X-Tandem-Signature: sha256=<hex of the body>'],
+    ['webhook-format', `content format in events: ${DOCUMENT_FORMATS.join('|')} (default ${WEBHOOK_DEFAULTS.format})`],
+    ['webhook-debounce-ms', `quiet time after a change before its event (default ${WEBHOOK_DEFAULTS.debounceMs})`],
+    ['webhook-max-wait-ms', `longest delay of an event after a document's first change (default ${WEBHOOK_DEFAULTS.maxWaitMs})`],
+    ['webhook-max-attempts', `attempts per event, with exponential backoff and jitter, before giving up (default ${WEBHOOK_DEFAULTS.maxAttempts})`],
     ...LIMIT_FIELDS.map((field): [string, string] => [FLAG_NAMES[field], `${LIMIT_HELP[field]} (default ${DEFAULT_LIMITS[field]})`]),
   ];
   const width = Math.max(...rows.map(([flag]) => flag.length)) + 4;

@@ -17,6 +17,7 @@ import type { AddressInfo } from 'node:net';
 import type { Limits } from '../shared/limits.js';
 import { createTokenVerifier, type VerificationKey } from './auth/tokens.js';
 import { createDocumentApi } from './api/documents.js';
+import { notifyingStore, WebhookSender, type WebhookOptions } from './api/webhooks.js';
 import { ConfigError, DEFAULT_CONFIG, parseOrigins, resolveLimits, type TlsOptions } from './config.js';
 import { createAuthorizer, type Authorizer } from './connection/auth.js';
 import { KEEPALIVE_INTERVAL_MS } from './connection/connection.js';
@@ -92,6 +93,8 @@ export interface TandemServerOptions {
   trustProxy?: boolean;
   /** Let read-only connections publish presence (default false). */
   readOnlyPresence?: boolean;
+  /** Send signed `document.changed` events (server/api/webhooks.ts); null or absent sends none. */
+  webhook?: WebhookOptions | null;
 }
 
 /** A running server. */
@@ -163,8 +166,11 @@ export async function createTandemServer(options: TandemServerOptions = {}): Pro
       : await openLevelDbStore(options.dataDir ?? DEFAULT_CONFIG.dataDir, { syncWrites: options.syncWrites ?? DEFAULT_CONFIG.syncWrites, onError }));
   const redisUrl = options.redisUrl ?? null;
   if (redisUrl !== null) fanOut = await openRedisFanOut(redisUrl, options.instanceId ?? randomUUID(), logger, metrics.registry, options.clusterTiming);
+  const webhooks = options.webhook == null ? null : new WebhookSender(options.webhook, store, logger, metrics.registry);
+  // Rooms and the API write through this, so that every durable change schedules its event.
+  const roomStore = webhooks === null ? store : notifyingStore(store, (name) => webhooks.changed(name));
   const registry = new RoomRegistry({
-    store,
+    store: roomStore,
     metrics,
     logger,
     limits,
@@ -185,7 +191,7 @@ export async function createTandemServer(options: TandemServerOptions = {}): Pro
     isReady: () => ready,
     dependenciesReady: () => fanOut.ready() && (store.health?.() ?? 'ok') === 'ok',
     api: createDocumentApi({
-      store,
+      store: roomStore,
       registry,
       logger,
       verifier: authorizer === null || options.auth == null ? null : createTokenVerifier(options.auth),
@@ -234,6 +240,7 @@ export async function createTandemServer(options: TandemServerOptions = {}): Pro
     http.closeAllConnections();
     await stopped;
     await registry.close();
+    webhooks?.close();
     await fanOut.close();
     if (ownsStore) await store.close();
     logger.info('stopped');
