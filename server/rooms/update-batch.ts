@@ -4,11 +4,11 @@
  * one frame, and every frame that contributed learns it is saved. Peers never see an edit that a
  * crash could still lose, and while one batch is being written the next one grows.
  */
-import * as Y from 'yjs';
 import { SyncMessageType } from '../../shared/protocol.js';
 import type { Logger } from '../observability/logger.js';
 import type { ServerMetrics } from '../observability/metrics.js';
 import { encodeSyncFrame } from '../protocol/frames.js';
+import { mergeUpdatesInRounds } from '../storage/merge-log.js';
 import type { DocumentStore } from '../storage/store.js';
 import { Contributors } from './contributors.js';
 
@@ -95,7 +95,7 @@ export class UpdateBatch<Member> {
     const updates = this.queued;
     this.queued = [];
     this.durable = null;
-    const merged = updates.length === 1 ? (updates[0] as Uint8Array) : Y.mergeUpdates(updates);
+    const merged = mergeUpdatesInRounds(updates);
     const skip = this.from.take();
     const { store, metrics, logger, name } = this.target;
     const start = performance.now();

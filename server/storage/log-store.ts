@@ -8,7 +8,7 @@ import { CompactionRuns } from './compaction-runs.js';
 import { GroupCommit } from './group-commit.js';
 import type { DocumentMeta, LogBackend, LogEntry } from './log-backend.js';
 import { planBatch, type LogOperation, type StoredState } from './log-batch.js';
-import { mergeLog } from './merge-log.js';
+import { mergeLog, mergeLogForLoad } from './merge-log.js';
 import type { DocumentInfo, DocumentStore } from './store.js';
 import { StoreLifecycle } from './store-lifecycle.js';
 
@@ -104,16 +104,12 @@ class LogStore implements DocumentStore {
   async load(name: string): Promise<Uint8Array | null> {
     this.#check(name);
     await this.#writes.settled();
-    const doc = this.#docs.get(name);
-    if (!doc?.meta) return null;
-    const generation = doc.generation;
+    if (!this.#docs.get(name)?.meta) return null;
     const log = await this.#backend.readLog(name);
-    const update = mergeLog(log.map((entry) => entry.update));
-    // The merge is the expensive half of a compaction: when the log is due, write it back.
-    if (update !== null && log.length > 1 && this.#isDue(doc) && !this.#compactions.get(name) && this.#lifecycle.isOpen) {
-      this.#inBackground(name, doc, this.#submitCompaction(name, generation, log, update));
-    }
-    return update;
+    // A log that is due is compacted after the load is answered, so the next load reads one
+    // entry: the compaction's merge is the slow, small one.
+    if (log.length > 1) this.#compactIfDue(name);
+    return mergeLogForLoad(log.map((entry) => entry.update));
   }
 
   async append(name: string, update: Uint8Array): Promise<void> {

@@ -1,16 +1,39 @@
 /**
- * Merging a document's log into one update, shared by `load` and compaction.
+ * Merging a document's log into one update: `load` wants it fast, compaction wants it small.
  */
 import * as Y from 'yjs';
 
 /**
- * One update equivalent to applying every update of `log` in order, or null for an empty log.
+ * Most updates one `Y.mergeUpdates` call takes. One call over n updates costs more than linear
+ * time (it re-sorts its n readers for every struct it writes), so long lists are merged in
+ * rounds: 3,000 keystroke updates of 50 writers took 104 ms in one call and 14 ms in rounds of 8;
+ * a log of 1,000 updates of 100 operations each, 52-87 ms in rounds of 16-32.
+ */
+const MERGE_FAN_IN = 16;
+
+/** `Y.mergeUpdates(updates)`, in rounds of at most {@link MERGE_FAN_IN}; the same bytes. */
+export function mergeUpdatesInRounds(updates: readonly Uint8Array[]): Uint8Array {
+  let round = updates;
+  while (round.length > MERGE_FAN_IN) {
+    const next: Uint8Array[] = [];
+    for (let i = 0; i < round.length; i += MERGE_FAN_IN) {
+      const group = round.slice(i, i + MERGE_FAN_IN);
+      next.push(group.length === 1 ? (group[0] as Uint8Array) : Y.mergeUpdates(group));
+    }
+    round = next;
+  }
+  return round.length === 1 ? (round[0] as Uint8Array) : Y.mergeUpdates([...round]);
+}
+
+/**
+ * One update equivalent to applying every update of `log` in order, as small as the document's
+ * state, or null for an empty log. For compaction.
  *
  * A Y.Doc roundtrip rather than `Y.mergeUpdates`: on a log of 10,000 single-character updates
- * the roundtrip wrote the document's exact state size in about 40 ms, while mergeUpdates took
- * about a second and kept five times the bytes, because it keeps every update's own struct runs
- * and deleted content. Updates whose dependencies are missing stay pending in the doc, and
- * `encodeStateAsUpdate` carries pending structs along, so nothing in the log is dropped.
+ * the roundtrip wrote the document's exact state size in about 40 ms, while mergeUpdates kept
+ * twice the bytes, because it keeps every update's own struct runs and deleted content. Updates
+ * whose dependencies are missing stay pending in the doc, and `encodeStateAsUpdate` carries
+ * pending structs along, so nothing in the log is dropped.
  */
 export function mergeLog(log: readonly Uint8Array[]): Uint8Array | null {
   if (log.length <= 1) return log[0] ?? null;
@@ -23,4 +46,14 @@ export function mergeLog(log: readonly Uint8Array[]): Uint8Array | null {
   } finally {
     doc.destroy();
   }
+}
+
+/**
+ * One update equivalent to applying every update of `log` in order, or null for an empty log:
+ * fast rather than small, for `load`. Integrating a log into a Y.Doc costs far more than merging
+ * its bytes when its updates are large (1,000 updates of 100 operations each: 230-470 ms against
+ * 52-87 ms), and a room serves the bytes without building a Y.Doc until an edit needs one.
+ */
+export function mergeLogForLoad(log: readonly Uint8Array[]): Uint8Array | null {
+  return log.length === 0 ? null : mergeUpdatesInRounds(log);
 }
