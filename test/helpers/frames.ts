@@ -68,6 +68,18 @@ export function readAwareness(frame: Uint8Array): AwarenessEntry[] | null {
   }));
 }
 
+/** The updates carried by the sync-update frames among `frames`, in order. */
+export function syncUpdatesIn(frames: readonly Uint8Array[]): Uint8Array[] {
+  return frames
+    .filter((frame) => frame[0] === MessageType.Sync && frame[1] === SyncMessageType.Update)
+    .map((frame) => {
+      const decoder = decoding.createDecoder(frame);
+      decoding.readVarUint(decoder);
+      decoding.readVarUint(decoder);
+      return decoding.readVarUint8Array(decoder);
+    });
+}
+
 /** `[QueryAwareness]` */
 export function queryAwareness(): Uint8Array {
   return Uint8Array.of(MessageType.QueryAwareness);

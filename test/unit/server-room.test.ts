@@ -2,7 +2,6 @@
  * One room with fake members: updates of one turn go out as one merged frame (not back to their
  * only source) and one append; presence changes inside the broadcast interval go out together.
  */
-import * as decoding from 'lib0/decoding';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { CloseCode } from '../../shared/close-codes.js';
@@ -14,7 +13,7 @@ import { connectionOrigin } from '../../server/rooms/origins.js';
 import { Room, type RoomMember } from '../../server/rooms/room.js';
 import { createMemoryStore } from '../../server/storage/memory-store.js';
 import type { DocumentStore } from '../../server/storage/store.js';
-import { awareness, readAwareness } from '../helpers/frames.js';
+import { awareness, readAwareness, syncUpdatesIn } from '../helpers/frames.js';
 import { storeWith } from '../helpers/server.js';
 import { textUpdate } from '../helpers/text-docs.js';
 import { waitFor } from '../helpers/wait-for.js';
@@ -34,14 +33,7 @@ class FakeMember implements RoomMember {
   }
   /** The updates in the sync-update frames received. */
   updates(): Uint8Array[] {
-    return this.frames
-      .filter((frame) => frame[0] === MessageType.Sync && frame[1] === SyncMessageType.Update)
-      .map((frame) => {
-        const decoder = decoding.createDecoder(frame);
-        decoding.readVarUint(decoder);
-        decoding.readVarUint(decoder);
-        return decoding.readVarUint8Array(decoder);
-      });
+    return syncUpdatesIn(this.frames);
   }
   awarenessFrames(): number {
     return this.frames.filter((frame) => frame[0] === MessageType.Awareness).length;
