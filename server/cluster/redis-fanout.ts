@@ -12,6 +12,12 @@ import type { FanOut } from './fanout.js';
 /** How long {@link openRedisFanOut} waits for Redis before starting anyway, not ready. */
 const FIRST_CONNECT_MS = 5_000;
 
+/**
+ * How long one command may wait for Redis: a Redis that accepts connections but does not answer
+ * must not hold a document's load (which subscribes first) for ever.
+ */
+const COMMAND_TIMEOUT_MS = 2_000;
+
 type Client = Redis | Cluster;
 
 /** One connection (or cluster client) per role; commands fail at once while Redis is away. */
@@ -23,9 +29,9 @@ function connect(url: string): Client {
   });
   const auth = { username: decodeURIComponent(parsed.username) || undefined, password: decodeURIComponent(parsed.password) || undefined };
   if (nodes.length > 1) {
-    return new Cluster(nodes, { enableOfflineQueue: false, redisOptions: { ...auth } });
+    return new Cluster(nodes, { enableOfflineQueue: false, redisOptions: { ...auth, commandTimeout: COMMAND_TIMEOUT_MS } });
   }
-  return new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+  return new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: COMMAND_TIMEOUT_MS });
 }
 
 class RedisPubSub implements PubSub {
