@@ -323,6 +323,24 @@ function readWebhook(raw: (setting: Setting) => RawSetting, integer: (setting: S
   };
 }
 
+/**
+ * A connection URL with one of `protocols` (e.g. `redis:`), several comma-separated hosts
+ * allowed after the first (`redis://a:6379,b:6379`); null when not set.
+ */
+function readServiceUrl(setting: RawSetting, protocols: readonly string[]): string | null {
+  if (setting === null) return null;
+  const [first, ...more] = setting.value.split(',');
+  let url: URL;
+  try {
+    url = new URL(first as string);
+  } catch {
+    throw new ConfigError(setting.flag, `'${setting.value}' is not a URL such as ${protocols[0]}//host:port`);
+  }
+  if (!protocols.includes(url.protocol)) throw new ConfigError(setting.flag, `expected a ${protocols.join(' or ')} URL, got '${url.protocol}'`);
+  if (more.some((host) => !/^[^\s/,]+:\d+$/.test(host))) throw new ConfigError(setting.flag, 'list further nodes as host:port, comma-separated');
+  return setting.value;
+}
+
 /** The result of parsing a `serve` command line. */
 export interface ParsedCommand {
   verb: string;
@@ -372,8 +390,8 @@ export function parseCommand(argv: readonly string[], env: Readonly<Record<strin
     tls: readTls(raw('tlsCert'), raw('tlsKey')),
     trustProxy: boolean('trustProxy', DEFAULT_CONFIG.trustProxy),
     readOnlyPresence: boolean('readOnlyPresence', DEFAULT_CONFIG.readOnlyPresence),
-    databaseUrl: raw('databaseUrl')?.value ?? DEFAULT_CONFIG.databaseUrl,
-    redisUrl: raw('redisUrl')?.value ?? DEFAULT_CONFIG.redisUrl,
+    databaseUrl: readServiceUrl(raw('databaseUrl'), ['postgresql:', 'postgres:']),
+    redisUrl: readServiceUrl(raw('redisUrl'), ['redis:', 'rediss:']),
     webhook: readWebhook(raw, integer),
   };
   const instanceId = raw('instanceId');
