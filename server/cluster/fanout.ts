@@ -2,7 +2,8 @@
  * Fan-out between instances serving the same documents (cluster mode). The room side of the seam:
  * a room publishes through its {@link DocumentChannel} what its own clients changed (once durable)
  * and receives, as a {@link FanOutPeer}, what the other instances' clients changed. Without a
- * cluster every room gets {@link NO_FANOUT}'s channel, which publishes nothing and receives nothing.
+ * cluster ({@link NO_FANOUT}) a room gets no channel at all, so it spends nothing on encoding
+ * presence or updates for peers that do not exist.
  */
 
 /** Who introduced a presence state on another instance: one connection there. */
@@ -51,24 +52,19 @@ export interface FanOut {
   readonly instanceId: string;
   /** True while the fan-out carries messages (always, without a cluster). */
   ready(): boolean;
-  /** Subscribes to `name`'s channel; resolves once subscribed, so nothing published later is missed. */
-  subscribe(name: string): Promise<DocumentChannel>;
+  /**
+   * Subscribes to `name`'s channel; resolves once subscribed, so nothing published later is
+   * missed. Null: there are no peers to talk to.
+   */
+  subscribe(name: string): Promise<DocumentChannel | null>;
   /** Stops liveness renewal and disconnects. */
   close(): Promise<void>;
 }
 
-const NO_CHANNEL: DocumentChannel = Object.freeze({
-  attach: () => undefined,
-  publishUpdate: () => undefined,
-  publishAwareness: () => undefined,
-  requestSync: () => undefined,
-  close: () => undefined,
-});
-
-/** A single instance: no peers, nothing to publish. */
+/** A single instance: no peers, no channels. */
 export const NO_FANOUT: FanOut = Object.freeze({
   instanceId: 'single',
   ready: () => true,
-  subscribe: () => Promise.resolve(NO_CHANNEL),
+  subscribe: () => Promise.resolve(null),
   close: () => Promise.resolve(),
 });

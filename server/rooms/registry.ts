@@ -157,13 +157,13 @@ export class RoomRegistry {
     const channel = await (this.context.fanOut ?? NO_FANOUT).subscribe(name);
     try {
       const room = new Room(name, this.context, await store.load(name), channel);
-      channel.attach(room);
+      channel?.attach(room);
       room.resync();
       this.slots.set(name, { state: 'loaded', room, unloadTimer: null, unloading: null });
       metrics.roomLoads.inc();
       return room;
     } catch (error) {
-      channel.close();
+      channel?.close();
       this.slots.delete(name);
       logger.error({ err: error, room: name }, 'loading the document failed');
       throw error;
