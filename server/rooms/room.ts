@@ -19,6 +19,7 @@ import { ConnectionError } from '../protocol/errors.js';
 import { encodeAwarenessFrame, encodeSyncFrame } from '../protocol/frames.js';
 import { AwarenessChange, AwarenessTable, type StateRewrite } from './awareness-owner.js';
 import { Contributors } from './contributors.js';
+import { atEndOfTurn } from './end-of-turn.js';
 import { FANOUT_ORIGIN, STORAGE_ORIGIN, type ConnectionOrigin, type TransactionOrigin } from './origins.js';
 import { UpdateBatch, createDeferred, type Deferred } from './update-batch.js';
 
@@ -94,6 +95,8 @@ export class Room implements FanOutPeer {
   /** Set when awareness changes wait for the broadcast interval (or renewals for their delay). */
   private awarenessTimer: NodeJS.Timeout | null = null;
   private awarenessDueAt = Number.POSITIVE_INFINITY;
+  /** Bumped by every broadcast: a broadcast planned for the end of a turn runs only if still due. */
+  private awarenessTurn = 0;
   private lastAwarenessBroadcast = Number.NEGATIVE_INFINITY;
   /** Set while a member's update is applied: what Yjs integrated from it. */
   private integrated: Uint8Array | null = null;
@@ -232,12 +235,10 @@ export class Room implements FanOutPeer {
   applyAwareness(member: RoomMember, payload: Uint8Array, rewrite: StateRewrite = null): void {
     const touched = this.channel === null ? undefined : new Set<number>();
     const change = this.awareness.apply(member, payload, rewrite, touched);
-    if (change !== AwarenessChange.None) {
-      this.awarenessFrom.add(member);
-      if (touched !== undefined) this.channel?.publishAwareness(member.origin.connectionId, this.awareness.encode(touched));
+    if (touched !== undefined && change !== AwarenessChange.None) {
+      this.channel?.publishAwareness(member.origin.connectionId, this.awareness.encode(touched));
     }
-    if (change === AwarenessChange.Changed) this.markAwarenessDirty();
-    else if (change === AwarenessChange.Renewed) this.broadcastAwarenessIn(AWARENESS_RENEWAL_DELAY_MS);
+    this.awarenessApplied(change, member);
   }
 
   /** Applies an update another instance stored: relayed to every member, never stored again. */
@@ -258,15 +259,19 @@ export class Room implements FanOutPeer {
       owner = source;
       this.remoteOwners.set(key, owner);
     }
-    let change: AwarenessChange;
+    let change: AwarenessChange = AwarenessChange.None;
     try {
       change = this.awareness.apply(owner, payload);
     } catch (error) {
       this.context.logger.warn({ err: error, room: this.name, instance: source.instanceId }, 'dropped presence from another instance');
-      return;
     }
     if (this.awareness.idsOf(owner).length === 0) this.remoteOwners.delete(key);
-    if (change !== AwarenessChange.None) this.awarenessFrom.add(null);
+    this.awarenessApplied(change, null);
+  }
+
+  /** Plans the broadcast that an awareness change from `from` (null: another instance) calls for. */
+  private awarenessApplied(change: AwarenessChange, from: RoomMember | null): void {
+    if (change !== AwarenessChange.None) this.awarenessFrom.add(from);
     if (change === AwarenessChange.Changed) this.markAwarenessDirty();
     else if (change === AwarenessChange.Renewed) this.broadcastAwarenessIn(AWARENESS_RENEWAL_DELAY_MS);
   }
@@ -342,6 +347,7 @@ export class Room implements FanOutPeer {
   destroy(): void {
     if (this.awarenessTimer !== null) clearTimeout(this.awarenessTimer);
     this.awarenessTimer = null;
+    this.awarenessTurn++;
     this.channel?.close();
     this.doc.destroy();
   }
@@ -402,17 +408,27 @@ export class Room implements FanOutPeer {
    * one is due sooner. Everything that changes until then goes out in that one broadcast.
    */
   private broadcastAwarenessIn(delayMs: number): void {
-    const wait = Math.max(1, delayMs);
-    const due = performance.now() + wait;
+    const now = performance.now();
+    const due = now + Math.max(0, delayMs);
     if (due >= this.awarenessDueAt) return;
     if (this.awarenessTimer !== null) clearTimeout(this.awarenessTimer);
     this.awarenessDueAt = due;
-    this.awarenessTimer = setTimeout(() => this.flushAwareness(), wait);
+    if (delayMs > 0) {
+      this.awarenessTimer = setTimeout(() => this.flushAwareness(), delayMs);
+      return;
+    }
+    // Already due: at the end of this turn, with the updates, rather than on a timer of its own.
+    this.awarenessTimer = null;
+    const turn = ++this.awarenessTurn;
+    atEndOfTurn(() => {
+      if (turn === this.awarenessTurn) this.flushAwareness();
+    });
   }
 
   private flushAwareness(): void {
     if (this.awarenessTimer !== null) clearTimeout(this.awarenessTimer);
     this.awarenessTimer = null;
+    this.awarenessTurn++;
     this.awarenessDueAt = Number.POSITIVE_INFINITY;
     const update = this.awareness.takeUpdate();
     if (update === null) return;
