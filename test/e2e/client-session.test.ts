@@ -3,14 +3,15 @@
  * the durable-save acknowledgement, offline changes, reconnects that re-read the token.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { WebSocket, WebSocketServer } from 'ws';
+import { WebSocket } from 'ws';
 import * as Y from 'yjs';
 import type { DocumentStore } from '../../server/storage/store.js';
 import { CloseCode } from '../../shared/close-codes.js';
 import { createDocumentSession, type DocumentSession, type DocumentSessionOptions } from '../../client/session/session.js';
 import type { SessionStatus } from '../../client/session/status.js';
 import { ClientPool, waitSynced } from '../helpers/clients.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { TEST_SECRET, tokenFor } from '../helpers/attack.js';
+import { readMetric, startTestServer, type TestServer } from '../helpers/server.js';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { gatedStore } from './gated-store.js';
@@ -22,7 +23,6 @@ describe('a document session against a Tandem server', () => {
   const servers: TestServer[] = [];
   const dirs: string[] = [];
   const stores: DocumentStore[] = [];
-  const gates: WebSocketServer[] = [];
   const pool = new ClientPool();
 
   const open = (server: TestServer, documentName: string, options: Partial<DocumentSessionOptions> = {}): DocumentSession => {
@@ -44,7 +44,6 @@ describe('a document session against a Tandem server', () => {
     pool.destroyAll();
     for (const server of servers.splice(0)) await server.close();
     for (const store of stores.splice(0)) await store.close();
-    for (const gate of gates.splice(0)) await new Promise((resolve) => gate.close(resolve));
     for (const dir of dirs.splice(0)) await removeTempDir(dir);
   });
 
@@ -144,43 +143,23 @@ describe('a document session against a Tandem server', () => {
   });
 
   it('stops retrying on a terminal close code, says access denied, and reconnects when given a new token', async () => {
-    const server = await startTestServer();
+    const server = await startTestServer({ auth: { kind: 'secret', secret: TEST_SECRET } });
     servers.push(server);
-    // An auth gate in front of the server: a bad token is closed with 4403, a good one is relayed.
-    const tokens: string[] = [];
-    const gate = new WebSocketServer({ port: 0 });
-    gates.push(gate);
-    gate.on('connection', (socket, request) => {
-      const url = new URL(request.url ?? '/', 'ws://gate');
-      const token = url.searchParams.get('token') ?? '';
-      tokens.push(token);
-      if (token !== 'good') {
-        socket.close(CloseCode.Forbidden, 'forbidden');
-        return;
-      }
-      const upstream = new WebSocket(`${server.wsUrl}${url.pathname}${url.search}`);
-      const pending: Buffer[] = [];
-      socket.on('message', (data: Buffer) => (upstream.readyState === WebSocket.OPEN ? upstream.send(data) : pending.push(data)));
-      upstream.on('open', () => pending.splice(0).forEach((data) => upstream.send(data)));
-      upstream.on('message', (data: Buffer) => socket.send(data));
-      upstream.on('close', () => socket.close());
-      socket.on('close', () => upstream.close());
-    });
-    const port = (gate.address() as { port: number }).port;
+    // A valid token for other documents: the server closes the socket with 4403.
     const backoff = { initialMs: 10, maxMs: 20 };
-    const session = open(server, 'denied', { serverUrl: `ws://127.0.0.1:${port}`, token: 'bad', backoff });
+    const session = open(server, 'denied', { token: await tokenFor(['other-*:write']), backoff });
     await waitFor(() => statusOf(session).kind === 'denied', { message: 'access denied' });
     expect(statusOf(session)).toEqual({ kind: 'denied', code: CloseCode.Forbidden, reason: 'forbidden' });
     // An observation window, not synchronisation: a client that kept retrying would have
     // reconnected ten times over within ten of its longest backoff delays.
     await new Promise((resolve) => setTimeout(resolve, 10 * backoff.maxMs));
-    expect(tokens).toEqual(['bad']);
+    expect(await readMetric(server.httpUrl, 'tandem_refusals_total', { reason: 'forbidden' })).toBe(1);
 
-    session.setToken('good');
+    session.setToken(await tokenFor(['denied:write']));
     await waitFor(() => {
       const status = statusOf(session);
       return status.kind === 'live' && status.saved;
     }, { message: 'live and saved with the new token' });
-    expect(tokens).toEqual(['bad', 'good']);
+    expect(await readMetric(server.httpUrl, 'tandem_refusals_total', { reason: 'forbidden' })).toBe(1);
   });
 });
