@@ -40,10 +40,18 @@ class RedisPubSub implements PubSub {
   private wasDown = true;
   private closing = false;
 
-  constructor(url: string, events: () => PubSubEvents, logger: Logger) {
+  constructor(
+    url: string,
+    private readonly logger: Logger,
+  ) {
     this.subscriber = connect(url);
     this.publisher = connect(url);
-    this.subscriber.on('messageBuffer', (channel: Buffer, message: Buffer) => events().message(channel.toString(), message));
+  }
+
+  /** Reports to `events`; called in the turn the connections were made, so no event is missed. */
+  listen(events: PubSubEvents): void {
+    const { logger } = this;
+    this.subscriber.on('messageBuffer', (channel: Buffer, message: Buffer) => events.message(channel.toString(), message));
     for (const client of [this.subscriber, this.publisher]) {
       // ioredis reconnects on its own; errors while Redis is away are expected and only logged.
       client.on('error', (error: Error) => logger.debug({ err: error }, 'redis connection error'));
@@ -54,7 +62,7 @@ class RedisPubSub implements PubSub {
       client.on('ready', () => {
         if (!this.wasDown || !this.isUp()) return;
         this.wasDown = false;
-        events().up();
+        events.up();
       });
     }
   }
@@ -118,9 +126,9 @@ export async function openRedisFanOut(
   registry: Registry,
   timing?: ClusterTiming,
 ): Promise<FanOut> {
-  let fanOut: ClusterFanOut | null = null;
-  const pubsub = new RedisPubSub(url, () => (fanOut as ClusterFanOut).events(), logger);
-  fanOut = new ClusterFanOut(instanceId, pubsub, logger, registry, timing);
+  const pubsub = new RedisPubSub(url, logger);
+  const fanOut = new ClusterFanOut(instanceId, pubsub, logger, registry, timing);
+  pubsub.listen(fanOut.events());
   await pubsub.whenUp(FIRST_CONNECT_MS);
   return fanOut;
 }
