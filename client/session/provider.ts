@@ -14,7 +14,7 @@
 import type * as Y from 'yjs';
 import type { Awareness } from 'y-protocols/awareness';
 import { WebsocketProvider } from 'y-websocket';
-import { TERMINAL_CLOSE_CODES } from '../../shared/close-codes.js';
+import { CloseCode, TERMINAL_CLOSE_CODES } from '../../shared/close-codes.js';
 import { MessageType, readSaved, TANDEM_PARAM, TANDEM_PROTOCOL_VERSION } from '../../shared/protocol.js';
 import { backoffDelay, DEFAULT_BACKOFF_MAX_MS, type BackoffOptions } from './backoff.js';
 import { SaveTracker } from './save-tracker.js';
@@ -200,7 +200,9 @@ export class TandemConnection {
     if (!this.provider.shouldConnect || this.phase.name === 'destroyed') return;
     // Keep the provider's own reconnect timer a no-op: this class decides.
     this.provider.shouldConnect = false;
-    if (event !== null && TERMINAL_CLOSE_CODES.has(event.code)) {
+    // An expired token is terminal too when there is no function to fetch a fresh one.
+    const expiredForGood = event?.code === CloseCode.TokenExpired && typeof this.token !== 'function';
+    if (event !== null && (TERMINAL_CLOSE_CODES.has(event.code) || expiredForGood)) {
       this.enter({ name: 'denied', code: event.code, reason: event.reason });
       return;
     }

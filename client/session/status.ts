@@ -11,7 +11,10 @@ export type SessionStatus =
   | { readonly kind: 'live'; readonly saved: boolean; readonly unsavedChanges: number }
   /** Not connected (retrying); `localChanges` edits exist only on this device so far. */
   | { readonly kind: 'offline'; readonly localChanges: number }
-  /** The server refused this client (close code in TERMINAL_CLOSE_CODES); no retry until a new token. */
+  /**
+   * The server refused this client (close code in TERMINAL_CLOSE_CODES, or 4440 for a fixed token
+   * that expired); no retry until a new token.
+   */
   | { readonly kind: 'denied'; readonly code: number; readonly reason: string };
 
 /** The kinds of {@link SessionStatus}. */

@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { CloseCode } from '../../shared/close-codes.js';
 import { createDocumentSession, type DocumentSession } from '../../client/session/session.js';
 import { Arena, TEST_SECRET, serverAnswers, startBystanders, tokenFor } from '../helpers/attack.js';
+import { readMetric } from '../helpers/server.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 const DOC = 'team-expiring';
@@ -36,6 +37,30 @@ describe('token expiry', () => {
     expect(lived).toBeGreaterThanOrEqual(900);
     expect(await serverAnswers(server.httpUrl)).toBe(true);
     await bystanders.carryOn();
+  });
+
+  it('a client session with a fixed token that expired waits for a new one instead of retrying', async () => {
+    const server = await arena.start({ auth: { kind: 'secret', secret: TEST_SECRET } });
+    const backoff = { initialMs: 10, maxMs: 20 };
+    const session = createDocumentSession({
+      serverUrl: server.wsUrl,
+      documentName: DOC,
+      token: await tokenFor(GRANTS, { ttlSeconds: SHORT_TTL_S }),
+      WebSocketImpl: WebSocket as unknown as typeof globalThis.WebSocket,
+      crossTab: false,
+      offline: false,
+      backoff,
+    });
+    sessions.push(session);
+    await waitFor(() => session.status.kind === 'live', { message: 'live' });
+    await waitFor(() => session.status.kind === 'denied', { timeout: 5_000, message: 'denied at expiry' });
+    expect(session.status).toEqual({ kind: 'denied', code: CloseCode.TokenExpired, reason: 'token expired' });
+    // An observation window, not synchronisation: a client that kept retrying with the expired
+    // token would have been refused at the upgrade several times within it.
+    await new Promise((resolve) => setTimeout(resolve, 10 * backoff.maxMs));
+    expect(await readMetric(server.httpUrl, 'tandem_refusals_total', { reason: 'expired' })).toBe(0);
+    session.setToken(await tokenFor(GRANTS));
+    await waitFor(() => session.status.kind === 'live', { message: 'live with the new token' });
   });
 
   it('a client session fetches a new token after 4440 and loses no edit made while it was away', async () => {
