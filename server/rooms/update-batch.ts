@@ -11,6 +11,7 @@ import { encodeSyncFrame } from '../protocol/frames.js';
 import { mergeUpdatesInRounds } from '../storage/merge-log.js';
 import type { DocumentStore } from '../storage/store.js';
 import { Contributors } from './contributors.js';
+import { atEndOfTurn } from './end-of-turn.js';
 
 /** A promise with its settle functions; one nobody waits on never crashes the process. */
 export interface Deferred {
@@ -65,7 +66,7 @@ export class UpdateBatch<Member> {
     this.from.add(member);
     if (!this.scheduled) {
       this.scheduled = true;
-      setImmediate(() => {
+      atEndOfTurn(() => {
         this.scheduled = false;
         this.flush();
       });

@@ -1,17 +1,18 @@
 /**
- * Group commit: every write submitted during one tick of the event loop reaches storage in one
- * batch, and at most one batch is in flight. Writes from many connections then cost one disk
- * write per tick, and batches land in the order they were made. A group waiting behind a batch
- * in flight stays open until its turn, so a slow disk gets fewer, larger batches.
+ * Group commit: writes submitted together (in one synchronous run, such as the end-of-turn flush
+ * of every room) reach storage in one batch, at most one batch is in flight, and every write
+ * submitted while it is in flight joins the next group, which starts as soon as it lands.
+ * Writes from many connections then cost one disk write per turn, batches land in the order
+ * they were made, and a slow disk gets fewer, larger batches. A group starts without waiting
+ * for the event loop to come round: that wait was a whole turn of latency on every edit.
  */
-import { setImmediate } from 'node:timers';
 
 interface Group<W> {
   readonly writes: W[];
   readonly done: Promise<void>;
 }
 
-/** Collects writes per tick and hands each group, in order, to `commit`. */
+/** Collects writes into groups and hands each group, in order, to `commit`. */
 export class GroupCommit<W> {
   #open: Group<W> | null = null;
   #tail: Promise<void> = Promise.resolve();
@@ -39,11 +40,8 @@ export class GroupCommit<W> {
     });
     const group: Group<W> = { writes, done };
     this.#open = group;
-    // setImmediate runs after the poll phase, so messages that arrived together from many
-    // sockets share one batch. It comes from node:timers so that fake timers in tests, which
-    // replace the global, never stall storage.
+    // A promise reaction: it runs once the current synchronous run has submitted its writes.
     this.#tail = this.#tail
-      .then(() => new Promise<void>((resolve) => setImmediate(resolve)))
       .then(() => {
         this.#open = null;
         return this.commit(writes);
