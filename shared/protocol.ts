@@ -18,6 +18,8 @@ export const MessageType = {
   QueryAwareness: 3,
   /** Tandem-only: durable-save acknowledgement, see {@link writeSaved}. */
   Saved: 100,
+  /** Tandem-only: what this connection may do, see {@link writeAccess}. */
+  Access: 101,
 } as const;
 export type MessageType = (typeof MessageType)[keyof typeof MessageType];
 
@@ -67,5 +69,27 @@ export function readSaved(decoder: decoding.Decoder): number {
 export function encodeSaved(savedCount: number): Uint8Array {
   const encoder = encoding.createEncoder();
   writeSaved(encoder, savedCount);
+  return encoding.toUint8Array(encoder);
+}
+
+/**
+ * What a connection may do: `[Access, 1]` writes, `[Access, 0]` only reads (the server drops its
+ * updates). Sent once, when the connection joins, to clients that opted in, so that an editor can
+ * become read-only instead of accepting edits that go nowhere.
+ */
+export function writeAccess(encoder: encoding.Encoder, canWrite: boolean): void {
+  encoding.writeVarUint(encoder, MessageType.Access);
+  encoding.writeVarUint(encoder, canWrite ? 1 : 0);
+}
+
+/** Reads the body of an Access message (true: may write); the decoder must be positioned after the type. */
+export function readAccess(decoder: decoding.Decoder): boolean {
+  return decoding.readVarUint(decoder) === 1;
+}
+
+/** One whole Access frame. */
+export function encodeAccess(canWrite: boolean): Uint8Array {
+  const encoder = encoding.createEncoder();
+  writeAccess(encoder, canWrite);
   return encoding.toUint8Array(encoder);
 }

@@ -125,7 +125,7 @@ export function useTandemDocument(options: UseTandemDocumentOptions): TandemDocu
 
 /** Options of {@link useCollaborativeEditor}. */
 export interface UseCollaborativeEditorOptions {
-  /** Whether the writer may edit (default true). */
+  /** Whether the writer may edit (default true); a session that may only read is never editable. */
   editable?: boolean | undefined;
   /** Shown in an empty document. */
   placeholder?: string | undefined;
@@ -166,7 +166,10 @@ export function useDocumentFormat(session: DocumentSession | null, format: Docum
  * return editor && <EditorContent editor={editor} />;
  */
 export function useCollaborativeEditor(session: DocumentSession, options: UseCollaborativeEditorOptions = {}): Editor | null {
-  const { editable = true, placeholder, pointer, format = 'richtext' } = options;
+  const { placeholder, pointer, format = 'richtext' } = options;
+  // A read-only grant makes the editor read-only: the server would drop the edits.
+  const readOnly = useSyncExternalStore(session.onReadOnly, () => session.readOnly);
+  const editable = (options.editable ?? true) && !readOnly;
   const bound = useDocumentFormat(session, format).kind === 'ok';
   const extensionOptions = { doc: session.doc, awareness: session.awareness, placeholder, pointer };
   const editor = useEditor(

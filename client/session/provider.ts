@@ -15,7 +15,7 @@ import type * as Y from 'yjs';
 import type { Awareness } from 'y-protocols/awareness';
 import { WebsocketProvider } from 'y-websocket';
 import { CloseCode, TERMINAL_CLOSE_CODES } from '../../shared/close-codes.js';
-import { MessageType, readSaved, TANDEM_PARAM, TANDEM_PROTOCOL_VERSION } from '../../shared/protocol.js';
+import { MessageType, readAccess, readSaved, TANDEM_PARAM, TANDEM_PROTOCOL_VERSION } from '../../shared/protocol.js';
 import { backoffDelay, DEFAULT_BACKOFF_MAX_MS, type BackoffOptions } from './backoff.js';
 import { SaveTracker } from './save-tracker.js';
 import { sameStatus, type SessionStatus } from './status.js';
@@ -87,6 +87,8 @@ export class TandemConnection {
   private token: TokenSource | undefined;
   private readonly tracker = new SaveTracker();
   private readonly listeners = new Set<(status: SessionStatus) => void>();
+  private canWrite = true;
+  private readonly accessListeners = new Set<(readOnly: boolean) => void>();
   private current: SessionStatus = { kind: 'connecting' };
   private readonly backoff: BackoffOptions;
 
@@ -115,6 +117,12 @@ export class TandemConnection {
       this.tracker.savedUpTo(readSaved(decoder));
       this.publish();
     };
+    this.provider.messageHandlers[MessageType.Access] = (_encoder, decoder) => {
+      const canWrite = readAccess(decoder);
+      if (canWrite === this.canWrite) return;
+      this.canWrite = canWrite;
+      for (const listener of this.accessListeners) listener(!canWrite);
+    };
     this.provider.on('connection-close', this.onClose);
     this.provider.on('sync', this.onSync);
     doc.on('update', this.onDocUpdate);
@@ -131,6 +139,20 @@ export class TandemConnection {
   onStatus(listener: (status: SessionStatus) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * True once the server said this connection may only read (its token grants `read`): edits
+   * would be dropped, so an editor should not accept them. False until the server says otherwise.
+   */
+  get readOnly(): boolean {
+    return !this.canWrite;
+  }
+
+  /** Calls `listener` when {@link readOnly} changes; returns the unsubscribe function. */
+  onReadOnly(listener: (readOnly: boolean) => void): () => void {
+    this.accessListeners.add(listener);
+    return () => this.accessListeners.delete(listener);
   }
 
   /** Uses `token` from the next connection on; after "access denied", reconnects at once. */
@@ -170,6 +192,7 @@ export class TandemConnection {
     this.provider.off('sync', this.onSync);
     this.provider.destroy();
     this.listeners.clear();
+    this.accessListeners.clear();
   }
 
   private async open(): Promise<void> {

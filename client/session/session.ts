@@ -53,6 +53,10 @@ export interface DocumentSession {
   readonly offlineLoaded: Promise<void>;
   /** Calls `listener` on every status change; returns the unsubscribe function. */
   onStatus(listener: (status: SessionStatus) => void): () => void;
+  /** True when the server lets this client only read the document (see {@link TandemConnection.readOnly}). */
+  readonly readOnly: boolean;
+  /** Calls `listener` when {@link readOnly} changes; returns the unsubscribe function. */
+  onReadOnly(listener: (readOnly: boolean) => void): () => void;
   /** Everyone present, this client first; the same array until membership or a user changes. */
   peers(): readonly Peer[];
   /** Calls `listener` when someone joins, leaves or changes name or colour. */
@@ -145,6 +149,10 @@ export function createDocumentSession(options: DocumentSessionOptions): Document
     },
     offlineLoaded: offline?.loaded ?? Promise.resolve(),
     onStatus: (listener) => connection.onStatus(listener),
+    get readOnly() {
+      return connection.readOnly;
+    },
+    onReadOnly: (listener) => connection.onReadOnly(listener),
     peers: () => peers.current(),
     onPeers: (listener) => peers.on(listener),
     setToken: (token) => connection.setToken(token),

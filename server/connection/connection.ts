@@ -5,7 +5,7 @@
  */
 import { CloseCode, closeReason } from '../../shared/close-codes.js';
 import type { Limits } from '../../shared/limits.js';
-import { MessageType } from '../../shared/protocol.js';
+import { encodeAccess, MessageType } from '../../shared/protocol.js';
 import type { Logger } from '../observability/logger.js';
 import type { DropName, LimitName, ServerMetrics } from '../observability/metrics.js';
 import { ConnectionError, type ConnectionErrorReason } from '../protocol/errors.js';
@@ -31,7 +31,7 @@ export interface ConnectionParams {
   readonly id: number;
   readonly documentName: string;
   readonly ip: string;
-  /** The client opted into Tandem's extras (`?tandem=1`): it gets durable-save acks. */
+  /** The client opted into Tandem's extras (`?tandem=1`): it is told its access and gets durable-save acks. */
   readonly tandem: boolean;
   /** What its token lets it do ({@link OPEN_ACCESS} in open mode). */
   readonly access: ConnectionAccess;
@@ -232,6 +232,7 @@ export class Connection implements RoutedMember, PeerEvents {
       return;
     }
     this.state = { kind: 'open', room };
+    if (this.params.tandem) this.send(encodeAccess(this.params.access.write));
     room.join(this);
     for (const frame of state.queue) {
       if (this.state.kind !== 'open') return;

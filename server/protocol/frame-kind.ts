@@ -9,6 +9,7 @@ export type FrameKind =
   | 'awareness'
   | 'query_awareness'
   | 'saved'
+  | 'access'
   | 'other';
 
 /** Every {@link FrameKind}, for pre-binding metric labels. */
@@ -19,6 +20,7 @@ export const FRAME_KINDS: readonly FrameKind[] = [
   'awareness',
   'query_awareness',
   'saved',
+  'access',
   'other',
 ];
 
@@ -39,6 +41,8 @@ export function frameKind(frame: Uint8Array): FrameKind {
       return 'query_awareness';
     case MessageType.Saved:
       return 'saved';
+    case MessageType.Access:
+      return 'access';
     default:
       return 'other';
   }

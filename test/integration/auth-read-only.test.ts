@@ -4,10 +4,12 @@
  * its presence is dropped too unless the server allows read-only presence.
  */
 import * as decoding from 'lib0/decoding';
+import { WebSocket } from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { MessageType, SyncMessageType } from '../../shared/protocol.js';
 import type { TandemServerOptions } from '../../server/index.js';
+import { createDocumentSession, type DocumentSession } from '../../client/session/session.js';
 import { Arena, TEST_SECRET, serverAnswers, startBystanders, tokenFor } from '../helpers/attack.js';
 import { awareness, queryAwareness, readAwareness, syncStep1, syncUpdate } from '../helpers/frames.js';
 import { readMetric, type TestServer } from '../helpers/server.js';
@@ -33,7 +35,12 @@ describe('read-only connections', () => {
   const arena = new Arena();
   const { pool } = arena;
 
-  afterEach(() => arena.cleanup());
+  const sessions: DocumentSession[] = [];
+
+  afterEach(async () => {
+    for (const session of sessions.splice(0)) session.destroy();
+    await arena.cleanup();
+  });
 
   function start(options: TandemServerOptions = {}): Promise<TestServer> {
     return arena.start({ auth: { kind: 'secret', secret: TEST_SECRET }, ...options });
@@ -102,6 +109,34 @@ describe('read-only connections', () => {
     writer.doc.getText('text').insert(0, 'kept;');
     await waitFor(() => viewer.doc.getText('text').toString().includes('kept;'), { message: "the writer's edit at the viewer" });
     expect(writer.doc.getText('text').toString()).toBe('kept;');
+  });
+
+  it('tells an opted-in client it may only read, so a Tandem session turns read-only', async () => {
+    const target = await start();
+    const raw = await arena.raw(`${DOC}?tandem=1&token=${await tokenFor(['wiki-*:read'])}`);
+    await waitFor(() => raw.received.length > 0, { message: 'the first frame' });
+    expect([...(raw.received[0] as Uint8Array)]).toEqual([MessageType.Access, 0]);
+    const plain = await arena.raw(`${DOC}?token=${await tokenFor(['wiki-*:read'])}`);
+    await waitFor(() => plain.received.length > 0, { message: "the plain client's first frame" });
+    expect(plain.received.some((frame) => frame[0] === MessageType.Access)).toBe(false);
+
+    const open = async (grant: string): Promise<DocumentSession> => {
+      const session = createDocumentSession({
+        serverUrl: target.wsUrl,
+        documentName: DOC,
+        token: await tokenFor([grant]),
+        WebSocketImpl: WebSocket as unknown as typeof globalThis.WebSocket,
+        crossTab: false,
+        offline: false,
+      });
+      sessions.push(session);
+      await waitFor(() => session.status.kind === 'live', { message: `${grant} live` });
+      return session;
+    };
+    const reader = await open('wiki-*:read');
+    const writer = await open('wiki-*:write');
+    // The access message comes before the first sync, so a live session already knows.
+    expect([reader.readOnly, writer.readOnly]).toEqual([true, false]);
   });
 
   it('acknowledges dropped frames as changing nothing, so the durable-save count stays aligned', async () => {
