@@ -12,7 +12,8 @@ import { fileURLToPath } from 'node:url';
 import { parseTokenCommand, type TokenCommand } from './auth/token-command.js';
 import { mintToken } from './auth/tokens.js';
 import { isAdminVerb, runAdmin } from './cli/admin.js';
-import { ConfigError, parseCommand, usage, type TandemConfig } from './config.js';
+import { ConfigError, parseCommand, type TandemConfig } from './config.js';
+import { usage } from './usage.js';
 import { createTandemServer, type TandemServer } from './index.js';
 import { StoreLockedError } from './storage/store.js';
 

@@ -3,7 +3,7 @@
  * options of {@link mintToken}. The secret comes from the same flag and variable as the server's.
  */
 import { isHexColor, MAX_USER_NAME_LENGTH } from '../../shared/presence.js';
-import { ConfigError, rawSetting, readFlags } from '../config.js';
+import { ConfigError, rawSetting, readFlags } from '../flags.js';
 import { InvalidGrantError, parseGrant } from './access.js';
 import { parseDurationSeconds } from './duration.js';
 import { MIN_SECRET_LENGTH, type MintOptions } from './tokens.js';

@@ -1,0 +1,200 @@
+/**
+ * The upgrade gate: decides about each WebSocket upgrade and tracks the open connections (for the
+ * heartbeat, the limits and shutdown).
+ *
+ * It refuses in two ways. Refusals for capacity or rate (too many attempts or connections from one
+ * address 429, document full or too many documents loaded 503, shutting down 503) and a foreign
+ * Origin (403) are HTTP statuses before the handshake: no socket exists. Refusals a client must act
+ * on (no or bad token 4401, document not granted 4403, token expired 4440, invalid document name
+ * 4404) complete the handshake and close at once with the code, because a browser cannot read the
+ * status of a refused WebSocket handshake but can read a close code. Nothing is read from such a
+ * socket and no document is loaded for it.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { CloseCode, closeReason } from '../../shared/close-codes.js';
+import { documentNameFromPath } from '../../shared/document-name.js';
+import { TANDEM_PARAM } from '../../shared/protocol.js';
+import { OPEN_ACCESS, Refusal, type ConnectionAccess } from '../connection/auth.js';
+import { CLOSE_GRACE_MS, Connection } from '../connection/connection.js';
+import type { LimitName } from '../observability/metrics.js';
+import { AttemptLimiter } from './attempts.js';
+import { addressKey, clientAddress } from './client-address.js';
+import { parseTarget, refuse, type HttpContext } from './http.js';
+
+/** One upgrade on its way through the gate: where it comes from and what it holds. */
+interface Attempt {
+  readonly request: IncomingMessage;
+  readonly socket: Duplex;
+  readonly head: Buffer;
+  readonly address: string;
+  /** The per-address counting key (see client-address.ts). */
+  readonly key: string;
+  /** The document whose per-document count this attempt holds, once it holds one. */
+  room: string | null;
+  /** Set once a {@link Connection} owns the socket; until then closing the socket gives the counts back. */
+  handedOver: boolean;
+}
+
+/**
+ * Admits WebSocket upgrades within the connection limits and tracks the open connections (for
+ * the heartbeat, the limits and shutdown).
+ */
+export class UpgradeGate {
+  private readonly open = new Set<Connection>();
+  private readonly perIp = new Map<string, number>();
+  private readonly perRoom = new Map<string, number>();
+  /** Sockets opened only to be closed with a code; dropped at shutdown if still open. */
+  private readonly refusing = new Set<() => void>();
+  private readonly attempts: AttemptLimiter;
+  private nextId = 1;
+  private closing = false;
+  private drained: (() => void) | null = null;
+
+  constructor(private readonly context: HttpContext) {
+    this.attempts = new AttemptLimiter(context.limits.connectionAttemptsPerMinute);
+  }
+
+  /** The open connections. */
+  get connections(): ReadonlySet<Connection> {
+    return this.open;
+  }
+
+  /** Connections to `name`, including those still being admitted. */
+  clientsOf(name: string): number {
+    return this.perRoom.get(name) ?? 0;
+  }
+
+  /** Closes every connection to `name` with 4410: the document was deleted. */
+  closeDocument(name: string): void {
+    for (const connection of this.open) {
+      if (connection.documentName === name) connection.evict(CloseCode.DocumentDeleted, 'document_deleted');
+    }
+  }
+
+  /** Handles one `upgrade` event of the HTTP server. */
+  handle(request: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const { limits, metrics } = this.context;
+    const address = clientAddress(request, this.context.trustProxy);
+    const key = addressKey(address);
+    if (this.closing || !this.context.isReady()) return refuse(socket, 503);
+    if (!this.attempts.admit(key)) return this.deny(socket, 429, 'connection_attempts_per_minute');
+    if (!this.originAllowed(request.headers.origin)) {
+      metrics.refused('origin');
+      this.context.logger.info({ ip: address, origin: request.headers.origin }, 'upgrade refused: origin not allowed');
+      return refuse(socket, 403);
+    }
+    if ((this.perIp.get(key) ?? 0) >= limits.maxConnectionsPerIp) return this.deny(socket, 429, 'max_connections_per_ip');
+    const attempt: Attempt = { request, socket, head, address, key, room: null, handedOver: false };
+    adjust(this.perIp, key, 1);
+    // Until a connection owns the socket (verification is asynchronous, and the handshake may
+    // still fail on bad headers or a reset), closing the socket gives the counts back.
+    socket.once('close', () => {
+      if (!attempt.handedOver) this.release(attempt);
+    });
+    socket.on('error', () => socket.destroy());
+    const url = parseTarget(request.url);
+    const documentName = documentNameFromPath(url.pathname);
+    if (documentName === null) return this.refuseWithCode(attempt, new Refusal(CloseCode.InvalidDocumentName, 'invalid_name'));
+    const tandem = url.searchParams.has(TANDEM_PARAM);
+    const authorizer = this.context.authorizer;
+    if (authorizer === null) return this.admit(attempt, documentName, tandem, OPEN_ACCESS);
+    authorizer.authorize(url.searchParams.get('token'), documentName).then(
+      (access) => {
+        if (!socket.destroyed) this.admit(attempt, documentName, tandem, access);
+      },
+      (error: unknown) => {
+        if (socket.destroyed) return;
+        if (error instanceof Refusal) return this.refuseWithCode(attempt, error);
+        this.context.logger.error({ err: error, ip: address }, 'verifying a token failed');
+        refuse(socket, 500);
+      },
+    );
+  }
+
+  /**
+   * Refuses every further upgrade and closes the open connections with 1001; resolves when all
+   * have closed (a peer that does not answer is dropped after the close grace).
+   */
+  shutdown(): Promise<void> {
+    this.closing = true;
+    for (const terminate of this.refusing) terminate();
+    const drained = new Promise<void>((resolve) => {
+      this.drained = resolve;
+    });
+    for (const connection of this.open) connection.shutdown();
+    if (this.open.size === 0) return Promise.resolve();
+    return drained;
+  }
+
+  private deny(socket: Duplex, status: number, limit: LimitName): void {
+    this.context.metrics.limitHit(limit);
+    refuse(socket, status);
+  }
+
+  private originAllowed(origin: string | undefined): boolean {
+    const allowed = this.context.allowedOrigins;
+    // No Origin header: not a browser, so not a page from another site borrowing a visitor's browser.
+    return allowed === null || origin === undefined || allowed.has(origin);
+  }
+
+  /** The last checks (they depend on the document, and capacity may have changed while a token was verified), then the handshake. */
+  private admit(attempt: Attempt, documentName: string, tandem: boolean, access: ConnectionAccess): void {
+    const { registry, limits } = this.context;
+    if (this.closing) return refuse(attempt.socket, 503);
+    if ((this.perRoom.get(documentName) ?? 0) >= limits.maxConnectionsPerRoom) return this.deny(attempt.socket, 503, 'max_connections_per_room');
+    if (!registry.has(documentName) && registry.size >= limits.maxLoadedRooms) return this.deny(attempt.socket, 503, 'max_loaded_rooms');
+    adjust(this.perRoom, documentName, 1);
+    attempt.room = documentName;
+    const params = {
+      id: this.nextId++,
+      documentName,
+      ip: attempt.address,
+      tandem,
+      access,
+      onClosed: (connection: Connection) => {
+        this.open.delete(connection);
+        this.release(attempt);
+        if (this.open.size === 0) this.drained?.();
+      },
+    };
+    this.context.acceptor.accept(attempt.request, attempt.socket, attempt.head, (peer) => {
+      attempt.handedOver = true;
+      const connection = new Connection(peer, params, this.context);
+      this.open.add(connection);
+      return connection;
+    });
+  }
+
+  /** Completes the handshake only to close with the refusal's code; reads nothing, loads nothing. */
+  private refuseWithCode(attempt: Attempt, refusal: Refusal): void {
+    this.context.metrics.refused(refusal.reason);
+    this.context.logger.info({ ip: attempt.address, url: attempt.request.url?.split('?')[0], reason: refusal.reason }, 'upgrade refused');
+    this.context.acceptor.accept(attempt.request, attempt.socket, attempt.head, (peer) => {
+      peer.close(refusal.code, closeReason[refusal.code]);
+      const terminate = (): void => peer.terminate();
+      const timer = setTimeout(terminate, CLOSE_GRACE_MS);
+      this.refusing.add(terminate);
+      return {
+        onMessage: () => undefined,
+        onPong: () => undefined,
+        onClose: () => {
+          clearTimeout(timer);
+          this.refusing.delete(terminate);
+        },
+      };
+    });
+  }
+
+  /** Gives back the counts an attempt holds. */
+  private release(attempt: Attempt): void {
+    adjust(this.perIp, attempt.key, -1);
+    if (attempt.room !== null) adjust(this.perRoom, attempt.room, -1);
+  }
+}
+
+function adjust(counts: Map<string, number>, key: string, delta: number): void {
+  const next = (counts.get(key) ?? 0) + delta;
+  if (next > 0) counts.set(key, next);
+  else counts.delete(key);
+}
