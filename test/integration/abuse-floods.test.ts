@@ -63,6 +63,29 @@ describe('floods', () => {
     await bystanders.carryOn();
   });
 
+  it('leaves stock clients in a busy room under the default presence rate, echoes included', async () => {
+    const server = await arena.start();
+    const clients = await Promise.all(Array.from({ length: 8 }, () => arena.pool.connectSynced(server.wsUrl, DOC)));
+    let drops = 0;
+    for (const client of clients) client.provider.on('connection-close', () => drops++);
+    // Every client moves its pointer at 30 Hz for 2 s; stock clients also re-send every
+    // presence broadcast they receive (y-websocket relays all awareness changes it applies).
+    let ticks = 0;
+    const timer = setInterval(() => {
+      ticks++;
+      clients.forEach((client, i) => client.provider.awareness.setLocalStateField('pointer', { x: ticks, y: i }));
+    }, 33);
+    try {
+      await waitFor(() => clients.every((watcher) => clients.every((client) => watcher.provider.awareness.getStates().get(client.doc.clientID)?.pointer?.x >= 60)), {
+        message: 'every pointer at its 60th position everywhere',
+      });
+    } finally {
+      clearInterval(timer);
+    }
+    expect(drops).toBe(0);
+    expect(await readMetric(server.httpUrl, 'tandem_limit_hits_total', { limit: 'awareness_updates_per_second' })).toBe(0);
+  });
+
   interface ConnectionFlood {
     name: string;
     code: number;
