@@ -45,7 +45,14 @@ describe('collaborative editing in the browser', { timeout: BROWSER_TEST_TIMEOUT
     await ada.click('.ProseMirror');
     await ada.keyboard.type('Hello brave new world');
     for (let i = 0; i < 'world'.length; i++) await ada.keyboard.press('Shift+ArrowLeft');
-    const head = await ada.evaluate(() => window.tandem?.editor.state.selection.head ?? -1);
+    // ProseMirror reads the browser's selection change a task after the key press resolves.
+    const head = await ada
+      .waitForFunction((length) => {
+        const selection = window.tandem?.editor.state.selection;
+        return selection !== undefined && selection.anchor - selection.head === length ? selection.head : null;
+      }, 'world'.length)
+      // waitForFunction resolves only on a truthy value, so this is the head, never null.
+      .then((handle) => handle.jsonValue() as Promise<number>);
     await bob.waitForFunction(() => window.tandem?.editor.getText() === 'Hello brave new world');
 
     const caret = bob.locator('.tandem-caret');
@@ -53,18 +60,24 @@ describe('collaborative editing in the browser', { timeout: BROWSER_TEST_TIMEOUT
     await waitFor(async () => (await caret.locator('.tandem-cursor-label').textContent()) === 'Ada', { message: "A's name on the caret" });
     expect(await caret.evaluate((element) => getComputedStyle(element).backgroundColor)).toBe('rgb(225, 29, 72)');
 
-    const expected = await bob.evaluate((pos) => {
-      const view = window.tandem?.editor.view;
-      if (view === undefined) return null;
-      const coords = view.coordsAtPos(pos);
-      const content = view.dom.getBoundingClientRect();
-      return { x: coords.left - content.left, y: coords.top - content.top };
-    }, head);
-    expect(expected).not.toBeNull();
-    await waitFor(async () => {
-      const drawn = await drawnPosition(bob, '.tandem-caret');
-      return drawn !== null && expected !== null && Math.abs(drawn.x - expected.x) <= 1 && Math.abs(drawn.y - expected.y) <= 1;
-    }, { message: "the caret drawn at A's position" });
+    // Where A's head is in B's layout, read afresh on every poll: the comparison must be with the
+    // layout the caret is drawn in now, not with one measured before B's page finished settling.
+    const expectedAt = () =>
+      bob.evaluate((pos) => {
+        const view = window.tandem?.editor.view;
+        if (view === undefined) return null;
+        const coords = view.coordsAtPos(pos);
+        const content = view.dom.getBoundingClientRect();
+        return { x: coords.left - content.left, y: coords.top - content.top };
+      }, head);
+    expect(await expectedAt()).not.toBeNull();
+    await waitFor(
+      async () => {
+        const [drawn, expected] = [await drawnPosition(bob, '.tandem-caret'), await expectedAt()];
+        return drawn !== null && expected !== null && Math.abs(drawn.x - expected.x) <= 1 && Math.abs(drawn.y - expected.y) <= 1;
+      },
+      { message: "the caret drawn at A's position" },
+    );
 
     const selection = bob.locator('.tandem-selection');
     await waitFor(async () => (await selection.allTextContents()).join('|') === 'world', { message: "A's selection highlighted" });
