@@ -11,6 +11,7 @@ import { DOMParser, DOMSerializer, Node as PmNode, type Schema } from '@tiptap/p
 import { prosemirrorJSONToYXmlFragment, updateYFragment, yXmlFragmentToProsemirrorJSON } from '@tiptap/y-tiptap';
 import { Window } from 'happy-dom';
 import * as Y from 'yjs';
+import { PLAINTEXT_FIELD, readDocumentFormat } from '../../shared/document-format.js';
 import { DOCUMENT_FIELD, schemaExtensions } from '../../shared/schema.js';
 
 /** The formats a document can be read and written in. */
@@ -171,9 +172,27 @@ export function checkYjsUpdate(update: Uint8Array): void {
   }
 }
 
-/** A stored document in `format`: the update itself for `yjs`, UTF-8 text otherwise. */
+/** The text of a plain-text document (its Y.Text), or null for a rich-text one. */
+function plainTextOf(stored: Uint8Array): string | null {
+  const doc = new Y.Doc();
+  try {
+    Y.applyUpdate(doc, stored);
+    return readDocumentFormat(doc) === 'plaintext' ? doc.getText(PLAINTEXT_FIELD).toString() : null;
+  } finally {
+    doc.destroy();
+  }
+}
+
+/**
+ * A stored document in `format`: the update itself for `yjs`, UTF-8 text otherwise. A plain-text
+ * document exports its text as it is for `text` and `markdown` (it is the source), and as one
+ * paragraph per line for `json` and `html`.
+ */
 export function exportDocument(stored: Uint8Array, format: DocumentFormat): Uint8Array {
-  return format === 'yjs' ? stored : Buffer.from(renderJson(updateToJson(stored), format), 'utf8');
+  if (format === 'yjs') return stored;
+  const plain = plainTextOf(stored);
+  if (plain === null) return Buffer.from(renderJson(updateToJson(stored), format), 'utf8');
+  return Buffer.from(format === 'text' || format === 'markdown' ? plain : renderJson(parseContent(plain, 'text'), format), 'utf8');
 }
 
 /**

@@ -96,6 +96,19 @@ describe('document API', () => {
     expect(await get('live', 'markdown')).toBe('after **all**');
   });
 
+  it('exports a plain-text document from its Y.Text, as text and as one paragraph per line', async () => {
+    const started = await start();
+    const writer = await pool.connectSynced(started.wsUrl, 'notes');
+    writer.doc.transact(() => {
+      writer.doc.getMap('tandem').set('format', 'plaintext');
+      writer.doc.getText('text').insert(0, '# Heading\nline two');
+    });
+    await waitFor(async () => (await fetch(url('notes', '?format=text'))).status === 200, { message: 'the document stored' });
+    await waitFor(async () => (await get('notes', 'text')) === '# Heading\nline two', { message: 'the text exported' });
+    expect(await get('notes', 'markdown')).toBe('# Heading\nline two');
+    expect(await get('notes', 'html')).toBe('<p># Heading</p><p>line two</p>');
+  });
+
   it('lists documents with size, updated-at and connected clients, page by page', async () => {
     const started = await start();
     for (const name of ['a', 'b', 'c']) expect((await put(name, 'text', name)).status).toBe(201);
