@@ -68,6 +68,9 @@ function isEmptyUpdate(update: Uint8Array): boolean {
   return update.length === 2 && update[0] === 0 && update[1] === 0;
 }
 
+/** The members a broadcast to everyone skips. */
+const NOBODY: ReadonlySet<RoomMember> = new Set();
+
 /**
  * A loaded document and its members. Created by the registry, which owns its lifecycle. In
  * cluster mode it is also the {@link FanOutPeer} of its document's channel: it publishes what its
@@ -114,7 +117,10 @@ export class Room implements FanOutPeer {
       store: context.store,
       metrics: context.metrics,
       logger: context.logger,
-      broadcast: (frame, skip) => this.broadcast(frame, skip),
+      broadcast: (frame, skip) => this.broadcastExcept(frame, skip),
+      sendTo: (member, frame) => {
+        if (this.members.has(member)) member.send(frame);
+      },
       stored: (update) => this.channel?.publishUpdate(update),
       // The doc now holds changes storage does not: reload it from storage, and let every client
       // reconnect and send what the reloaded doc lacks.
@@ -216,14 +222,17 @@ export class Room implements FanOutPeer {
     const leftPending =
       (store.pendingStructs !== null && store.pendingStructs.update !== pendingBefore) ||
       (store.pendingDs !== null && pendingDsBefore === null);
+    // Structs left pending before (by anyone) may have been completed by this update and then
+    // belong to what it integrated: nobody may be spared that.
+    const source = pendingBefore === null && pendingDsBefore === null ? member : null;
     if (leftPending) {
-      if (integrated !== null) void this.updates.add(member, integrated);
+      if (integrated !== null) void this.updates.add(source, integrated);
       const waiter = createDeferred();
       this.pendingWaiters.push(waiter);
       return waiter.promise;
     }
     if (integrated === null) return this.updates.settled();
-    const durable = this.updates.add(member, integrated);
+    const durable = this.updates.add(source, integrated);
     if (store.pendingStructs === null && store.pendingDs === null) this.releasePendingWaiters(durable);
     return durable;
   }
@@ -438,8 +447,13 @@ export class Room implements FanOutPeer {
 
   /** Sends the same bytes to every member but `skip`. */
   private broadcast(frame: Uint8Array, skip: RoomMember | null): void {
+    this.broadcastExcept(frame, skip === null ? NOBODY : new Set([skip]));
+  }
+
+  /** Sends the same bytes to every member not in `skip`. */
+  private broadcastExcept(frame: Uint8Array, skip: ReadonlySet<RoomMember>): void {
     for (const member of this.members) {
-      if (member !== skip) member.send(frame);
+      if (!skip.has(member)) member.send(frame);
     }
   }
 

@@ -10,7 +10,6 @@ import type { ServerMetrics } from '../observability/metrics.js';
 import { encodeSyncFrame } from '../protocol/frames.js';
 import { mergeUpdatesInRounds } from '../storage/merge-log.js';
 import type { DocumentStore } from '../storage/store.js';
-import { Contributors } from './contributors.js';
 import { atEndOfTurn } from './end-of-turn.js';
 
 /** A promise with its settle functions; one nobody waits on never crashes the process. */
@@ -39,18 +38,29 @@ export interface BatchTarget<Member> {
   readonly store: DocumentStore;
   readonly metrics: ServerMetrics;
   readonly logger: Logger;
-  /** Sends `frame` to every member but `skip`. */
-  broadcast(frame: Uint8Array, skip: Member | null): void;
+  /** Sends `frame` to every member not in `skip`. */
+  broadcast(frame: Uint8Array, skip: ReadonlySet<Member>): void;
+  /** Sends `frame` to `member` if it is still a member. */
+  sendTo(member: Member, frame: Uint8Array): void;
   /** A batch is durable (called before its broadcast), e.g. to publish it to other instances. */
   stored?(update: Uint8Array): void;
   /** Storage refused a batch; the members' acks for it have been rejected. */
   writeFailed(error: unknown): void;
 }
 
+/**
+ * Most writers of one batch that each get it without their own updates. Each of them costs one
+ * more merge, so past this many everyone gets the whole batch (their own updates are no-ops to
+ * Yjs). On 200x2 both writers of a room typed in the same batch for most batches, and each got
+ * its own keystrokes back.
+ */
+const MAX_WRITERS_SPARED_ECHO = 4;
+
 /** The per-turn update queue of one room. */
 export class UpdateBatch<Member> {
   private queued: Uint8Array[] = [];
-  private readonly from = new Contributors<Member>();
+  /** Who sent each queued update; null when it may hold others' updates too. */
+  private sources: (Member | null)[] = [];
   /** Settles when the current batch is durable; null when nothing is queued. */
   private durable: Deferred | null = null;
   /** Settles when every write handed to storage so far has settled. */
@@ -60,10 +70,13 @@ export class UpdateBatch<Member> {
 
   constructor(private readonly target: BatchTarget<Member>) {}
 
-  /** Queues what Yjs integrated from `member`; resolves once it is durable. */
-  add(member: Member, update: Uint8Array): Promise<void> {
+  /**
+   * Queues what Yjs integrated from `member` (null when it may also hold structs another member
+   * sent, such as pending ones it completed: then nobody is spared it); resolves once durable.
+   */
+  add(member: Member | null, update: Uint8Array): Promise<void> {
     this.queued.push(update);
-    this.from.add(member);
+    this.sources.push(member);
     if (!this.scheduled) {
       this.scheduled = true;
       atEndOfTurn(() => {
@@ -94,10 +107,11 @@ export class UpdateBatch<Member> {
     const durable = this.durable;
     if (durable === null) return;
     const updates = this.queued;
+    const sources = this.sources;
     this.queued = [];
+    this.sources = [];
     this.durable = null;
     const merged = mergeUpdatesInRounds(updates);
-    const skip = this.from.take();
     const { store, metrics, logger, name } = this.target;
     const start = performance.now();
     this.inFlight++;
@@ -106,7 +120,7 @@ export class UpdateBatch<Member> {
         this.inFlight--;
         metrics.persistSeconds.observe((performance.now() - start) / 1000);
         this.target.stored?.(merged);
-        this.target.broadcast(encodeSyncFrame(SyncMessageType.Update, merged), skip);
+        this.broadcast(merged, updates, sources);
         durable.resolve();
       },
       (error: unknown) => {
@@ -118,5 +132,20 @@ export class UpdateBatch<Member> {
     );
     const previous = this.writes;
     this.writes = Promise.all([previous, write]).then(() => undefined);
+  }
+
+  /**
+   * Sends a durable batch once to every member. Its writers (up to {@link MAX_WRITERS_SPARED_ECHO})
+   * get it without their own updates, which they already have; a lone writer gets nothing.
+   */
+  private broadcast(merged: Uint8Array, updates: readonly Uint8Array[], sources: readonly (Member | null)[]): void {
+    const writers = new Set(sources);
+    const spared = writers.has(null) || writers.size > MAX_WRITERS_SPARED_ECHO ? new Set<Member>() : (writers as Set<Member>);
+    this.target.broadcast(encodeSyncFrame(SyncMessageType.Update, merged), spared);
+    if (spared.size < 2) return;
+    for (const writer of spared) {
+      const others = updates.filter((_, i) => sources[i] !== writer);
+      this.target.sendTo(writer, encodeSyncFrame(SyncMessageType.Update, mergeUpdatesInRounds(others)));
+    }
   }
 }
