@@ -154,6 +154,41 @@ describe('room', () => {
     expect(replica.getText('text').toString()).toBe('stored!');
   });
 
+  it('gives each writer of a turn the updates of the other writers and not its own', async () => {
+    const room = makeRoom();
+    const [a, b, watcher] = [new FakeMember(1), new FakeMember(2), new FakeMember(3)];
+    for (const member of [a, b, watcher]) room.join(member);
+    await Promise.all([room.applyUpdate(a, textUpdate('a')), room.applyUpdate(b, textUpdate('b'))]);
+    const textIn = (member: FakeMember): string => {
+      const doc = new Y.Doc();
+      for (const update of member.updates()) Y.applyUpdate(doc, update);
+      return doc.getText('text').toString();
+    };
+    expect([a.updates().length, b.updates().length, watcher.updates().length]).toEqual([1, 1, 1]);
+    expect([textIn(a), textIn(b), textIn(watcher).length]).toEqual(['b', 'a', 2]);
+  });
+
+  it('sends the writer whose update completed pending structs those structs', async () => {
+    const room = makeRoom();
+    const [completer, sender] = [new FakeMember(1), new FakeMember(2)];
+    room.join(completer);
+    room.join(sender);
+    const source = new Y.Doc();
+    source.getText('text').insert(0, 'x');
+    const first = Y.encodeStateAsUpdate(source);
+    const afterFirst = Y.encodeStateVector(source);
+    source.getText('text').insert(1, 'y');
+    const second = Y.encodeStateAsUpdate(source, afterFirst);
+    // The second update arrives first and waits in the doc for the first.
+    const pending = room.applyUpdate(sender, second);
+    await room.applyUpdate(completer, first);
+    await pending;
+    const replica = new Y.Doc();
+    Y.applyUpdate(replica, first);
+    for (const update of completer.updates()) Y.applyUpdate(replica, update);
+    expect(replica.getText('text').toString()).toBe('xy');
+  });
+
   it('refuses to load a stored document that does not decode', () => {
     expect(() => makeRoom(createMemoryStore(), Uint8Array.of(5, 200, 1))).toThrow();
   });
