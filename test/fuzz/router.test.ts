@@ -36,8 +36,8 @@ const DOCS = Array.from({ length: 24 }, (_, i) => (i % 3 === 2 ? `fuzz/doc-${i}`
  * The document that also gets mutated update payloads. A mutated update Yjs accepts can carry
  * items whose origins contradict each other, which replicas may integrate in different orders:
  * a writer can make replicas diverge (SECURITY.md, out of scope). So this document is checked
- * for what the server owes it (it stays up, and storage equals what it serves), not for
- * agreement with a client that received the updates one by one.
+ * for what the server owes it (it stays up, and storage holds exactly the items and deletions it
+ * serves), not for the order of its text.
  */
 const CHAOS_DOC = 'fuzz-chaos';
 /** High enough that the fuzzer, not the rate limits, decides when a connection closes. */
@@ -309,10 +309,15 @@ describe('fuzz', () => {
           const fromClient = new Y.Doc();
           Y.applyUpdate(fromStore, stored as Uint8Array);
           Y.applyUpdate(fromClient, update);
-          expect(fromStore.getText('text').toString(), name).toBe(fromClient.getText('text').toString());
-          expect(fromStore.getMap('meta').toJSON(), name).toEqual(fromClient.getMap('meta').toJSON());
-          expect(Y.encodeStateVector(fromStore), name).toEqual(Y.encodeStateVector(fromClient));
+          // The same items and the same deletions. On the chaos document that is all there is to
+          // compare: items with contradictory origins may land in another order when the same
+          // items arrive in another encoding (the merged log against one served update).
+          expect(Y.equalSnapshots(Y.snapshot(fromStore), Y.snapshot(fromClient)), name).toBe(true);
           expect(fromStore.store.pendingStructs, name).toBeNull();
+          if (name !== CHAOS_DOC) {
+            expect(fromStore.getText('text').toString(), name).toBe(fromClient.getText('text').toString());
+            expect(fromStore.getMap('meta').toJSON(), name).toEqual(fromClient.getMap('meta').toJSON());
+          }
           fromStore.destroy();
           fromClient.destroy();
         }
