@@ -61,6 +61,11 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 type State =
   | { readonly kind: 'joining'; readonly queue: Uint8Array[] }
   | { readonly kind: 'open'; readonly room: Room }
+  /**
+   * The server is shutting down and sent 1001, but frames the client sent before it saw that are
+   * still arriving: they are applied (so a graceful stop loses no edit) and nothing is sent.
+   */
+  | { readonly kind: 'draining'; readonly room: Room }
   | { readonly kind: 'closing' }
   | { readonly kind: 'closed' };
 
@@ -202,9 +207,18 @@ export class Connection implements RoutedMember, PeerEvents {
     this.sentSinceKeepalive = false;
   }
 
-  /** Closes with 1001 because the server is shutting down. */
+  /** Closes with 1001 because the server is shutting down, still applying what is in flight. */
   shutdown(): void {
-    this.closeWith(CloseCode.GoingAway, 'shutdown');
+    const state = this.state;
+    if (state.kind !== 'open') {
+      this.closeWith(CloseCode.GoingAway, 'shutdown');
+      return;
+    }
+    this.log.debug({ code: CloseCode.GoingAway }, 'draining');
+    this.state = { kind: 'draining', room: state.room };
+    this.sentCloseCode = CloseCode.GoingAway;
+    this.socket.close(CloseCode.GoingAway, closeReason[CloseCode.GoingAway]);
+    this.closeTimer = setTimeout(() => this.socket.terminate(), CLOSE_GRACE_MS);
   }
 
   /** Closes with 4440 when the token expires: the client fetches a new one and reconnects. */
@@ -267,6 +281,12 @@ export class Connection implements RoutedMember, PeerEvents {
   private closeWith(code: CloseCode, why: string): void {
     if (this.state.kind === 'closing' || this.state.kind === 'closed') return;
     this.log.debug({ code, why }, 'close');
+    if (this.state.kind === 'draining') {
+      // The 1001 close frame is already on its way; stop applying what follows.
+      this.leaveRoom();
+      this.state = { kind: 'closing' };
+      return;
+    }
     this.leaveRoom();
     this.state = { kind: 'closing' };
     this.sentCloseCode = code;
@@ -278,6 +298,7 @@ export class Connection implements RoutedMember, PeerEvents {
     const state = this.state;
     switch (state.kind) {
       case 'open':
+      case 'draining':
         state.room.leave(this);
         this.context.registry.release(state.room);
         return;
