@@ -150,9 +150,10 @@ describe('a document session against a Tandem server', () => {
     const session = open(server, 'denied', { token: await tokenFor(['other-*:write']), backoff });
     await waitFor(() => statusOf(session).kind === 'denied', { message: 'access denied' });
     expect(statusOf(session)).toEqual({ kind: 'denied', code: CloseCode.Forbidden, reason: 'forbidden' });
-    // An observation window, not synchronisation: a client that kept retrying would have
-    // reconnected ten times over within ten of its longest backoff delays.
-    await new Promise((resolve) => setTimeout(resolve, 10 * backoff.maxMs));
+    // Denied is a phase with no retry timer, and the provider's own reconnect is off: nothing can
+    // open a socket again until a new token arrives.
+    expect(session.provider.shouldConnect).toBe(false);
+    expect(session.provider.ws).toBeNull();
     expect(await readMetric(server.httpUrl, 'tandem_refusals_total', { reason: 'forbidden' })).toBe(1);
 
     session.setToken(await tokenFor(['denied:write']));

@@ -55,9 +55,10 @@ describe('token expiry', () => {
     await waitFor(() => session.status.kind === 'live', { message: 'live' });
     await waitFor(() => session.status.kind === 'denied', { timeout: 5_000, message: 'denied at expiry' });
     expect(session.status).toEqual({ kind: 'denied', code: CloseCode.TokenExpired, reason: 'token expired' });
-    // An observation window, not synchronisation: a client that kept retrying with the expired
-    // token would have been refused at the upgrade several times within it.
-    await new Promise((resolve) => setTimeout(resolve, 10 * backoff.maxMs));
+    // Denied is a phase with no retry timer, and the provider's own reconnect is off: nothing can
+    // open a socket again until a new token arrives, so the server has seen no attempt with it.
+    expect(session.provider.shouldConnect).toBe(false);
+    expect(session.provider.ws).toBeNull();
     expect(await readMetric(server.httpUrl, 'tandem_refusals_total', { reason: 'expired' })).toBe(0);
     session.setToken(await tokenFor(GRANTS));
     await waitFor(() => session.status.kind === 'live', { message: 'live with the new token' });
