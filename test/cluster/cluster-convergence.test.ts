@@ -2,28 +2,15 @@
  * Three instances over one Redis and one PostgreSQL, clients spread over them: concurrent edits
  * converge everywhere, and what is stored equals the live state.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { ClientPool, waitSynced, type TestClient } from '../helpers/clients.js';
 import { withSeed } from '../helpers/seed.js';
 import { waitFor } from '../helpers/wait-for.js';
-import { startCluster, type TestCluster } from './cluster-setup.js';
+import { useCluster } from './cluster-setup.js';
 
-let cluster: TestCluster;
 const pool = new ClientPool();
-
-beforeAll(async () => {
-  cluster = await startCluster();
-});
-
-afterEach(async () => {
-  pool.destroyAll();
-  await cluster.closeInstances();
-});
-
-afterAll(async () => {
-  await cluster.destroy();
-});
+const cluster = useCluster(() => pool.destroyAll());
 
 function text(client: TestClient): string {
   return client.doc.getText('t').toString();
@@ -31,8 +18,8 @@ function text(client: TestClient): string {
 
 describe('cluster convergence', () => {
   it('an edit made on one instance reaches a client of another instance', async () => {
-    const db = await cluster.database();
-    const [a, b] = await Promise.all([cluster.instance(db, 'a'), cluster.instance(db, 'b')]);
+    const db = await cluster().database();
+    const [a, b] = await Promise.all([cluster().instance(db, 'a'), cluster().instance(db, 'b')]);
     const onA = await pool.connectSynced(a.wsUrl, 'hello');
     const onB = await pool.connectSynced(b.wsUrl, 'hello');
     onA.doc.getText('t').insert(0, 'from a');
@@ -42,8 +29,8 @@ describe('cluster convergence', () => {
   });
 
   it('an edit that reaches a client of another instance is already in storage when it arrives', async () => {
-    const db = await cluster.database();
-    const [a, b] = await Promise.all([cluster.instance(db, 'a'), cluster.instance(db, 'b')]);
+    const db = await cluster().database();
+    const [a, b] = await Promise.all([cluster().instance(db, 'a'), cluster().instance(db, 'b')]);
     const writer = await pool.connectSynced(a.wsUrl, 'durable');
     const reader = await pool.connectSynced(b.wsUrl, 'durable');
     const storedWhenSeen: Promise<string>[] = [];
@@ -51,7 +38,7 @@ describe('cluster convergence', () => {
       const seen = text(reader);
       // Read storage the moment the edit arrives: the instance that stored it published it only then.
       storedWhenSeen.push(
-        cluster.stored(db, 'durable').then((stored) => {
+        cluster().stored(db, 'durable').then((stored) => {
           const doc = new Y.Doc();
           if (stored !== null) Y.applyUpdate(doc, stored);
           const storedText = doc.getText('t').toString();
@@ -67,8 +54,8 @@ describe('cluster convergence', () => {
 
   it('clients spread over three instances converge under concurrent random edits, and storage equals the live state', async () => {
     await withSeed(async (rng) => {
-      const db = await cluster.database();
-      const instances = await Promise.all(['a', 'b', 'c'].map((id) => cluster.instance(db, id)));
+      const db = await cluster().database();
+      const instances = await Promise.all(['a', 'b', 'c'].map((id) => cluster().instance(db, id)));
       const names = ['doc-1', 'doc-2'];
       const clients: { client: TestClient; name: string }[] = [];
       for (let i = 0; i < 9; i++) {
@@ -99,7 +86,7 @@ describe('cluster convergence', () => {
         expect(live.length).toBeGreaterThan(0);
         await waitFor(
           async () => {
-            const stored = await cluster.stored(db, name);
+            const stored = await cluster().stored(db, name);
             if (stored === null) return false;
             const doc = new Y.Doc();
             Y.applyUpdate(doc, stored);

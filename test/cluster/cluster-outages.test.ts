@@ -4,30 +4,19 @@
  * keeps typing unique tokens; afterwards every replica holds every token anyone typed (nothing
  * is lost), and storage equals the live state.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { ClientPool, waitSynced, type TestClient } from '../helpers/clients.js';
 import { withSeed, type Rng } from '../helpers/seed.js';
 import { readMetric } from '../helpers/server.js';
 import { waitFor } from '../helpers/wait-for.js';
-import { startCluster, type TestCluster } from './cluster-setup.js';
+import { useCluster } from './cluster-setup.js';
 
-let cluster: TestCluster;
 const pool = new ClientPool();
 const typists: Typist[] = [];
-
-beforeAll(async () => {
-  cluster = await startCluster();
-});
-
-afterEach(async () => {
+const cluster = useCluster(() => {
   for (const typist of typists.splice(0)) typist.stop();
   pool.destroyAll();
-  await cluster.closeInstances();
-});
-
-afterAll(async () => {
-  await cluster.destroy();
 });
 
 const NAME = 'outage';
@@ -71,7 +60,7 @@ async function expectNothingLost(db: string, all: Typist[], seen: string[][] = [
   expect(present.size).toBe(live.length);
   await waitFor(
     async () => {
-      const stored = await cluster.stored(db, NAME);
+      const stored = await cluster().stored(db, NAME);
       if (stored === null) return false;
       const doc = new Y.Doc();
       Y.applyUpdate(doc, stored);
@@ -92,9 +81,9 @@ function sees(observer: TestClient, typist: Typist, count: number): Promise<unkn
 describe('outages mid-edit', () => {
   it('an instance killed with SIGKILL mid-edit loses nothing: its clients reconnect to another instance', async () => {
     await withSeed(async (rng) => {
-      const db = await cluster.database();
-      const [a, b] = await Promise.all([cluster.instance(db, 'a'), cluster.instance(db, 'b')]);
-      const doomed = await cluster.child(db, 'doomed');
+      const db = await cluster().database();
+      const [a, b] = await Promise.all([cluster().instance(db, 'a'), cluster().instance(db, 'b')]);
+      const doomed = await cluster().child(db, 'doomed');
       const onDoomed = await pool.connectSynced(doomed.wsUrl, NAME);
       const onA = await pool.connectSynced(a.wsUrl, NAME);
       const onB = await pool.connectSynced(b.wsUrl, NAME);
@@ -115,20 +104,20 @@ describe('outages mid-edit', () => {
 
   it('Redis restarting mid-edit: instances serve their own clients, report not ready, then resync and converge', async () => {
     await withSeed(async (rng) => {
-      const db = await cluster.database();
-      const [a, b] = await Promise.all([cluster.instance(db, 'a'), cluster.instance(db, 'b')]);
+      const db = await cluster().database();
+      const [a, b] = await Promise.all([cluster().instance(db, 'a'), cluster().instance(db, 'b')]);
       const onA = await pool.connectSynced(a.wsUrl, NAME);
       const onB = await pool.connectSynced(b.wsUrl, NAME);
       const typists = [startTyping(onA, 'a', rng), startTyping(onB, 'b', rng)];
       await sees(onB, typists[0]!, 5);
-      await cluster.redis.stop();
+      await cluster().redis.stop();
       await waitFor(async () => (await fetch(`${a.httpUrl}/readyz`)).status === 503, { message: 'instance a to report not ready' });
       expect(await readMetric(a.httpUrl, 'tandem_fanout_up')).toBe(0);
       const during = typists[0]!.typed.length;
       await waitFor(() => typists[0]!.typed.length >= during + 10, { message: 'more typing while Redis is down' });
       const ownClient = await pool.connectSynced(a.wsUrl, NAME);
       expect(tokens(ownClient)).toContain(typists[0]!.typed.at(-5));
-      await cluster.redis.start();
+      await cluster().redis.start();
       await waitFor(async () => (await fetch(`${a.httpUrl}/readyz`)).status === 200, { message: 'instance a to be ready again' });
       expect(await readMetric(a.httpUrl, 'tandem_fanout_up')).toBe(1);
       await expectNothingLost(db, typists);
@@ -137,18 +126,18 @@ describe('outages mid-edit', () => {
 
   it('PostgreSQL stopped for a few seconds mid-edit: writes are retried and nothing is lost', async () => {
     await withSeed(async (rng) => {
-      const db = await cluster.database();
-      const [a, b] = await Promise.all([cluster.instance(db, 'a'), cluster.instance(db, 'b')]);
+      const db = await cluster().database();
+      const [a, b] = await Promise.all([cluster().instance(db, 'a'), cluster().instance(db, 'b')]);
       const onA = await pool.connectSynced(a.wsUrl, NAME);
       const onB = await pool.connectSynced(b.wsUrl, NAME);
       const typists = [startTyping(onA, 'a', rng), startTyping(onB, 'b', rng)];
       await sees(onB, typists[0]!, 5);
-      await cluster.postgres.stop();
+      await cluster().postgres.stop();
       await waitFor(async () => (await fetch(`${a.httpUrl}/readyz`)).status === 503, { timeout: 10_000, message: 'instance a to report not ready' });
       expect(await readMetric(a.httpUrl, 'tandem_storage_healthy')).toBe(0);
       const during = typists[0]!.typed.length;
       await waitFor(() => typists[0]!.typed.length >= during + 150, { message: 'more typing while PostgreSQL is down' });
-      await cluster.postgres.start();
+      await cluster().postgres.start();
       await expectNothingLost(db, typists);
       expect(await readMetric(a.httpUrl, 'tandem_storage_healthy')).toBe(1);
       expect(await readMetric(a.httpUrl, 'tandem_storage_write_retries_total')).toBeGreaterThan(0);

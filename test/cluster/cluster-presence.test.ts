@@ -3,26 +3,13 @@
  * another, and loses them when those clients leave or their instance dies (SIGKILL), the latter
  * within the liveness bound (the key's time to live plus one check).
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ClientPool, type TestClient } from '../helpers/clients.js';
 import { waitFor } from '../helpers/wait-for.js';
-import { startCluster, type TestCluster } from './cluster-setup.js';
+import { useCluster } from './cluster-setup.js';
 
-let cluster: TestCluster;
 const pool = new ClientPool();
-
-beforeAll(async () => {
-  cluster = await startCluster();
-});
-
-afterEach(async () => {
-  pool.destroyAll();
-  await cluster.closeInstances();
-});
-
-afterAll(async () => {
-  await cluster.destroy();
-});
+const cluster = useCluster(() => pool.destroyAll());
 
 /** The name `observer` sees for `other`'s presence, or undefined when it sees none. */
 function seenName(observer: TestClient, other: TestClient): string | undefined {
@@ -32,8 +19,8 @@ function seenName(observer: TestClient, other: TestClient): string | undefined {
 
 describe('presence across instances', () => {
   it('a client sees the presence of a client on another instance, and it disappears when that client leaves', async () => {
-    const db = await cluster.database();
-    const [a, b] = await Promise.all([cluster.instance(db, 'a'), cluster.instance(db, 'b')]);
+    const db = await cluster().database();
+    const [a, b] = await Promise.all([cluster().instance(db, 'a'), cluster().instance(db, 'b')]);
     const ann = await pool.connectSynced(a.wsUrl, 'carets');
     const bob = await pool.connectSynced(b.wsUrl, 'carets');
     ann.provider.awareness.setLocalStateField('user', { name: 'Ann', color: '#ff0000' });
@@ -44,8 +31,8 @@ describe('presence across instances', () => {
   });
 
   it('a client joining later on a third instance sees the presence already there', async () => {
-    const db = await cluster.database();
-    const [a, b, c] = await Promise.all([cluster.instance(db, 'a'), cluster.instance(db, 'b'), cluster.instance(db, 'c')]);
+    const db = await cluster().database();
+    const [a, b, c] = await Promise.all([cluster().instance(db, 'a'), cluster().instance(db, 'b'), cluster().instance(db, 'c')]);
     const ann = await pool.connectSynced(a.wsUrl, 'late');
     const bob = await pool.connectSynced(b.wsUrl, 'late');
     ann.provider.awareness.setLocalStateField('user', { name: 'Ann', color: '#ff0000' });
@@ -56,9 +43,9 @@ describe('presence across instances', () => {
   });
 
   it('the presence of clients of an instance killed with SIGKILL disappears from the others within the liveness bound', async () => {
-    const db = await cluster.database();
-    const a = await cluster.instance(db, 'a');
-    const doomed = await cluster.child(db, 'doomed');
+    const db = await cluster().database();
+    const a = await cluster().instance(db, 'a');
+    const doomed = await cluster().child(db, 'doomed');
     const ann = await pool.connectSynced(a.wsUrl, 'kill');
     const zed = await pool.connectSynced(doomed.wsUrl, 'kill');
     zed.provider.awareness.setLocalStateField('user', { name: 'Zed', color: '#00ff00' });

@@ -3,6 +3,7 @@
  * started in this process on port 0 (or as a child process, to be killed), and short liveness
  * and resync timings so that a test of a dead instance takes seconds.
  */
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import { createTandemServer, type TandemServer } from '../../server/index.js';
 import type { ClusterTiming } from '../../server/cluster/cluster-fanout.js';
 import { openPostgresStore } from '../../server/storage/postgres-store.js';
@@ -82,3 +83,26 @@ export async function startCluster(): Promise<TestCluster> {
   return cluster;
 }
 
+
+/**
+ * Registers one file's cluster lifecycle: started once before its tests, instances closed after
+ * each test (after `cleanUp`, e.g. destroying clients), Redis and PostgreSQL stopped after all.
+ * Returns the accessor for the running cluster.
+ */
+export function useCluster(cleanUp: () => void): () => TestCluster {
+  let cluster: TestCluster | null = null;
+  beforeAll(async () => {
+    cluster = await startCluster();
+  });
+  afterEach(async () => {
+    cleanUp();
+    await cluster?.closeInstances();
+  });
+  afterAll(async () => {
+    await cluster?.destroy();
+  });
+  return () => {
+    if (cluster === null) throw new Error('the cluster is not started');
+    return cluster;
+  };
+}
