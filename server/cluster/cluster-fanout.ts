@@ -95,6 +95,8 @@ class Channel implements DocumentChannel {
 /** The cluster fan-out of one instance. */
 export class ClusterFanOut implements FanOut {
   private readonly channels = new Map<string, Channel>();
+  /** Loaded documents whose subscription failed while Redis stayed up; retried every resync tick. */
+  private readonly unsubscribed = new Set<string>();
   /** Instances whose clients have presence here, so their liveness is watched. */
   private readonly peers = new Set<string>();
   private readonly timers: NodeJS.Timeout[] = [];
@@ -115,7 +117,12 @@ export class ClusterFanOut implements FanOut {
     this.received = new Counter({ name: 'tandem_fanout_received_total', help: 'Fan-out messages received from other instances, by kind', labelNames: ['kind'], registers });
     this.failures = new Counter({ name: 'tandem_fanout_failures_total', help: 'Fan-out messages not published or not readable', labelNames: ['reason'], registers });
     this.timers.push(setInterval(() => void this.checkLiveness(), timing.livenessIntervalMs));
-    this.timers.push(setInterval(() => this.resyncAll(), timing.resyncIntervalMs));
+    this.timers.push(
+      setInterval(() => {
+        void this.resubscribeFailed();
+        this.resyncAll();
+      }, timing.resyncIntervalMs),
+    );
     for (const timer of this.timers) timer.unref();
     void this.renew();
   }
@@ -138,11 +145,32 @@ export class ClusterFanOut implements FanOut {
     try {
       await this.pubsub.subscribe(documentChannel(name));
     } catch (error) {
-      // Redis is down: the document is served by this instance alone until it returns, when the
-      // transport restores the subscription and every document resyncs.
-      this.logger.warn({ err: error, room: name }, 'fan-out subscription failed; serving the document alone until Redis returns');
+      // Redis is down, or a cluster was still settling: the document is served by this instance
+      // alone until the subscription is retried (every resync tick, and when Redis comes back).
+      this.unsubscribed.add(name);
+      this.logger.warn({ err: error, room: name }, 'fan-out subscription failed; retrying at the next resync');
     }
     return channel;
+  }
+
+  /**
+   * Retries the subscriptions that failed while Redis stayed up (a failure while it was down is
+   * also retried by {@link rejoin}); without this a document whose subscribe failed once would
+   * never hear its peers again.
+   */
+  private async resubscribeFailed(): Promise<void> {
+    for (const name of [...this.unsubscribed]) {
+      if (!this.channels.has(name)) {
+        this.unsubscribed.delete(name);
+        continue;
+      }
+      try {
+        await this.pubsub.subscribe(documentChannel(name));
+        this.unsubscribed.delete(name);
+      } catch (error) {
+        this.logger.debug({ err: error, room: name }, 'fan-out subscription retry failed');
+      }
+    }
   }
 
   async close(): Promise<void> {
@@ -213,9 +241,13 @@ export class ClusterFanOut implements FanOut {
     await this.renew();
     await Promise.all(
       [...this.channels.keys()].map((name) =>
-        this.pubsub.subscribe(documentChannel(name)).catch((error: unknown) => {
-          this.logger.warn({ err: error, room: name }, 'resubscribing failed; retried when Redis is up again');
-        }),
+        this.pubsub.subscribe(documentChannel(name)).then(
+          () => this.unsubscribed.delete(name),
+          (error: unknown) => {
+            this.unsubscribed.add(name);
+            this.logger.warn({ err: error, room: name }, 'resubscribing failed; retrying at the next resync');
+          },
+        ),
       ),
     );
     this.resyncAll();
