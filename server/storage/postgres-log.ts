@@ -6,8 +6,11 @@
  * then its log rows), so writers never wait on each other in a cycle:
  * - an append batch is one statement: it inserts log rows, which nobody waits on, then updates
  *   the counters of its documents in name order;
- * - a delete removes the counters row, then, in a second statement that sees every append
- *   committed meanwhile, the log rows;
+ * - a delete first locks the counters row, creating it if absent, so that every append still
+ *   to commit waits for it: one that already wrote its log rows but not yet its counters would
+ *   otherwise commit a fresh counters row between the delete's statements and lose its rows to
+ *   the second one. It then removes the log rows (a statement that sees every append committed
+ *   before the lock) and the counters row;
  * - a compaction holds the document's advisory lock (so one runs at a time across instances),
  *   reads the log, merges it, then locks the counters row and replaces exactly the rows it
  *   read, checking every row count: a difference means a delete got there first, and it rolls
@@ -69,10 +72,15 @@ export async function readLog(session: SqlSession, name: string): Promise<LogRow
   return (await session.query<LogRow>('SELECT seq, data FROM tandem_updates WHERE name = $1 ORDER BY seq', [name])).rows;
 }
 
-/** Removes everything stored for `name`. Two statements: run it inside a transaction. */
+/** Removes everything stored for `name`. Three statements: run it inside a transaction. */
 export async function deleteDocument(session: SqlSession, name: string): Promise<void> {
-  await session.query('DELETE FROM tandem_documents WHERE name = $1', [name]);
+  await session.query(
+    `INSERT INTO tandem_documents AS doc (name, bytes, updates, updated_at) VALUES ($1, 0, 0, now())
+     ON CONFLICT (name) DO UPDATE SET updated_at = doc.updated_at`,
+    [name],
+  );
   await session.query('DELETE FROM tandem_updates WHERE name = $1', [name]);
+  await session.query('DELETE FROM tandem_documents WHERE name = $1', [name]);
 }
 
 /** What is stored about `name`, or null. */

@@ -161,22 +161,32 @@ async function someoneWaitsForALock(url: string): Promise<void> {
   });
 }
 
+/** SQL with its parameters, as another instance would run it. */
+type Statements = ReadonlyArray<[string, unknown[]]>;
+
 /**
- * What another instance does while `store` compacts 'doc': `statements` run in a transaction of
- * another session, the compaction starts, and they commit once it waits for their locks.
+ * What another instance does while this one acts: `statements` run in a transaction of another
+ * session, `action` starts, and they commit once it waits for their locks (checking it did wait).
  */
-async function compactDuring(url: string, store: DocumentStore, statements: ReadonlyArray<[string, unknown[]]>): Promise<void> {
+async function waitsForAnotherSession(url: string, statements: Statements, action: () => Promise<void>): Promise<void> {
   const other = await connectClient(url);
   try {
     await other.query('BEGIN');
     for (const [text, values] of statements) await other.query(text, values);
-    const compaction = store.compact('doc');
+    let done = false;
+    const running = action().then(() => (done = true));
     await someoneWaitsForALock(url);
+    expect(done).toBe(false);
     await other.query('COMMIT');
-    await compaction;
+    await running;
   } finally {
     await other.end();
   }
+}
+
+/** What another instance does while `store` compacts 'doc' (see {@link waitsForAnotherSession}). */
+function compactDuring(url: string, store: DocumentStore, statements: Statements): Promise<void> {
+  return waitsForAnotherSession(url, statements, () => store.compact('doc'));
 }
 
 it('counts an append that another instance commits while it compacts', async () => {
@@ -212,6 +222,26 @@ it('gives way to a delete that another instance commits while it compacts, keepi
   expect(await storedRows(url, 'doc')).toEqual({ rows: 1, bytes: fresh.byteLength });
 });
 
+it('makes a delete wait for an append of a new document that another instance has not committed yet', async () => {
+  const url = await postgres.createDatabase();
+  const store = await openStore(url);
+  const early = textUpdate('early');
+  // The other instance's append of a document nobody stored yet, caught before its commit:
+  // without a lock to wait on, the delete would miss its counters and remove its rows.
+  await waitsForAnotherSession(
+    url,
+    [
+      ["INSERT INTO tandem_updates (name, data) VALUES ('doc', $1)", [early]],
+      ["INSERT INTO tandem_documents (name, bytes, updates, updated_at) VALUES ('doc', $1, 1, now())", [early.byteLength]],
+    ],
+    () => store.delete('doc'),
+  );
+  expect(await storedRows(url, 'doc')).toEqual({ rows: 0, bytes: 0 });
+  expect(await store.info('doc')).toBeNull();
+  await store.append('doc', textUpdate('after'));
+  expect(await store.info('doc')).toMatchObject({ updates: 1, bytes: (await storedRows(url, 'doc')).bytes });
+});
+
 it('shows each instance what the other appended, in load, info and list', async () => {
   const url = await postgres.createDatabase();
   const [a, b] = [await openStore(url), await openStore(url)];
@@ -225,23 +255,13 @@ it('shows each instance what the other appended, in load, info and list', async 
 it('leaves a document to the instance already compacting it, and an explicit compaction waits for that one', async () => {
   const url = await postgres.createDatabase();
   const store = await openStore(url, { compactAfterUpdates: 5 });
-  const other = await connectClient(url);
-  try {
-    await other.query('BEGIN');
-    await other.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [COMPACTION_LOCK_CLASS, 'doc']);
+  // Another instance compacts 'doc' all along: the background compactions leave it alone.
+  await waitsForAnotherSession(url, [['SELECT pg_advisory_xact_lock($1, hashtext($2))', [COMPACTION_LOCK_CLASS, 'doc']]], async () => {
     for (let i = 0; i < 12; i++) await store.append('doc', textUpdate(`${i}`, `field-${i}`));
     expect(await store.info('doc')).toMatchObject({ updates: 12 });
-
-    let compacted = false;
-    const explicit = store.compact('doc').then(() => (compacted = true));
-    await someoneWaitsForALock(url);
-    expect(compacted).toBe(false);
-    await other.query('COMMIT');
-    await explicit;
-    expect(await store.info('doc')).toMatchObject({ updates: 1 });
-  } finally {
-    await other.end();
-  }
+    await store.compact('doc');
+  });
+  expect(await store.info('doc')).toMatchObject({ updates: 1 });
 });
 
 it('creates its tables once when several instances start together on an empty database', async () => {
