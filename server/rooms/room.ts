@@ -13,6 +13,7 @@ import type { Limits } from '../../shared/limits.js';
 import { SyncMessageType } from '../../shared/protocol.js';
 import type { DocumentChannel, FanOutPeer, RemoteSource } from '../cluster/fanout.js';
 import type { DocumentStore } from '../storage/store.js';
+import { stateVectorOfUpdate } from '../storage/update-runs.js';
 import type { Logger } from '../observability/logger.js';
 import type { ServerMetrics } from '../observability/metrics.js';
 import { ConnectionError } from '../protocol/errors.js';
@@ -128,8 +129,8 @@ export class Room implements FanOutPeer {
     });
     this.stored = stored;
     try {
-      // Reading the state vector walks every struct, so a corrupt stored update fails the load here.
-      this.storedStateVector = stored === null ? null : Y.encodeStateVectorFromUpdate(stored);
+      // Reading the state vector walks every struct, so a stored update cut short fails the load here.
+      this.storedStateVector = stored === null ? null : (stateVectorOfUpdate(stored) ?? Y.encodeStateVectorFromUpdate(stored));
     } catch (error) {
       this.doc.destroy();
       throw error;

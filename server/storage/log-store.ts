@@ -181,7 +181,7 @@ class LogStore implements DocumentStore {
     await this.#writes.settled();
     if (!doc.meta || doc.generation !== generation) return;
     const log = await this.#backend.readLog(name);
-    const update = mergeLog(log.map((entry) => entry.update));
+    const update = await mergeLog(log.map((entry) => entry.update));
     if (update !== null && log.length > 1) await this.#submitCompaction(name, generation, log, update);
   }
 

@@ -111,7 +111,7 @@ export async function compactLog(session: SqlSession, name: string, wait: boolea
   let log = merged;
   if (log === null) {
     const read = await readLog(session, name);
-    const update = mergeLog(read.map((row) => row.data));
+    const update = await mergeLog(read.map((row) => row.data));
     if (update === null || read.length < 2) return false;
     log = { rows: read, update };
   }

@@ -136,7 +136,7 @@ class PostgresStore implements DocumentStore {
     this.#lifecycle.checkName(name);
     await this.#writes.settled();
     const rows = await readLog(this.#shared, name);
-    const update = mergeLog(rows.map((row) => row.data));
+    const update = await mergeLog(rows.map((row) => row.data));
     if (update === null) return null;
     // The merge is the expensive half of a compaction: when the log is due, write it back.
     if (rows.length > 1 && this.#logIsDue(name, rows)) this.#inBackground(name, null, this.#compaction(name, false, { rows, update }));
