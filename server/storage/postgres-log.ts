@@ -38,7 +38,7 @@ export interface LogRow {
 }
 
 /** A log as read and merged, ready to be written back as one row. */
-export interface MergedLog {
+interface MergedLog {
   rows: readonly LogRow[];
   update: Uint8Array;
 }
@@ -97,10 +97,9 @@ export async function listInfos(session: SqlSession): Promise<DocumentInfo[]> {
 /**
  * Merges the log of `name` into one row, inside the caller's transaction; resolves with whether
  * to commit. `wait`: wait for a compaction another instance runs (an explicit call), or leave
- * the document to it (a background one). `merged`: the log as already read and merged, written
- * back only if no row of it changed since.
+ * the document to it (a background one).
  */
-export async function compactLog(session: SqlSession, name: string, wait: boolean, merged: MergedLog | null): Promise<boolean> {
+export async function compactLog(session: SqlSession, name: string, wait: boolean): Promise<boolean> {
   const lock = wait ? 'pg_advisory_xact_lock' : 'pg_try_advisory_xact_lock';
   const { rows } = await session.query<{ locked: boolean | '' }>(`SELECT ${lock}($1, hashtext($2)) AS locked`, [
     COMPACTION_LOCK_CLASS,
@@ -108,14 +107,10 @@ export async function compactLog(session: SqlSession, name: string, wait: boolea
   ]);
   // pg_advisory_xact_lock returns void, which reads as ''.
   if (rows[0]?.locked === false) return false;
-  let log = merged;
-  if (log === null) {
-    const read = await readLog(session, name);
-    const update = await mergeLog(read.map((row) => row.data));
-    if (update === null || read.length < 2) return false;
-    log = { rows: read, update };
-  }
-  return replaceLog(session, name, log);
+  const read = await readLog(session, name);
+  const update = await mergeLog(read.map((row) => row.data));
+  if (update === null || read.length < 2) return false;
+  return replaceLog(session, name, { rows: read, update });
 }
 
 /** Replaces the rows of `log` by its merge; false (roll back) if any of them changed meanwhile. */

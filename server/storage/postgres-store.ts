@@ -11,10 +11,10 @@ import { DatabaseError, Pool, type PoolClient } from 'pg';
 import { CompactionRuns } from './compaction-runs.js';
 import { GroupCommit } from './group-commit.js';
 import { warnCompactionFailed, type BatchStats, type LogStoreOptions } from './log-store.js';
-import { mergeLog } from './merge-log.js';
+import { mergeLogForLoad } from './merge-log.js';
 import { writeBatch, type BatchDatabase, type Operation, type RetryPolicy } from './postgres-batch.js';
 import { DatabaseHealth } from './postgres-health.js';
-import { compactLog, listInfos, readInfo, readLog, type Counters, type LogRow, type MergedLog } from './postgres-log.js';
+import { compactLog, listInfos, readInfo, readLog, type Counters, type LogRow } from './postgres-log.js';
 import { migrate, type SqlResult, type SqlSession } from './postgres-schema.js';
 import type { DocumentInfo, DocumentStore } from './store.js';
 import { StoreLifecycle } from './store-lifecycle.js';
@@ -136,10 +136,10 @@ class PostgresStore implements DocumentStore {
     this.#lifecycle.checkName(name);
     await this.#writes.settled();
     const rows = await readLog(this.#shared, name);
-    const update = await mergeLog(rows.map((row) => row.data));
+    const update = mergeLogForLoad(rows.map((row) => row.data));
     if (update === null) return null;
-    // The merge is the expensive half of a compaction: when the log is due, write it back.
-    if (rows.length > 1 && this.#logIsDue(name, rows)) this.#inBackground(name, null, this.#compaction(name, false, { rows, update }));
+    // A log that is due is compacted after the load is answered: the compaction's merge is the slow, small one.
+    if (rows.length > 1 && this.#logIsDue(name, rows)) this.#inBackground(name, null, this.#compaction(name, false));
     return toUint8Array(update);
   }
 
@@ -160,7 +160,7 @@ class PostgresStore implements DocumentStore {
     // A background run reported its own failure; this one reports to its caller.
     await this.#compactions.get(name)?.catch(() => undefined);
     await this.#writes.settled();
-    await this.#compactions.track(name, this.#compaction(name, true, null));
+    await this.#compactions.track(name, this.#compaction(name, true));
   }
 
   async info(name: string): Promise<DocumentInfo | null> {
@@ -215,7 +215,7 @@ class PostgresStore implements DocumentStore {
     const newUpdates = stored.updates - (failed ? failed.updates : stored.compactedBytes > 0 ? 1 : 0);
     const newBytes = stored.bytes - (failed ? failed.bytes : stored.compactedBytes);
     if (newUpdates >= this.#compactAfterUpdates || newBytes >= this.#compactAfterBytes) {
-      this.#inBackground(name, stored, this.#compaction(name, false, null));
+      this.#inBackground(name, stored, this.#compaction(name, false));
     }
   }
 
@@ -227,10 +227,10 @@ class PostgresStore implements DocumentStore {
     return rows.length - 1 >= this.#compactAfterUpdates || newBytes >= this.#compactAfterBytes;
   }
 
-  /** Merges the log of `name` into one row (see {@link compactLog} for `wait` and `merged`). */
-  async #compaction(name: string, wait: boolean, merged: MergedLog | null): Promise<void> {
+  /** Merges the log of `name` into one row (see {@link compactLog} for `wait`). */
+  async #compaction(name: string, wait: boolean): Promise<void> {
     let compacted = false;
-    await this.#transaction(async (session) => (compacted = await compactLog(session, name, wait, merged)));
+    await this.#transaction(async (session) => (compacted = await compactLog(session, name, wait)));
     if (compacted) this.#failedAt.delete(name);
   }
 
