@@ -46,6 +46,17 @@ function tokens(client: TestClient): string[] {
   return client.doc.getArray<string>('log').toArray();
 }
 
+/** Instances a and b on a fresh database, a client typing on each, b seeing a's typing. */
+async function twoInstancesTyping(rng: Rng) {
+  const db = await cluster().database();
+  const [a, b] = await Promise.all([cluster().instance(db, 'a'), cluster().instance(db, 'b')]);
+  const onA = await pool.connectSynced(a.wsUrl, NAME);
+  const onB = await pool.connectSynced(b.wsUrl, NAME);
+  const typists = [startTyping(onA, 'a', rng), startTyping(onB, 'b', rng)];
+  await sees(onB, typists[0]!, 5);
+  return { db, a, typists };
+}
+
 /** Everyone converges on one array holding every token typed; storage ends up equal to it. */
 async function expectNothingLost(db: string, all: Typist[], seen: string[][] = []): Promise<void> {
   for (const typist of all) typist.stop();
@@ -104,12 +115,7 @@ describe('outages mid-edit', () => {
 
   it('Redis restarting mid-edit: instances serve their own clients, report not ready, then resync and converge', async () => {
     await withSeed(async (rng) => {
-      const db = await cluster().database();
-      const [a, b] = await Promise.all([cluster().instance(db, 'a'), cluster().instance(db, 'b')]);
-      const onA = await pool.connectSynced(a.wsUrl, NAME);
-      const onB = await pool.connectSynced(b.wsUrl, NAME);
-      const typists = [startTyping(onA, 'a', rng), startTyping(onB, 'b', rng)];
-      await sees(onB, typists[0]!, 5);
+      const { db, a, typists } = await twoInstancesTyping(rng);
       await cluster().redis.stop();
       await waitFor(async () => (await fetch(`${a.httpUrl}/readyz`)).status === 503, { message: 'instance a to report not ready' });
       expect(await readMetric(a.httpUrl, 'tandem_fanout_up')).toBe(0);
@@ -126,12 +132,7 @@ describe('outages mid-edit', () => {
 
   it('PostgreSQL stopped for a few seconds mid-edit: writes are retried and nothing is lost', async () => {
     await withSeed(async (rng) => {
-      const db = await cluster().database();
-      const [a, b] = await Promise.all([cluster().instance(db, 'a'), cluster().instance(db, 'b')]);
-      const onA = await pool.connectSynced(a.wsUrl, NAME);
-      const onB = await pool.connectSynced(b.wsUrl, NAME);
-      const typists = [startTyping(onA, 'a', rng), startTyping(onB, 'b', rng)];
-      await sees(onB, typists[0]!, 5);
+      const { db, a, typists } = await twoInstancesTyping(rng);
       await cluster().postgres.stop();
       await waitFor(async () => (await fetch(`${a.httpUrl}/readyz`)).status === 503, { timeout: 10_000, message: 'instance a to report not ready' });
       expect(await readMetric(a.httpUrl, 'tandem_storage_healthy')).toBe(0);
