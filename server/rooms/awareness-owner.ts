@@ -19,13 +19,16 @@
  * the rewritten text; a renewal is recognised after the rewrite, which is deterministic.
  */
 import * as decoding from 'lib0/decoding';
-import * as encoding from 'lib0/encoding';
 import { CloseCode } from '../../shared/close-codes.js';
+import { putVarUint, varUintSize } from '../bytes/var-uint.js';
 import { ConnectionError } from '../protocol/errors.js';
+import { awarenessHeaderSize, putAwarenessHeader } from '../protocol/frames.js';
 
 interface OwnedState<Owner> {
   clock: number;
   json: string;
+  /** UTF-8 length of `json`. */
+  bytes: number;
   owner: Owner;
 }
 
@@ -147,7 +150,7 @@ export class AwarenessTable<Owner> {
       if (owned >= this.maxStatesPerOwner) throw new ConnectionError(CloseCode.TooLarge, 'awareness_too_many_clients');
       this.owned.set(owner, owned + 1);
       this.tombstones.delete(clientId);
-      this.states.set(clientId, { clock, json: state, owner });
+      this.states.set(clientId, { clock, json: state, bytes: Buffer.byteLength(state, 'utf8'), owner });
       this.changed.add(clientId);
       return AwarenessChange.Changed;
     }
@@ -167,6 +170,7 @@ export class AwarenessTable<Owner> {
       return AwarenessChange.Renewed;
     }
     current.json = rewrite === null ? checkedState(json, null) : next;
+    current.bytes = Buffer.byteLength(current.json, 'utf8');
     this.changed.add(clientId);
     return AwarenessChange.Changed;
   }
@@ -180,11 +184,7 @@ export class AwarenessTable<Owner> {
 
   /** An awareness update with the current entry of each of `clientIds`: its state, or its removal. */
   encode(clientIds: Iterable<number>): Uint8Array {
-    const ids = [...clientIds];
-    const encoder = encoding.createEncoder();
-    encoding.writeVarUint(encoder, ids.length);
-    for (const clientId of ids) this.writeEntry(encoder, clientId);
-    return encoding.toUint8Array(encoder);
+    return this.write(clientIds instanceof Set ? clientIds : new Set(clientIds), false);
   }
 
   /** Removes every state `owner` introduced; true when there was one to remove. */
@@ -215,39 +215,47 @@ export class AwarenessTable<Owner> {
   }
 
   /**
-   * The awareness update to broadcast: every change since the last call plus pending renewals,
+   * The awareness frame to broadcast: every change since the last call plus pending renewals,
    * or null when there is nothing. Clears both.
    */
-  takeUpdate(): Uint8Array | null {
+  takeFrame(): Uint8Array | null {
     if (this.changed.size === 0 && this.renewed.size === 0) return null;
-    const encoder = encoding.createEncoder();
-    const ids = new Set([...this.changed, ...this.renewed]);
-    encoding.writeVarUint(encoder, ids.size);
-    for (const clientId of ids) this.writeEntry(encoder, clientId);
+    const ids = this.renewed.size === 0 ? this.changed : new Set([...this.changed, ...this.renewed]);
+    const frame = this.write(ids, true);
     this.changed.clear();
     this.renewed.clear();
-    return encoding.toUint8Array(encoder);
+    return frame;
   }
 
-  /** An awareness update holding every present state, or null when there is none. */
-  snapshot(): Uint8Array | null {
-    if (this.states.size === 0) return null;
-    const encoder = encoding.createEncoder();
-    encoding.writeVarUint(encoder, this.states.size);
-    for (const clientId of this.states.keys()) this.writeEntry(encoder, clientId);
-    return encoding.toUint8Array(encoder);
+  /** An awareness frame holding every present state, or null when there is none. */
+  snapshotFrame(): Uint8Array | null {
+    return this.states.size === 0 ? null : this.write(new Set(this.states.keys()), true);
   }
 
-  private writeEntry(encoder: encoding.Encoder, clientId: number): void {
-    const state = this.states.get(clientId);
-    encoding.writeVarUint(encoder, clientId);
-    if (state !== undefined) {
-      encoding.writeVarUint(encoder, state.clock);
-      encoding.writeVarString(encoder, state.json);
-    } else {
-      encoding.writeVarUint(encoder, this.tombstones.get(clientId)?.clock ?? 0);
-      encoding.writeVarString(encoder, NULL_STATE);
+  /**
+   * The current entry of each of `clientIds` as an awareness update, inside an awareness frame
+   * when `framed`: sized first, then written into one buffer.
+   */
+  private write(clientIds: ReadonlySet<number>, framed: boolean): Uint8Array {
+    let size = varUintSize(clientIds.size);
+    for (const clientId of clientIds) {
+      const { clock, bytes } = this.entryOf(clientId);
+      size += varUintSize(clientId) + varUintSize(clock) + varUintSize(bytes) + bytes;
     }
+    const out = Buffer.allocUnsafe((framed ? awarenessHeaderSize(size) : 0) + size);
+    let at = putVarUint(out, framed ? putAwarenessHeader(out, size) : 0, clientIds.size);
+    for (const clientId of clientIds) {
+      const { clock, json, bytes } = this.entryOf(clientId);
+      at = putVarUint(out, putVarUint(out, at, clientId), clock);
+      at = putVarUint(out, at, bytes);
+      at += out.write(json, at, bytes, 'utf8');
+    }
+    return out;
+  }
+
+  /** What the entry of `clientId` carries: its state, or its removal at the tombstone's clock. */
+  private entryOf(clientId: number): { clock: number; json: string; bytes: number } {
+    return this.states.get(clientId) ?? { clock: this.tombstones.get(clientId)?.clock ?? 0, json: NULL_STATE, bytes: NULL_STATE.length };
   }
 }
 

@@ -17,7 +17,7 @@ import { stateVectorOfUpdate } from '../storage/update-runs.js';
 import type { Logger } from '../observability/logger.js';
 import type { ServerMetrics } from '../observability/metrics.js';
 import { ConnectionError } from '../protocol/errors.js';
-import { encodeAwarenessFrame, encodeSyncFrame } from '../protocol/frames.js';
+import { encodeSyncFrame } from '../protocol/frames.js';
 import { AwarenessChange, AwarenessTable, type StateRewrite } from './awareness-owner.js';
 import { Contributors } from './contributors.js';
 import { atEndOfTurn } from './end-of-turn.js';
@@ -69,8 +69,6 @@ function isEmptyUpdate(update: Uint8Array): boolean {
   return update.length === 2 && update[0] === 0 && update[1] === 0;
 }
 
-/** The members a broadcast to everyone skips. */
-const NOBODY: ReadonlySet<RoomMember> = new Set();
 
 /**
  * A loaded document and its members. Created by the registry, which owns its lifecycle. In
@@ -338,8 +336,7 @@ export class Room implements FanOutPeer {
 
   /** Every present state in one awareness frame, or null when nobody has one. */
   awarenessFrame(): Uint8Array | null {
-    const snapshot = this.awareness.snapshot();
-    return snapshot === null ? null : encodeAwarenessFrame(snapshot);
+    return this.awareness.snapshotFrame();
   }
 
   /** Broadcasts and stores everything queued, now rather than when it is due. */
@@ -440,15 +437,17 @@ export class Room implements FanOutPeer {
     this.awarenessTimer = null;
     this.awarenessTurn++;
     this.awarenessDueAt = Number.POSITIVE_INFINITY;
-    const update = this.awareness.takeUpdate();
-    if (update === null) return;
+    const frame = this.awareness.takeFrame();
+    if (frame === null) return;
     this.lastAwarenessBroadcast = performance.now();
-    this.broadcast(encodeAwarenessFrame(update), this.awarenessFrom.take());
+    this.broadcast(frame, this.awarenessFrom.take());
   }
 
   /** Sends the same bytes to every member but `skip`. */
   private broadcast(frame: Uint8Array, skip: RoomMember | null): void {
-    this.broadcastExcept(frame, skip === null ? NOBODY : new Set([skip]));
+    for (const member of this.members) {
+      if (member !== skip) member.send(frame);
+    }
   }
 
   /** Sends the same bytes to every member not in `skip`. */

@@ -10,7 +10,7 @@
  * version followed by varuints.
  */
 import * as decoding from 'lib0/decoding';
-import * as encoding from 'lib0/encoding';
+import { putVarUint, varUintSize } from '../bytes/var-uint.js';
 import type { DocumentMeta } from './log-backend.js';
 
 const LOG_PREFIX = 0x6c; // 'l'
@@ -19,7 +19,6 @@ const SEPARATOR = 0x00;
 const SEQ_BYTES = 8;
 const META_FORMAT = 1;
 
-const utf8Encoder = new TextEncoder();
 const utf8Decoder = new TextDecoder();
 
 /** A key range that LevelDB iterates in order: from `gte` up to, not including, `lt`. */
@@ -28,22 +27,25 @@ export interface KeyRange {
   lt: Uint8Array;
 }
 
-function prefixed(prefix: number, name: string, extra: number): Uint8Array {
-  const nameBytes = utf8Encoder.encode(name);
-  const key = new Uint8Array(1 + nameBytes.length + extra);
+/**
+ * `prefix` + the UTF-8 of `name` + `extra` bytes for the caller to fill, in one pooled buffer
+ * (keys are written for every append; see ../bytes/var-uint.ts).
+ */
+function prefixed(prefix: number, name: string, extra: number): Buffer {
+  const nameBytes = Buffer.byteLength(name, 'utf8');
+  const key = Buffer.allocUnsafe(1 + nameBytes + extra);
   key[0] = prefix;
-  key.set(nameBytes, 1);
+  key.write(name, 1, nameBytes, 'utf8');
   return key;
 }
 
 /** The key of entry `seq` in the log of `name`. */
 export function encodeLogKey(name: string, seq: number): Uint8Array {
   const key = prefixed(LOG_PREFIX, name, 1 + SEQ_BYTES);
-  const view = new DataView(key.buffer);
   const at = key.length - SEQ_BYTES;
   key[at - 1] = SEPARATOR;
-  view.setUint32(at, Math.floor(seq / 2 ** 32));
-  view.setUint32(at + 4, seq >>> 0);
+  key.writeUInt32BE(Math.floor(seq / 2 ** 32), at);
+  key.writeUInt32BE(seq >>> 0, at + 4);
   return key;
 }
 
@@ -56,7 +58,7 @@ export function decodeLogSeq(key: Uint8Array): number {
 /** Every log key of `name`, and nothing of any other document. */
 export function logRange(name: string): KeyRange {
   const gte = prefixed(LOG_PREFIX, name, 1);
-  const lt = gte.slice();
+  const lt = Buffer.from(gte); // a copy (Buffer's own slice would share the bytes)
   gte[gte.length - 1] = SEPARATOR;
   lt[lt.length - 1] = SEPARATOR + 1;
   return { gte, lt };
@@ -80,14 +82,11 @@ export const metaRange: KeyRange = {
 
 /** A metadata record as stored. */
 export function encodeMeta(meta: DocumentMeta): Uint8Array {
-  return encoding.encode((encoder) => {
-    encoding.writeVarUint(encoder, META_FORMAT);
-    encoding.writeVarUint(encoder, meta.nextSeq);
-    encoding.writeVarUint(encoder, meta.bytes);
-    encoding.writeVarUint(encoder, meta.updates);
-    encoding.writeVarUint(encoder, meta.updatedAt);
-    encoding.writeVarUint(encoder, meta.compactedBytes);
-  });
+  const fields = [META_FORMAT, meta.nextSeq, meta.bytes, meta.updates, meta.updatedAt, meta.compactedBytes];
+  const record = Buffer.allocUnsafe(fields.reduce((size, field) => size + varUintSize(field), 0));
+  let at = 0;
+  for (const field of fields) at = putVarUint(record, at, field);
+  return record;
 }
 
 /** The record written by {@link encodeMeta}; throws on a format this version does not know. */

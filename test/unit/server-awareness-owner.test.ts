@@ -3,6 +3,7 @@ import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
 import { describe, expect, it } from 'vitest';
 import { CloseCode } from '../../shared/close-codes.js';
+import { MessageType } from '../../shared/protocol.js';
 import { ConnectionError } from '../../server/protocol/errors.js';
 import { AwarenessChange, AwarenessTable } from '../../server/rooms/awareness-owner.js';
 
@@ -19,14 +20,30 @@ function update(...entries: Entry[]): Uint8Array {
   return encoding.toUint8Array(encoder);
 }
 
-function entries(payload: Uint8Array | null): Entry[] {
-  if (payload === null) return [];
+/** The entries of an awareness frame (`[Awareness, varUint8Array(update)]`), checking its framing. */
+function entries(frame: Uint8Array | null): Entry[] {
+  if (frame === null) return [];
+  const decoder = decoding.createDecoder(frame);
+  expect(decoding.readVarUint(decoder)).toBe(MessageType.Awareness);
+  const payload = decoding.readVarUint8Array(decoder);
+  expect(decoding.hasContent(decoder)).toBe(false);
+  return updateEntries(payload);
+}
+
+function updateEntries(payload: Uint8Array): Entry[] {
   const decoder = decoding.createDecoder(payload);
   return Array.from({ length: decoding.readVarUint(decoder) }, (): Entry => [
     decoding.readVarUint(decoder),
     decoding.readVarUint(decoder),
     decoding.readVarString(decoder),
   ]);
+}
+
+function awarenessFrame(payload: Uint8Array): Uint8Array {
+  const encoder = encoding.createEncoder();
+  encoding.writeVarUint(encoder, MessageType.Awareness);
+  encoding.writeVarUint8Array(encoder, payload);
+  return encoding.toUint8Array(encoder);
 }
 
 function closeCode(run: () => unknown): number | null {
@@ -45,17 +62,34 @@ describe('awareness table', () => {
   it('relays a new state and keeps the raw JSON text as sent', () => {
     const table = new AwarenessTable<string>(1024, 8);
     expect(table.apply(a, update([1, 1, '{ "spaced" : true }']))).toBe(AwarenessChange.Changed);
-    expect(entries(table.takeUpdate())).toEqual([[1, 1, '{ "spaced" : true }']]);
-    expect(table.takeUpdate()).toBeNull();
+    expect(entries(table.takeFrame())).toEqual([[1, 1, '{ "spaced" : true }']]);
+    expect(table.takeFrame()).toBeNull();
+  });
+
+  it('writes the bytes lib0 writes, for multi-byte text, long states and large ids and clocks', () => {
+    const table = new AwarenessTable<string>(4096, 8);
+    const sent: Entry[] = [
+      [1, 1, '{"name":"Zoë 🦊 née Ångström"}'],
+      [2 ** 32 + 5, 2 ** 40, JSON.stringify({ note: 'é'.repeat(200) })],
+      [300, 128, '{}'],
+    ];
+    table.apply(a, update(...sent));
+    const ids = sent.map(([clientId]) => clientId);
+    expect(Buffer.from(table.encode(ids))).toEqual(Buffer.from(update(...sent)));
+    const frame = table.takeFrame();
+    expect(entries(frame)).toEqual(sent);
+    expect(Buffer.from(frame ?? [])).toEqual(Buffer.from(awarenessFrame(update(...sent))));
+    table.removeOwner(a);
+    expect(Buffer.from(table.encode(ids))).toEqual(Buffer.from(update(...sent.map(([clientId, clock]): Entry => [clientId, clock, 'null']))));
   });
 
   it('ignores a state for an id another connection owns', () => {
     const table = new AwarenessTable<string>(1024, 8);
     table.apply(a, update([1, 1, '{"v":1}']));
-    table.takeUpdate();
+    table.takeFrame();
     expect(table.apply(b, update([1, 9, '{"v":"stolen"}']))).toBe(AwarenessChange.None);
     expect(table.apply(b, update([1, 9, 'null']))).toBe(AwarenessChange.None);
-    expect(entries(table.snapshot())).toEqual([[1, 1, '{"v":1}']]);
+    expect(entries(table.snapshotFrame())).toEqual([[1, 1, '{"v":1}']]);
   });
 
   it('ignores stale clocks from the owner', () => {
@@ -69,11 +103,11 @@ describe('awareness table', () => {
     const table = new AwarenessTable<string>(1024, 8);
     table.apply(a, update([1, 1, '{"v":1}']));
     table.apply(b, update([2, 1, '{"v":1}']));
-    table.takeUpdate();
+    table.takeFrame();
     expect(table.apply(a, update([1, 2, '{"v":1}']))).toBe(AwarenessChange.Renewed);
     expect(table.hasRenewals).toBe(true);
     expect(table.apply(b, update([2, 2, '{"v":2}']))).toBe(AwarenessChange.Changed);
-    expect(entries(table.takeUpdate())).toEqual([
+    expect(entries(table.takeFrame())).toEqual([
       [2, 2, '{"v":2}'],
       [1, 2, '{"v":1}'],
     ]);
@@ -84,13 +118,13 @@ describe('awareness table', () => {
     const table = new AwarenessTable<string>(1024, 8);
     table.apply(a, update([1, 3, '{"v":1}'], [7, 1, '{"tab":2}']));
     table.apply(b, update([2, 1, '{"v":1}']));
-    table.takeUpdate();
+    table.takeFrame();
     expect(table.removeOwner(a)).toBe(true);
-    expect(entries(table.takeUpdate())).toEqual([
+    expect(entries(table.takeFrame())).toEqual([
       [1, 3, 'null'],
       [7, 1, 'null'],
     ]);
-    expect(entries(table.snapshot())).toEqual([[2, 1, '{"v":1}']]);
+    expect(entries(table.snapshotFrame())).toEqual([[2, 1, '{"v":1}']]);
     expect(table.removeOwner(a)).toBe(false);
   });
 
@@ -98,7 +132,7 @@ describe('awareness table', () => {
     const table = new AwarenessTable<string>(1024, 8);
     table.apply(a, update([1, 3, '{"v":1}']));
     table.removeOwner(a);
-    table.takeUpdate();
+    table.takeFrame();
     expect(table.apply(b, update([1, 3, '{"v":1}']))).toBe(AwarenessChange.None);
     expect(table.apply(b, update([1, 4, '{"v":1}']))).toBe(AwarenessChange.Changed);
   });
@@ -106,9 +140,9 @@ describe('awareness table', () => {
   it('lets the owner remove its state, at the same clock as y-protocols allows', () => {
     const table = new AwarenessTable<string>(1024, 8);
     table.apply(a, update([1, 3, '{"v":1}']));
-    table.takeUpdate();
+    table.takeFrame();
     expect(table.apply(a, update([1, 3, 'null']))).toBe(AwarenessChange.Changed);
-    expect(entries(table.takeUpdate())).toEqual([[1, 3, 'null']]);
+    expect(entries(table.takeFrame())).toEqual([[1, 3, 'null']]);
     expect(table.size).toBe(0);
   });
 
