@@ -1,9 +1,16 @@
 /**
  * The LevelDB store, Tandem's default: the log store's rules over an embedded LevelDB folder.
  * The only file that imports `level`.
+ *
+ * Without `syncWrites`, a group commit is appended to the journal (journal.ts) on the event
+ * loop and resolves at once; the journal's writes reach LevelDB in one batch every
+ * `journalApplyMs`. Reads first wait for everything journaled to be in LevelDB.
  */
 import { mkdir } from 'node:fs/promises';
+import * as decoding from 'lib0/decoding';
 import { Level } from 'level';
+import { putVarUint, varUintSize } from '../bytes/var-uint.js';
+import { JournalWriter, readJournal, removeJournalFile } from './journal.js';
 import type { DocumentMeta, LogBackend, LogEntry, LogWrite } from './log-backend.js';
 import {
   decodeLogSeq,
@@ -29,7 +36,17 @@ export interface LevelDbStoreOptions extends LogStoreOptions {
    * group commit spreads over every append of the tick.
    */
   syncWrites?: boolean;
+  /**
+   * Without `syncWrites`: how long journaled writes wait before they move to LevelDB, in one
+   * batch (ms, default 100). Longer means fewer batches and a longer journal to replay after a
+   * crash.
+   */
+  journalApplyMs?: number;
 }
+
+const DEFAULT_JOURNAL_APPLY_MS = 100;
+/** Journaled bytes that move to LevelDB without waiting for `journalApplyMs`. */
+const JOURNAL_APPLY_BYTES = 1 << 20;
 
 type Db = Level<Uint8Array, Uint8Array>;
 
@@ -52,7 +69,11 @@ export async function openLevelDbStore(dir: string, options: LevelDbStoreOptions
     throw error;
   }
   try {
-    return createLogStore(new LevelDbBackend(db, options.syncWrites ?? false), await readMetas(db), options);
+    const sync = options.syncWrites ?? false;
+    const lastJournal = await replayJournal(db, dir);
+    const journal = sync ? null : new JournalWriter(dir, lastJournal);
+    const backend = new LevelDbBackend(db, sync, journal, options.journalApplyMs ?? DEFAULT_JOURNAL_APPLY_MS);
+    return createLogStore(backend, await readMetas(db), options);
   } catch (error) {
     await db.close();
     throw error;
@@ -72,42 +93,186 @@ function hasCode(error: unknown, code: string): boolean {
   return false;
 }
 
+/**
+ * Moves what the journal files in `dir` hold into LevelDB, oldest file first, and removes
+ * them; returns the number of the newest (0 if none), after which new files are numbered.
+ */
+async function replayJournal(db: Db, dir: string): Promise<number> {
+  let last = 0;
+  for (const file of readJournal(dir)) {
+    const operations = file.records.flatMap((record, i) => decodeOperations(record, `record ${i} of journal file ${file.number}`));
+    // Synced: the file is removed next, and the batch must not be the only copy in memory.
+    if (operations.length > 0) await applyOperations(db, operations, true);
+    removeJournalFile(dir, file.number);
+    last = file.number;
+  }
+  return last;
+}
+
+/** One LevelDB change: a put, or a delete when `value` is null. */
+interface Operation {
+  key: Uint8Array;
+  value: Uint8Array | null;
+}
+
+function operationsOf(writes: readonly LogWrite[]): Operation[] {
+  return writes.map((write): Operation => {
+    switch (write.type) {
+      case 'put':
+        return { key: encodeLogKey(write.name, write.seq), value: write.update };
+      case 'del':
+        return { key: encodeLogKey(write.name, write.seq), value: null };
+      case 'meta':
+        return { key: encodeMetaKey(write.name), value: write.meta ? encodeMeta(write.meta) : null };
+    }
+  });
+}
+
+function applyOperations(db: Db, operations: readonly Operation[], sync: boolean): Promise<void> {
+  const batch = db.batch();
+  for (const { key, value } of operations) {
+    if (value === null) batch.del(key);
+    else batch.put(key, value);
+  }
+  return batch.write({ sync });
+}
+
+/** The journal record that {@link LevelDbBackend} appends for `writes` (exported for tests). */
+export function journalRecordOf(writes: readonly LogWrite[]): Uint8Array {
+  return encodeOperations(operationsOf(writes));
+}
+
+/** A journal record: count, then per operation a flag (1 put, 0 delete), the key and the value. */
+function encodeOperations(operations: readonly Operation[]): Uint8Array {
+  let size = varUintSize(operations.length);
+  for (const { key, value } of operations) {
+    size += 1 + varUintSize(key.length) + key.length;
+    if (value !== null) size += varUintSize(value.length) + value.length;
+  }
+  const record = Buffer.allocUnsafe(size);
+  let at = putVarUint(record, 0, operations.length);
+  for (const { key, value } of operations) {
+    record[at++] = value === null ? 0 : 1;
+    at = putVarUint(record, at, key.length);
+    record.set(key, at);
+    at += key.length;
+    if (value === null) continue;
+    at = putVarUint(record, at, value.length);
+    record.set(value, at);
+    at += value.length;
+  }
+  return record;
+}
+
+function decodeOperations(record: Uint8Array, where: string): Operation[] {
+  try {
+    const decoder = decoding.createDecoder(record);
+    const operations = Array.from({ length: decoding.readVarUint(decoder) }, (): Operation => {
+      const isPut = decoding.readUint8(decoder) === 1;
+      const key = decoding.readVarUint8Array(decoder);
+      return { key, value: isPut ? decoding.readVarUint8Array(decoder) : null };
+    });
+    if (decoding.hasContent(decoder)) throw new Error('trailing bytes');
+    return operations;
+  } catch (error) {
+    // Its checksum held, so this is not a torn write: refuse to open rather than guess.
+    throw new Error(`cannot read ${where}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
+}
+
+function byteLengthOf(operations: readonly Operation[]): number {
+  let bytes = 0;
+  for (const { key, value } of operations) bytes += key.length + (value?.length ?? 0);
+  return bytes;
+}
+
+const DONE: Promise<void> = Promise.resolve();
+
 class LevelDbBackend implements LogBackend {
+  /** Journaled operations not yet handed to LevelDB. */
+  #queued: Operation[] = [];
+  #queuedBytes = 0;
+  #timer: NodeJS.Timeout | null = null;
+  /** Settles when the last move from the journal to LevelDB has. */
+  #applying: Promise<void> = DONE;
+  /** Set once the journal or a move to LevelDB failed: every later write and read fails with it. */
+  #failure: { error: unknown } | null = null;
+
   constructor(
     private readonly db: Db,
     private readonly sync: boolean,
+    private readonly journal: JournalWriter | null,
+    private readonly applyMs: number,
   ) {}
 
   async readLog(name: string): Promise<LogEntry[]> {
+    await this.#applied();
     const entries = await this.db.iterator(logRange(name)).all();
     return entries.map(([key, update]) => ({ seq: decodeLogSeq(key), update }));
   }
 
   async readSeqs(name: string): Promise<number[]> {
+    await this.#applied();
     const keys = await this.db.keys(logRange(name)).all();
     return keys.map(decodeLogSeq);
   }
 
   write(writes: readonly LogWrite[]): Promise<void> {
-    const batch = this.db.batch();
-    for (const write of writes) {
-      switch (write.type) {
-        case 'put':
-          batch.put(encodeLogKey(write.name, write.seq), write.update);
-          break;
-        case 'del':
-          batch.del(encodeLogKey(write.name, write.seq));
-          break;
-        case 'meta':
-          if (write.meta) batch.put(encodeMetaKey(write.name), encodeMeta(write.meta));
-          else batch.del(encodeMetaKey(write.name));
-          break;
-      }
+    const operations = operationsOf(writes);
+    if (this.journal === null) return applyOperations(this.db, operations, this.sync);
+    if (this.#failure !== null) return Promise.reject(this.#failure.error);
+    try {
+      this.journal.append(encodeOperations(operations));
+    } catch (error) {
+      // The record may be half written: nothing may be appended after it.
+      this.#failure = { error };
+      return Promise.reject(error);
     }
-    return batch.write({ sync: this.sync });
+    for (const operation of operations) this.#queued.push(operation);
+    this.#queuedBytes += byteLengthOf(operations);
+    if (this.#queuedBytes >= JOURNAL_APPLY_BYTES) void this.#applied().catch(() => undefined);
+    else if (this.#timer === null) {
+      this.#timer = setTimeout(() => void this.#applied().catch(() => undefined), this.applyMs);
+      this.#timer.unref();
+    }
+    return DONE;
   }
 
-  close(): Promise<void> {
-    return this.db.close();
+  async close(): Promise<void> {
+    try {
+      if (this.journal !== null) {
+        // After a failure the journal keeps what LevelDB may lack, for the next open to replay.
+        await this.#applied().catch(() => undefined);
+        this.journal.close(this.#failure === null);
+      }
+    } finally {
+      await this.db.close();
+    }
+  }
+
+  /** Resolves once everything journaled so far is in LevelDB; rejects after a failure. */
+  #applied(): Promise<void> {
+    if (this.journal === null) return DONE;
+    if (this.#timer !== null) clearTimeout(this.#timer);
+    this.#timer = null;
+    this.#applying = this.#applying.then(() => this.#applyQueued());
+    return this.#applying;
+  }
+
+  async #applyQueued(): Promise<void> {
+    if (this.#failure !== null) throw this.#failure.error;
+    if (this.#queued.length === 0 || this.journal === null) return;
+    const operations = this.#queued;
+    this.#queued = [];
+    this.#queuedBytes = 0;
+    try {
+      // Appends from now on go to a new file; the closed one holds exactly `operations`.
+      const closed = this.journal.rotate();
+      await applyOperations(this.db, operations, false);
+      this.journal.remove(closed);
+    } catch (error) {
+      this.#failure = { error };
+      throw error;
+    }
   }
 }

@@ -197,11 +197,16 @@ class LogStore implements DocumentStore {
 
   /** Tracks a compaction nobody awaits; its failure goes to onError and defers the next one. */
   #inBackground(name: string, doc: DocumentState, compaction: Promise<void>): void {
+    const updatesBefore = doc.meta?.updates;
     const reported = compaction.catch((error: unknown) => {
       doc.failedAt = doc.meta;
       this.#onError(error, name);
     });
-    void this.#compactions.track(name, reported);
+    void this.#compactions.track(name, reported).then(() => {
+      // Appends made while it ran may have made the log due again, and only an append would
+      // notice; a run that changed nothing (and no append) does not start another.
+      if (doc.meta?.updates !== updatesBefore) this.#compactIfDue(name);
+    });
   }
 
   /** Writes one tick's operations as one batch, then brings the in-memory records up to date. */

@@ -117,6 +117,9 @@ describe.each(kinds)('the $kind store', ({ open, durable }) => {
       while (!compacted) {
         for (const update of typeLikeAWriter(doc, rng, { keystrokes: 3 })) await store.append('draft', update);
         appendedDuring += 3;
+        // Edits come in on later turns of the event loop. An append may resolve without I/O (the
+        // LevelDB journal), so without this the loop would starve the compaction it waits for.
+        await new Promise((resolve) => setImmediate(resolve));
       }
       await compaction;
 

@@ -1,15 +1,18 @@
 /**
  * What only the LevelDB store promises: one process per folder, acknowledged appends surviving
- * kill -9, and everything it stored coming back after a restart.
+ * kill -9 (from its journal), and everything it stored coming back after a restart.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { appendFileSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { openLevelDbStore } from '../../server/storage/leveldb-store.js';
+import { JournalWriter } from '../../server/storage/journal.js';
+import { journalRecordOf, openLevelDbStore } from '../../server/storage/leveldb-store.js';
+import type { DocumentMeta, LogWrite } from '../../server/storage/log-backend.js';
 import { StoreLockedError, type DocumentStore } from '../../server/storage/store.js';
 import { closeStores } from '../helpers/stores.js';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir.js';
@@ -162,5 +165,88 @@ describe('the LevelDB store', () => {
     const before = await second.load('doc');
     await waitFor(async () => (await second.info('doc'))!.updates === 1, { message: 'the compaction started by load' });
     expect(Y.encodeStateVectorFromUpdate((await second.load('doc'))!)).toEqual(Y.encodeStateVectorFromUpdate(before!));
+  });
+
+  describe('journal', () => {
+    const journalFiles = () => readdirSync(dir).filter((name) => name.startsWith('tandem-journal.'));
+
+    /** Writes journal files numbered 1, 2... holding one record per group of writes. */
+    function writeJournal(...files: LogWrite[][][]): string[] {
+      const writer = new JournalWriter(dir, 0);
+      files.forEach((groups, i) => {
+        for (const writes of groups) writer.append(journalRecordOf(writes));
+        if (i < files.length - 1) writer.rotate();
+      });
+      writer.close(false);
+      return journalFiles().sort();
+    }
+
+    /** Updates that type `texts` one after another at the end of one Y.Text. */
+    function typed(...texts: string[]): Uint8Array[] {
+      const doc = new Y.Doc();
+      const updates: Uint8Array[] = [];
+      doc.on('update', (update: Uint8Array) => updates.push(update));
+      for (const text of texts) doc.getText('text').insert(doc.getText('text').length, text);
+      doc.destroy();
+      return updates;
+    }
+
+    const meta = (updates: number, bytes: number): DocumentMeta => ({ nextSeq: updates, bytes, updates, updatedAt: 1, compactedBytes: 0 });
+    const [one = textUpdate('one'), two = textUpdate('two')] = typed('one', ' two');
+    const appendOne: LogWrite[] = [{ type: 'put', name: 'x', seq: 0, update: one }, { type: 'meta', name: 'x', meta: meta(1, one.length) }];
+
+    it('answers reads from writes still in the journal, and moves them to LevelDB on close', async () => {
+      const [alpha = one, more = two] = typed('alpha', ' and more');
+      const first = await openStore({ journalApplyMs: 60_000 });
+      await first.append('a', alpha);
+      expect(readFileSync(`${dir}/${journalFiles()[0]}`).length).toBeGreaterThan(0);
+      expect(textOf(await first.load('a'))).toBe('alpha');
+      await first.append('a', more);
+      expect(await first.info('a')).toMatchObject({ updates: 2 });
+      await first.close();
+      expect(journalFiles()).toEqual([]);
+
+      const second = await openStore({ journalApplyMs: 60_000 });
+      expect(textOf(await second.load('a'))).toBe('alpha and more');
+    });
+
+    it('replays journal files oldest first, so a later delete wins over an earlier put, and removes them', async () => {
+      writeJournal([appendOne], [[{ type: 'put', name: 'x', seq: 1, update: two }, { type: 'meta', name: 'x', meta: meta(2, one.length + two.length) }]], [
+        [{ type: 'put', name: 'y', seq: 0, update: one }, { type: 'meta', name: 'y', meta: meta(1, one.length) }],
+        [{ type: 'del', name: 'y', seq: 0 }, { type: 'meta', name: 'y', meta: null }],
+      ]);
+      expect(journalFiles()).toHaveLength(3);
+      const store = await openStore();
+      expect(journalFiles()).toHaveLength(1); // the new one appends go to
+      expect(textOf(await store.load('x'))).toBe('one two');
+      expect(await store.info('x')).toMatchObject({ updates: 2 });
+      expect(await store.load('y')).toBeNull();
+      expect((await store.list()).map((info) => info.name)).toEqual(['x']);
+    });
+
+    it('keeps the records before a torn or corrupt one and ignores the rest of that file', async () => {
+      const appendTo = (name: string): LogWrite[] => [{ type: 'put', name, seq: 0, update: one }, { type: 'meta', name, meta: meta(1, one.length) }];
+      const [torn = '', corrupt = '', extra = ''] = writeJournal([appendOne], [appendTo('z')], [appendTo('w')]);
+      // A record cut short by a power loss: its header promises more than the file holds.
+      appendFileSync(`${dir}/${torn}`, Buffer.from([0, 0, 0, 99, 1, 2, 3, 4, 5]));
+      // A record whose last byte changed after its CRC was written, then an intact one.
+      const bytes = readFileSync(`${dir}/${corrupt}`);
+      bytes.writeUInt8(bytes.readUInt8(bytes.length - 1) ^ 0xff, bytes.length - 1);
+      writeFileSync(`${dir}/${corrupt}`, Buffer.concat([bytes, readFileSync(`${dir}/${extra}`)]));
+      rmSync(`${dir}/${extra}`);
+
+      const store = await openStore();
+      expect(textOf(await store.load('x'))).toBe('one');
+      expect(await store.load('z')).toBeNull();
+      expect(await store.load('w')).toBeNull();
+      expect(journalFiles()).toHaveLength(1);
+    });
+
+    it('refuses to open, naming the file, when a record with a good checksum cannot be read', async () => {
+      const writer = new JournalWriter(dir, 6);
+      writer.append(Uint8Array.of(5, 1)); // five operations promised, none there
+      writer.close(false);
+      await expect(openLevelDbStore(dir)).rejects.toThrow(/journal file 7/);
+    });
   });
 });
