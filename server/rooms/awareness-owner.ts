@@ -169,7 +169,8 @@ export class AwarenessTable<Owner> {
       this.renewed.add(clientId);
       return AwarenessChange.Renewed;
     }
-    current.json = rewrite === null ? checkedState(json, null) : next;
+    // A moving caret or pointer changes only numbers: then the text needs no parse to be valid.
+    current.json = rewrite !== null ? next : onlyDigitsChanged(current.json, json) ? json : checkedState(json, null);
     current.bytes = Buffer.byteLength(current.json, 'utf8');
     this.changed.add(clientId);
     return AwarenessChange.Changed;
@@ -257,6 +258,44 @@ export class AwarenessTable<Owner> {
   private entryOf(clientId: number): { clock: number; json: string; bytes: number } {
     return this.states.get(clientId) ?? { clock: this.tombstones.get(clientId)?.clock ?? 0, json: NULL_STATE, bytes: NULL_STATE.length };
   }
+}
+
+const DIGIT_0 = 0x30;
+const DIGIT_9 = 0x39;
+const BACKSLASH = 0x5c;
+
+function isDigit(code: number): boolean {
+  return code >= DIGIT_0 && code <= DIGIT_9;
+}
+
+/**
+ * Whether `next` is `valid` (a JSON text) with nothing changed but runs of digits, each replaced
+ * by a non-empty run without a leading zero: then `next` is valid JSON too. A run of digits in
+ * JSON is a number's integer part (which only a leading zero could spoil), its fraction or
+ * exponent (any digits), or part of a string (any characters, but for the hex digits of a `\u`
+ * escape, hence no backslash at all). Anything else answers false, and the caller parses.
+ * This is the common case of presence (carets and pointers move), and costs a scan instead of a
+ * parse that builds and drops an object tree.
+ */
+export function onlyDigitsChanged(valid: string, next: string): boolean {
+  let i = 0;
+  let j = 0;
+  while (i < valid.length && j < next.length) {
+    const a = valid.charCodeAt(i);
+    const b = next.charCodeAt(j);
+    if (!isDigit(a) || !isDigit(b)) {
+      if (a !== b || a === BACKSLASH) return false;
+      i++;
+      j++;
+      continue;
+    }
+    // Both texts are at the start of a run of digits: what came before was equal and not a digit.
+    const start = j;
+    while (i < valid.length && isDigit(valid.charCodeAt(i))) i++;
+    while (j < next.length && isDigit(next.charCodeAt(j))) j++;
+    if (next.charCodeAt(start) === DIGIT_0 && j - start > 1) return false;
+  }
+  return i === valid.length && j === next.length;
 }
 
 /**

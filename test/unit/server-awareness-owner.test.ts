@@ -1,11 +1,13 @@
 /** The awareness table: ownership, renewals folded, removals broadcast at the clock peers hold. */
 import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
+import * as prng from 'lib0/prng';
 import { describe, expect, it } from 'vitest';
 import { CloseCode } from '../../shared/close-codes.js';
 import { MessageType } from '../../shared/protocol.js';
 import { ConnectionError } from '../../server/protocol/errors.js';
-import { AwarenessChange, AwarenessTable } from '../../server/rooms/awareness-owner.js';
+import { AwarenessChange, AwarenessTable, onlyDigitsChanged } from '../../server/rooms/awareness-owner.js';
+import { withSeed } from '../helpers/seed.js';
 
 type Entry = [clientId: number, clock: number, state: string];
 
@@ -176,5 +178,51 @@ describe('awareness table', () => {
     table.apply(a, update([2, 1, 'null']));
     expect(closeCode(() => table.apply(a, update([3, 1, '{}'])))).toBeNull();
     expect(closeCode(() => table.apply(b, update([4, 1, '{}'], [5, 1, '{}'])))).toBeNull();
+  });
+});
+
+describe('telling a state that only moved from one that needs a parse', () => {
+  const caret = (clock: number, x: number) =>
+    JSON.stringify({ user: { name: 'Ada 2', color: '#e11d48' }, cursor: { anchor: { item: { client: 7, clock } }, assoc: -1 }, pointer: { x, y: -1.5e3 } });
+
+  it('passes a caret or pointer that moved, and nothing that changed anything else', () => {
+    expect(onlyDigitsChanged(caret(9, 40), caret(1234, 7))).toBe(true);
+    expect(onlyDigitsChanged(caret(10, 40), caret(0, 40))).toBe(true);
+    expect(onlyDigitsChanged('{"a":1}', '{"a":01}')).toBe(false); // a leading zero spoils a number
+    expect(onlyDigitsChanged('{"a":1.5}', '{"a":1.05}')).toBe(false); // valid, but left to the parse
+    expect(onlyDigitsChanged('{"a":"\\u0041"}', '{"a":"\\u41"}')).toBe(false); // escapes: never
+    expect(onlyDigitsChanged('{"a":1}', '{"a":}')).toBe(false);
+    expect(onlyDigitsChanged('{"a":1}', '{"b":1}')).toBe(false);
+    expect(onlyDigitsChanged('{"a":1}', '{"a":1,}')).toBe(false);
+    expect(onlyDigitsChanged('{"a":1}', '{"a":1')).toBe(false);
+  });
+
+  it('never passes a text JSON.parse refuses, over seeded states with their digits rewritten', async () => {
+    await withSeed(async (rng) => {
+      const digits = () => Array.from({ length: prng.uint32(rng, 0, 3) }, () => String(prng.uint32(rng, 0, 9))).join('');
+      const value = (depth: number): unknown => {
+        switch (prng.uint32(rng, 0, depth > 2 ? 2 : 4)) {
+          case 0:
+            return (prng.bool(rng) ? -1 : 1) * prng.uint32(rng, 0, 5000) / (prng.bool(rng) ? 1 : 100);
+          case 1:
+            return `s${digits()}${prng.bool(rng) ? '\u0001\n' : ''}${digits()}`;
+          case 2:
+            return prng.bool(rng) ? null : prng.uint32(rng, 0, 1) === 1;
+          case 3:
+            return Array.from({ length: prng.uint32(rng, 0, 3) }, () => value(depth + 1));
+          default:
+            return Object.fromEntries(Array.from({ length: prng.uint32(rng, 0, 3) }, (_, i) => [`k${i}${digits()}`, value(depth + 1)]));
+        }
+      };
+      let passed = 0;
+      for (let i = 0; i < 3000; i++) {
+        const valid = JSON.stringify(value(0)) + (prng.bool(rng) ? '' : ' ');
+        const next = valid.replace(/[0-9]+/g, (run) => (prng.uint32(rng, 0, 3) === 0 ? digits() : run));
+        if (!onlyDigitsChanged(valid, next)) continue;
+        passed++;
+        expect(() => JSON.parse(next), next).not.toThrow();
+      }
+      expect(passed).toBeGreaterThan(1000);
+    });
   });
 });
