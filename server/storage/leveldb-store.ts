@@ -68,13 +68,15 @@ export async function openLevelDbStore(dir: string, options: LevelDbStoreOptions
     if (hasCode(error, 'LEVEL_LOCKED')) throw new StoreLockedError(dir, { cause: error });
     throw error;
   }
+  let journal: JournalWriter | null = null;
   try {
     const sync = options.syncWrites ?? false;
     const lastJournal = await replayJournal(db, dir);
-    const journal = sync ? null : new JournalWriter(dir, lastJournal);
+    journal = sync ? null : new JournalWriter(dir, lastJournal);
     const backend = new LevelDbBackend(db, sync, journal, options.journalApplyMs ?? DEFAULT_JOURNAL_APPLY_MS);
     return createLogStore(backend, await readMetas(db), options);
   } catch (error) {
+    journal?.close(true);
     await db.close();
     throw error;
   }
