@@ -182,17 +182,14 @@ function decodeOperations(record: Uint8Array, where: string): Operation[] {
   }
 }
 
-function byteLengthOf(operations: readonly Operation[]): number {
-  let bytes = 0;
-  for (const { key, value } of operations) bytes += key.length + (value?.length ?? 0);
-  return bytes;
-}
-
 const DONE: Promise<void> = Promise.resolve();
 
 class LevelDbBackend implements LogBackend {
-  /** Journaled operations not yet handed to LevelDB. */
-  #queued: Operation[] = [];
+  /**
+   * Journal records not yet handed to LevelDB, kept as the records themselves: one object per
+   * group commit for the collector to carry through its scavenges, not several per write.
+   */
+  #queued: Uint8Array[] = [];
   #queuedBytes = 0;
   #timer: NodeJS.Timeout | null = null;
   /** Settles when the last move from the journal to LevelDB has. */
@@ -223,15 +220,16 @@ class LevelDbBackend implements LogBackend {
     const operations = operationsOf(writes);
     if (this.journal === null) return applyOperations(this.db, operations, this.sync);
     if (this.#failure !== null) return Promise.reject(this.#failure.error);
+    const record = encodeOperations(operations);
     try {
-      this.journal.append(encodeOperations(operations));
+      this.journal.append(record);
     } catch (error) {
       // The record may be half written: nothing may be appended after it.
       this.#failure = { error };
       return Promise.reject(error);
     }
-    for (const operation of operations) this.#queued.push(operation);
-    this.#queuedBytes += byteLengthOf(operations);
+    this.#queued.push(record);
+    this.#queuedBytes += record.length;
     if (this.#queuedBytes >= JOURNAL_APPLY_BYTES) void this.#applied().catch(() => undefined);
     else if (this.#timer === null) {
       this.#timer = setTimeout(() => void this.#applied().catch(() => undefined), this.applyMs);
@@ -264,11 +262,12 @@ class LevelDbBackend implements LogBackend {
   async #applyQueued(): Promise<void> {
     if (this.#failure !== null) throw this.#failure.error;
     if (this.#queued.length === 0 || this.journal === null) return;
-    const operations = this.#queued;
+    const records = this.#queued;
     this.#queued = [];
     this.#queuedBytes = 0;
     try {
-      // Appends from now on go to a new file; the closed one holds exactly `operations`.
+      const operations = records.flatMap((record) => decodeOperations(record, 'a journal record just written'));
+      // Appends from now on go to a new file; the closed one holds exactly these records.
       const closed = this.journal.rotate();
       await applyOperations(this.db, operations, false);
       this.journal.remove(closed);
