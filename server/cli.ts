@@ -8,14 +8,16 @@
  * taken), 2 for a bad flag or value.
  */
 import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseTokenCommand, type TokenCommand } from './auth/token-command.js';
+import { TOKEN_USAGE, parseTokenCommand, type TokenCommand } from './auth/token-command.js';
 import { mintToken } from './auth/tokens.js';
 import { isAdminVerb, runAdmin } from './cli/admin.js';
 import { ConfigError, parseCommand, type TandemConfig } from './config.js';
 import { usage } from './usage.js';
 import { createTandemServer, type TandemServer } from './index.js';
 import { StoreLockedError } from './storage/store.js';
+import { tandemVersion } from './version.js';
 
 /** The built demo app beside this file (dist/server -> dist/app), or none when not built. */
 function findStaticDir(): string | null {
@@ -58,6 +60,19 @@ async function start(config: TandemConfig): Promise<TandemServer> {
   }
 }
 
+/**
+ * The start-up line for the person at the terminal, on stderr so that stdout stays JSON for log
+ * collectors: where to open the app, where documents live, cluster mode and version.
+ */
+function announce(server: TandemServer, config: TandemConfig): void {
+  if (config.logLevel === 'warn' || config.logLevel === 'error' || config.logLevel === 'fatal' || config.logLevel === 'silent') return;
+  const open = config.staticDir === null ? `documents at ${server.wsUrl}/<name>` : `open ${server.httpUrl}`;
+  const storage = config.databaseUrl !== null ? 'documents in PostgreSQL' : `documents in ${resolve(config.dataDir)}`;
+  const cluster = config.redisUrl === null ? 'single instance' : 'cluster mode (Redis fan-out)';
+  const auth = config.auth === null ? 'open to anyone who can reach it' : 'tokens required';
+  process.stderr.write(`Tandem ${tandemVersion()}: ${open} · ${storage} · ${cluster} · ${auth}\n`);
+}
+
 /** First SIGTERM/SIGINT: graceful close, exit 0. A second one: exit at once. */
 function stopOnSignals(server: TandemServer): void {
   let stopping = false;
@@ -79,11 +94,11 @@ async function printToken(argv: readonly string[]): Promise<void> {
   try {
     command = parseTokenCommand(argv, process.env);
   } catch (error) {
-    if (error instanceof ConfigError) fail(`${error.message}\nRun 'tandem --help' for the flags.`, 2);
+    if (error instanceof ConfigError) fail(`${error.message}\nRun 'tandem token --help' for the flags.`, 2);
     throw error;
   }
   if (command.help) {
-    process.stdout.write(`${usage(null)}\n`);
+    process.stdout.write(`${TOKEN_USAGE}\n`);
     return;
   }
   process.stdout.write(`${await mintToken(command.mint)}\n`);
@@ -100,5 +115,7 @@ if (verb === 'token') {
   });
 } else {
   const config = parse(findStaticDir());
-  stopOnSignals(await start(config));
+  const server = await start(config);
+  stopOnSignals(server);
+  announce(server, config);
 }

@@ -6,7 +6,7 @@
 import { DEFAULT_LIMITS, type Limits } from '../shared/limits.js';
 import type { VerificationKey } from './auth/tokens.js';
 import { ConfigError, parseBoolean, parseInteger, rawSetting, readFlags, type RawSetting } from './flags.js';
-import { LOG_LEVELS, isLogLevel, type LogLevel } from './observability/logger.js';
+import { LOG_FORMATS, LOG_LEVELS, isLogFormat, isLogLevel, type LogFormat, type LogLevel } from './observability/logger.js';
 import { DOCUMENT_FORMATS, isDocumentFormat } from './api/convert.js';
 import { WEBHOOK_DEFAULTS, type WebhookOptions } from './api/webhooks.js';
 import { parseOrigins, readAuth, readTls, type TlsOptions } from './security-settings.js';
@@ -27,6 +27,8 @@ export interface TandemConfig {
   heartbeatIntervalMs: number;
   unloadGraceMs: number;
   logLevel: LogLevel;
+  /** `json` (one JSON object a line, for log collectors) or `pretty` (coloured lines for a terminal). */
+  logFormat: LogFormat;
   /** How tokens are verified; null is open mode (no token needed). */
   auth: VerificationKey | null;
   /** Origins (`https://app.example.com`) a browser may connect from; null allows every origin. */
@@ -57,6 +59,7 @@ export const DEFAULT_CONFIG: Readonly<Omit<TandemConfig, 'staticDir'>> = Object.
   heartbeatIntervalMs: 30_000,
   unloadGraceMs: 30_000,
   logLevel: 'info',
+  logFormat: 'json',
   auth: null,
   allowedOrigins: null,
   tls: null,
@@ -76,6 +79,7 @@ type Setting =
   | 'heartbeatIntervalMs'
   | 'unloadGraceMs'
   | 'logLevel'
+  | 'logFormat'
   | 'authSecret'
   | 'authPublicKey'
   | 'authJwks'
@@ -103,6 +107,7 @@ const FLAG_NAMES: Readonly<Record<Setting, string>> = {
   syncWrites: 'sync-writes',
   staticDir: 'static-dir',
   logLevel: 'log-level',
+  logFormat: 'log-format',
   heartbeatIntervalMs: 'heartbeat-interval-ms',
   unloadGraceMs: 'unload-grace-ms',
   authSecret: 'auth-secret',
@@ -221,6 +226,10 @@ export function parseCommand(argv: readonly string[], env: Readonly<Record<strin
   if (logLevel !== null && !isLogLevel(logLevel.value)) {
     throw new ConfigError(logLevel.flag, `expected one of ${LOG_LEVELS.join(', ')}, got '${logLevel.value}'`);
   }
+  const logFormat = raw('logFormat');
+  if (logFormat !== null && !isLogFormat(logFormat.value)) {
+    throw new ConfigError(logFormat.flag, `expected one of ${LOG_FORMATS.join(', ')}, got '${logFormat.value}'`);
+  }
   const staticSetting = raw('staticDir');
   const origins = raw('allowedOrigins');
   const limits: Partial<Limits> = {};
@@ -238,6 +247,7 @@ export function parseCommand(argv: readonly string[], env: Readonly<Record<strin
     heartbeatIntervalMs: integer('heartbeatIntervalMs', DEFAULT_CONFIG.heartbeatIntervalMs, 1),
     unloadGraceMs: integer('unloadGraceMs', DEFAULT_CONFIG.unloadGraceMs, 0),
     logLevel: (logLevel?.value as LogLevel | undefined) ?? DEFAULT_CONFIG.logLevel,
+    logFormat: (logFormat?.value as LogFormat | undefined) ?? DEFAULT_CONFIG.logFormat,
     auth: readAuth({ secret: raw('authSecret'), publicKey: raw('authPublicKey'), jwks: raw('authJwks') }),
     allowedOrigins: origins === null ? null : parseOrigins(origins.flag, origins.value),
     tls: readTls(raw('tlsCert'), raw('tlsKey')),

@@ -21,7 +21,7 @@ import { notifyingStore, WebhookSender, type WebhookOptions } from './api/webhoo
 import { ConfigError, DEFAULT_CONFIG, resolveLimits } from './config.js';
 import { createAuthorizer, type Authorizer } from './connection/auth.js';
 import { KEEPALIVE_INTERVAL_MS } from './connection/connection.js';
-import { LOG_LEVELS, createLogger, isLogLevel } from './observability/logger.js';
+import { LOG_FORMATS, LOG_LEVELS, createLogger, isLogFormat, isLogLevel } from './observability/logger.js';
 import { createMetrics } from './observability/metrics.js';
 import type { ClusterTiming } from './cluster/cluster-fanout.js';
 import { registerDependencyMetrics } from './cluster/dependency-metrics.js';
@@ -36,6 +36,7 @@ import { createRequestHandler, handleClientErrors, requestLimits, type HttpConte
 import { UpgradeGate } from './transport/upgrade-gate.js';
 import { isLoopback } from './transport/loopback.js';
 import { createWebSocketAcceptor } from './transport/ws-adapter.js';
+import { tandemVersion } from './version.js';
 
 export { ConfigError } from './config.js';
 export type { TlsOptions } from './security-settings.js';
@@ -82,6 +83,8 @@ export interface TandemServerOptions {
   unloadGraceMs?: number;
   /** pino level (default 'info'); 'silent' for none. */
   logLevel?: string;
+  /** 'json' (default: one object a line) or 'pretty' (readable lines for a terminal). */
+  logFormat?: string;
   /**
    * How to verify the `?token=` of each connection: a shared secret (HS256), a PEM public key or a
    * JWKS. Null or absent is open mode: anyone may read and write every document.
@@ -147,7 +150,9 @@ export async function createTandemServer(options: TandemServerOptions = {}): Pro
   const authorizer = authorizerFor(options.auth, options.readOnlyPresence ?? DEFAULT_CONFIG.readOnlyPresence);
   const origins = options.allowedOrigins ?? null;
   const allowedOrigins = origins === null ? null : new Set(parseOrigins('allowedOrigins', origins.join(',')));
-  const logger = createLogger(logLevel);
+  const logFormat = options.logFormat ?? DEFAULT_CONFIG.logFormat;
+  if (!isLogFormat(logFormat)) throw new ConfigError('logFormat', `expected one of ${LOG_FORMATS.join(', ')}, got '${logFormat}'`);
+  const logger = createLogger(logLevel, logFormat);
   const metrics = createMetrics();
   const ownsStore = options.store === undefined;
   const onError = (error: unknown, document: string): void => logger.warn({ err: error, room: document }, 'background compaction failed');
@@ -226,7 +231,12 @@ export async function createTandemServer(options: TandemServerOptions = {}): Pro
     for (const connection of gate.connections) connection.keepalive();
   }, KEEPALIVE_INTERVAL_MS);
   const host = urlHost(address.address);
-  logger.info({ port: address.port, host: address.address, auth: authorizer !== null, tls: tls !== null, instance: fanOut.instanceId }, 'listening');
+  const httpUrl = `${tls === null ? 'http' : 'https'}://${host}:${address.port}`;
+  const storage = options.store !== undefined ? 'custom' : databaseUrl !== null ? 'postgresql' : 'leveldb';
+  logger.info(
+    { port: address.port, host: address.address, url: httpUrl, auth: authorizer !== null, tls: tls !== null, instance: fanOut.instanceId, storage, version: tandemVersion() },
+    'listening',
+  );
   if (authorizer === null && !isLoopback(address.address)) {
     logger.warn({ host: address.address }, 'open mode: no auth key is configured, so anyone who can reach this address can read and write every document (set --auth-secret, --auth-public-key or --auth-jwks)');
   }
@@ -249,7 +259,7 @@ export async function createTandemServer(options: TandemServerOptions = {}): Pro
   };
   return {
     port: address.port,
-    httpUrl: `${tls === null ? 'http' : 'https'}://${host}:${address.port}`,
+    httpUrl,
     wsUrl: `${tls === null ? 'ws' : 'wss'}://${host}:${address.port}`,
     close() {
       closed ??= shutdown();

@@ -1,10 +1,11 @@
 /** The `--help` text of the `tandem` command. */
 import { DEFAULT_LIMITS, type Limits } from '../shared/limits.js';
 import { DOCUMENT_FORMATS } from './api/convert.js';
+import { ADMIN_USAGE } from './cli/admin.js';
 import { WEBHOOK_DEFAULTS } from './api/webhooks.js';
 import { DEFAULT_CONFIG, LIMIT_FIELDS, flagName } from './config.js';
 import { envName } from './flags.js';
-import { LOG_LEVELS } from './observability/logger.js';
+import { LOG_FORMATS, LOG_LEVELS } from './observability/logger.js';
 
 /** What each limit limits, for `--help`; the doc comments in shared/limits.ts say what each stops. */
 const LIMIT_HELP: Readonly<Record<keyof Limits, string>> = {
@@ -26,7 +27,7 @@ const LIMIT_HELP: Readonly<Record<keyof Limits, string>> = {
   maxHeaderBytes: 'bytes of one request\'s headers, the token in the URL included; more gets HTTP 431',
 };
 
-/** The `--help` text: every flag, its variable and its default, and the `token` command. */
+/** The `--help` text: the commands, then every flag of `serve` with its variable and default. */
 export function usage(staticDir: string | null): string {
   const rows: [string, string][] = [
     ['port', `port to listen on, 0 = any free port (default ${DEFAULT_CONFIG.port})`],
@@ -34,7 +35,8 @@ export function usage(staticDir: string | null): string {
     ['data', `LevelDB data directory (default ${DEFAULT_CONFIG.dataDir})`],
     ['sync-writes', 'fsync each storage batch before acknowledging it: survives power loss, adds latency (default false)'],
     ['static-dir', `demo app to serve at /, 'none' for none (default ${staticDir ?? 'none'})`],
-    ['log-level', `${LOG_LEVELS.join('|')} (default ${DEFAULT_CONFIG.logLevel})`],
+    ['log-level', `${LOG_LEVELS.join('|')} (default ${DEFAULT_CONFIG.logLevel}); debug adds connections opened and closed, rooms loaded and unloaded`],
+    ['log-format', `${LOG_FORMATS.join('|')}: JSON lines, or readable lines for a terminal (default ${DEFAULT_CONFIG.logFormat})`],
     ['heartbeat-interval-ms', `ping interval; no pong by the next ping drops the socket (default ${DEFAULT_CONFIG.heartbeatIntervalMs})`],
     ['unload-grace-ms', `how long an empty document stays loaded (default ${DEFAULT_CONFIG.unloadGraceMs})`],
     ['auth-secret', 'HS256 shared secret (16+ characters): clients need ?token=<JWT>; without a key the server is open to anyone'],
@@ -58,15 +60,17 @@ export function usage(staticDir: string | null): string {
   ];
   const width = Math.max(...rows.map(([flag]) => flag.length)) + 4;
   return [
-    'Usage: tandem [serve] [flags]',
-    '       tandem token --sub ID [--name NAME] [--color #rrggbb] --doc PATTERN:read|write ... [--ttl 1h] [--admin]',
+    'Usage: tandem [serve] [flags]     start the sync server (the default command)',
+    '       tandem token [flags]       print a token signed with the server secret',
+    '       tandem <admin command>     see below',
     '',
-    'Starts the Tandem sync server. Every flag --name also reads the environment variable TANDEM_NAME.',
+    ADMIN_USAGE,
+    '',
+    'Flags of serve (every flag --name also reads the environment variable TANDEM_NAME):',
     '',
     ...rows.map(([flag, text]) => `  --${flag.padEnd(width)}${text}  [${envName(flag)}]`),
     '  --help, -h',
     '',
-    "'tandem token' prints a token signed with --auth-secret (or TANDEM_AUTH_SECRET), alone on stdout.",
-    '--doc is repeatable; * in a pattern matches any run of characters (team-*:write, wiki/*:read).',
+    "Run 'tandem token --help' or 'tandem <admin command> --help' for the flags of the other commands.",
   ].join('\n');
 }

@@ -132,7 +132,7 @@ export class WebhookSender {
     const headers: Record<string, string> = { 'content-type': 'application/json', 'x-tandem-event': 'document.changed', 'x-tandem-delivery': id };
     if (this.options.secret !== null) headers[SIGNATURE_HEADER] = signBody(this.options.secret, body);
     const controller = new AbortController();
-    const deadline = setTimeout(() => controller.abort(), this.options.timeoutMs);
+    const deadline = setTimeout(() => controller.abort(new Error(`no answer within ${this.options.timeoutMs} ms`)), this.options.timeoutMs);
     this.inFlight.add(controller);
     fetch(this.options.url, { method: 'POST', headers, body, signal: controller.signal })
       .then(async (response) => {
@@ -149,7 +149,7 @@ export class WebhookSender {
 
   private failed(name: string, body: string, attempt: number, error: unknown): void {
     if (this.closed) return;
-    const reason = error instanceof Error ? error.message : String(error);
+    const reason = failureReason(error);
     if (attempt >= this.options.maxAttempts) {
       this.deliveries.inc({ outcome: 'given_up' });
       this.logger.warn({ room: name, attempts: attempt, reason }, 'webhook delivery given up');
@@ -166,6 +166,27 @@ export class WebhookSender {
     }, wait);
     this.retries.add(timer);
   }
+}
+
+/**
+ * Why a delivery failed, with the causes that fetch wraps: its own error says only "fetch failed",
+ * while the cause says "connect ECONNREFUSED 127.0.0.1:9", "bad port" or which certificate check
+ * failed, which is what an operator needs to fix the URL or the receiver.
+ */
+export function failureReason(error: unknown): string {
+  const parts: string[] = [];
+  let current: unknown = error;
+  // Causes are a short chain (fetch -> socket error); the bound guards against a cyclic one.
+  for (let depth = 0; current !== undefined && current !== null && depth < 5; depth++) {
+    if (!(current instanceof Error)) {
+      parts.push(String(current));
+      break;
+    }
+    const code = (current as NodeJS.ErrnoException).code;
+    parts.push(typeof code === 'string' && !current.message.includes(code) ? `${current.message} (${code})` : current.message);
+    current = current.cause;
+  }
+  return parts.join(': ');
 }
 
 /** `store`, telling `changed` after every durable append and every delete. */

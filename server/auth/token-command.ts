@@ -14,6 +14,20 @@ const SWITCHES: ReadonlySet<string> = new Set(['admin']);
 /** Lifetime of a token when `--ttl` is not given. */
 export const DEFAULT_TOKEN_TTL = '1h';
 
+/** `tandem token --help`. */
+export const TOKEN_USAGE = `Usage: tandem token --sub ID --doc PATTERN:read|write [--doc ...] [--name NAME] [--color #rrggbb] [--ttl ${DEFAULT_TOKEN_TTL}] [--admin]
+
+Prints a token signed with --auth-secret (or TANDEM_AUTH_SECRET), alone on stdout, so that
+TOKEN=$(tandem token ...) works.
+
+  --sub ID                  the user id (required)
+  --doc PATTERN:read|write  a grant, repeatable; * matches any run of characters (team-*:write, wiki/*:read)
+  --name NAME               the name others see
+  --color #rrggbb           the caret colour others see
+  --ttl DURATION            lifetime such as 90s, 15m, 1h, 7d (default ${DEFAULT_TOKEN_TTL})
+  --admin                   may delete documents and call admin endpoints
+  --auth-secret SECRET      the server's HS256 secret [TANDEM_AUTH_SECRET]`;
+
 /** What `tandem token` was asked for: mint options, or help. */
 export type TokenCommand = { help: true } | { help: false; mint: MintOptions };
 

@@ -6,9 +6,10 @@
  * JSON with `--json`.
  *
  * Exit codes: 0 done; 1 failed (storage, network, server error); 2 bad command line or input;
- * 3 no such document; 4 the document already exists (import without --replace, restore over an
- * existing document); 5 refused by the server (token missing, invalid, or without the right
- * grant or admin claim); 6 the data dir is held by a running server.
+ * 3 no such document, or no data dir (only `tandem serve` creates one); 4 the document already
+ * exists (import without --replace; restore without --replace reports what it skipped and ends
+ * with 4 after restoring the rest); 5 refused by the server (token missing, invalid, or without
+ * the right grant or admin claim); 6 the data dir is held by a running server.
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -42,19 +43,43 @@ export const EXIT_CODES: Readonly<Record<AdminFailure | 'ok' | 'usage', number>>
   locked: 6,
 };
 
-/** Usage of the admin verbs, for `--help`. */
+/** One line of synopsis and a sentence for each verb: `tandem <verb> --help` and the overview. */
+const VERB_HELP: Readonly<Record<AdminVerb, { synopsis: string; text: string }>> = {
+  list: { synopsis: 'tandem list', text: 'Lists the documents with their size, log length, last update and connected clients.' },
+  export: {
+    synopsis: 'tandem export <name> [--format F] [--out FILE]',
+    text: `Writes the document to stdout, or to FILE. F: ${DOCUMENT_FORMATS.join(', ')} (default json).`,
+  },
+  import: {
+    synopsis: 'tandem import <name> <file> [--format F] [--replace]',
+    text: 'Creates the document from the file, once; with --replace, edits an existing one in place so that open editors see the change.',
+  },
+  delete: { synopsis: 'tandem delete <name>', text: 'Deletes the document; its connected clients are closed with 4410.' },
+  compact: { synopsis: 'tandem compact [<name>]', text: 'Merges the stored log into one update (every document without a name).' },
+  inspect: { synopsis: 'tandem inspect <name>', text: 'Shows size, log length, connected clients and last update.' },
+  backup: { synopsis: 'tandem backup <dir>', text: "Writes every document's Yjs state and a manifest.json into the folder." },
+  restore: {
+    synopsis: 'tandem restore <dir> [--replace]',
+    text: 'Restores a backup: creates the documents that do not exist, and with --replace overwrites those that do. Without it, existing documents are skipped and listed, the rest restored, and the exit code is 4.',
+  },
+};
+
+const COMMON_FLAGS = `Flags: --data DIR (TANDEM_DATA, default ./data; must exist: only 'tandem serve' creates it),
+       --server URL (TANDEM_SERVER) and --token T (TANDEM_TOKEN) to act on a running server,
+       --json for machine-readable output.
+Exit codes: 0 ok, 1 failed, 2 bad usage or input, 3 no such document or data dir,
+4 already exists, 5 refused by the server, 6 the data dir is held by a running server.`;
+
+/** Overview of the admin verbs, for `tandem --help`. */
 export const ADMIN_USAGE = `Admin commands (on a stopped server's --data dir, or on a running one with --server URL [--token T]):
-  tandem list                                  documents with size, log length, last update, clients
-  tandem export <name> [--format F] [--out FILE]   F: ${DOCUMENT_FORMATS.join(', ')} (default json)
-  tandem import <name> <file> [--format F] [--replace]   create once; --replace edits it in place
-  tandem delete <name>                         connected clients are closed with 4410
-  tandem compact [<name>]                      merge the stored log (every document without a name)
-  tandem inspect <name>                        size, log length, clients, last update
-  tandem backup <dir>                          every document's Yjs state and a manifest
-  tandem restore <dir>                         into documents that do not exist yet
-Flags: --data DIR (TANDEM_DATA), --server URL (TANDEM_SERVER), --token T (TANDEM_TOKEN), --json.
-Exit codes: 0 ok, 1 failed, 2 bad usage or input, 3 no such document, 4 already exists,
-5 refused by the server, 6 the data dir is held by a running server.`;
+${ADMIN_VERBS.map((verb) => `  ${VERB_HELP[verb].synopsis}`).join('\n')}
+Run 'tandem <command> --help' for what each does.`;
+
+/** The help of one verb: `tandem <verb> --help`. */
+export function adminVerbUsage(verb: AdminVerb): string {
+  const { synopsis, text } = VERB_HELP[verb];
+  return `Usage: ${synopsis} [--data DIR | --server URL [--token T]] [--json]\n\n${text}\n\n${COMMON_FLAGS}`;
+}
 
 const FLAGS: ReadonlySet<string> = new Set(['data', 'server', 'token', 'format', 'out', 'replace', 'json']);
 const SWITCHES: ReadonlySet<string> = new Set(['replace', 'json']);
@@ -132,18 +157,49 @@ async function readManifest(dir: string): Promise<BackupManifest> {
   return manifest;
 }
 
-async function restore(target: AdminTarget, dir: string): Promise<string[]> {
-  const manifest = await readManifest(dir);
-  const restored: string[] = [];
-  for (const entry of manifest.documents) {
-    if (!isValidDocumentName(entry.name) || entry.file.includes('/')) throw new AdminError('bad_input', `the manifest lists an invalid entry '${entry.name}'`);
-    await target.write(entry.name, 'yjs', await readFile(join(dir, entry.file)), false);
-    restored.push(entry.name);
-  }
-  return restored;
+/** What a restore did with each document of the backup. */
+interface RestoreReport {
+  restored: string[];
+  replaced: string[];
+  skipped: string[];
 }
 
-async function run(command: Command, target: AdminTarget, output: AdminOutput): Promise<void> {
+/**
+ * Restores every document of the manifest: one that exists is replaced with `replace`, else
+ * skipped and reported; the others are restored whatever was skipped before them.
+ */
+async function restore(target: AdminTarget, dir: string, manifest: BackupManifest, replace: boolean): Promise<RestoreReport> {
+  const report: RestoreReport = { restored: [], replaced: [], skipped: [] };
+  for (const entry of manifest.documents) {
+    const bytes = await readFile(join(dir, entry.file));
+    try {
+      const created = await target.write(entry.name, 'yjs', bytes, replace);
+      (created ? report.restored : report.replaced).push(entry.name);
+    } catch (error) {
+      if (!(error instanceof AdminError && error.reason === 'conflict')) throw error;
+      report.skipped.push(entry.name);
+    }
+  }
+  return report;
+}
+
+/** Checks every entry of the manifest before anything is written, so a bad backup writes nothing. */
+function checkManifest(dir: string, manifest: BackupManifest): void {
+  for (const entry of manifest.documents) {
+    if (!isValidDocumentName(entry.name) || typeof entry.file !== 'string' || entry.file.includes('/')) {
+      throw new AdminError('bad_input', `${dir}/manifest.json lists an invalid entry '${String(entry.name)}'`);
+    }
+  }
+}
+
+function describeRestore(dir: string, report: RestoreReport): string {
+  const lines = [`restored ${report.restored.length} documents from ${dir}`];
+  if (report.replaced.length > 0) lines.push(`replaced ${report.replaced.length}: ${report.replaced.join(', ')}`);
+  if (report.skipped.length > 0) lines.push(`skipped ${report.skipped.length} that exist (use --replace to overwrite them): ${report.skipped.join(', ')}`);
+  return `${lines.join('\n')}\n`;
+}
+
+async function run(command: Command, target: AdminTarget, output: AdminOutput, manifest: BackupManifest | null): Promise<void> {
   const json = command.flags.has('json');
   const say = (human: string, data: unknown): void => output.out(json ? `${JSON.stringify(data)}\n` : human);
   switch (command.verb) {
@@ -192,8 +248,11 @@ async function run(command: Command, target: AdminTarget, output: AdminOutput): 
     }
     case 'restore': {
       const dir = arg(command, 0, 'a backup folder');
-      const restored = await restore(target, dir);
-      return say(`restored ${restored.length} documents from ${dir}\n`, { restored });
+      if (manifest === null) throw new Error('restore runs with the manifest it read');
+      const report = await restore(target, dir, manifest, command.flags.has('replace'));
+      say(describeRestore(dir, report), report);
+      if (report.skipped.length > 0) throw new AdminError('conflict', `${report.skipped.length} of ${manifest.documents.length} documents were skipped because they exist`);
+      return;
     }
     default:
       return command.verb satisfies never;
@@ -206,7 +265,7 @@ export async function runAdmin(verb: AdminVerb, argv: readonly string[], env: Re
   try {
     const { flags, positionals, help } = readFlags(argv, FLAGS, SWITCHES);
     if (help) {
-      output.out(`${ADMIN_USAGE}\n`);
+      output.out(`${adminVerbUsage(verb)}\n`);
       return EXIT_CODES.ok;
     }
     command = { verb, args: positionals, flags, env };
@@ -219,9 +278,16 @@ export async function runAdmin(verb: AdminVerb, argv: readonly string[], env: Re
   }
   let target: AdminTarget | null = null;
   try {
+    // A restore reads and checks its backup before opening anything, so a bad one touches nothing.
+    let manifest: BackupManifest | null = null;
+    if (verb === 'restore') {
+      const dir = arg(command, 0, 'a backup folder');
+      manifest = await readManifest(dir);
+      checkManifest(dir, manifest);
+    }
     const server = single(command, 'server');
     target = server === null ? await openLocalTarget(single(command, 'data') ?? './data') : openRemoteTarget(server, single(command, 'token'));
-    await run(command, target, output);
+    await run(command, target, output, manifest);
     return EXIT_CODES.ok;
   } catch (error) {
     if (error instanceof ConfigError || error instanceof ContentError) {

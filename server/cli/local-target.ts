@@ -2,6 +2,7 @@
  * Admin verbs on a stopped server's data dir: the LevelDB store opened directly. Only one process
  * may open a data dir, so this refuses clearly while a server runs on it.
  */
+import { existsSync } from 'node:fs';
 import type { DocumentFormat } from '../api/convert.js';
 import { documentUpdate, exportDocument } from '../api/convert.js';
 import { openLevelDbStore } from '../storage/leveldb-store.js';
@@ -12,8 +13,15 @@ function summary(info: DocumentInfo): DocumentSummary {
   return { name: info.name, bytes: info.bytes, updates: info.updates, updatedAt: new Date(info.updatedAt).toISOString(), clients: null };
 }
 
-/** Opens `dataDir`; rejects with a `locked` {@link AdminError} when a running server holds it. */
+/**
+ * Opens `dataDir`; rejects with a `locked` {@link AdminError} when a running server holds it, and
+ * with `not_found` when there is no such folder: only `tandem serve` creates a data dir, so that a
+ * mistyped path is reported instead of answered from a new, empty one.
+ */
 export async function openLocalTarget(dataDir: string): Promise<AdminTarget> {
+  if (!existsSync(dataDir)) {
+    throw new AdminError('not_found', `no data directory at ${dataDir} (is the path right? 'tandem serve --data ${dataDir}' creates one)`);
+  }
   let store: DocumentStore;
   try {
     store = await openLevelDbStore(dataDir);

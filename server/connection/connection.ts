@@ -115,6 +115,7 @@ export class Connection implements RoutedMember, PeerEvents {
         )
       : null;
     context.metrics.connections.inc();
+    if (context.logger.isLevelEnabled('debug')) this.log.debug({ ip: params.ip, user: params.access.userId, write: params.access.write }, 'connection opened');
     if (params.access.expiresAt !== null) this.closeAtExpiry(params.access.expiresAt);
     void this.join();
   }
@@ -166,6 +167,7 @@ export class Connection implements RoutedMember, PeerEvents {
     const { metrics } = this.context;
     metrics.connections.dec();
     metrics.closed(this.sentCloseCode ?? code);
+    if (this.context.logger.isLevelEnabled('debug')) this.log.debug({ code: this.sentCloseCode ?? code, user: this.params.access.userId }, 'connection closed');
     this.params.onClosed(this);
   }
 

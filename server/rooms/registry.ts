@@ -161,6 +161,7 @@ export class RoomRegistry {
       room.resync();
       this.slots.set(name, { state: 'loaded', room, unloadTimer: null, unloading: null });
       metrics.roomLoads.inc();
+      logger.debug({ room: name }, 'room loaded');
       return room;
     } catch (error) {
       channel?.close();
@@ -195,6 +196,7 @@ export class RoomRegistry {
       room.destroy();
       this.slots.delete(name);
       this.context.metrics.roomUnloads.inc();
+      this.context.logger.debug({ room: name }, 'room unloaded');
       this.context.metrics.roomsLoaded.set(this.slots.size);
     });
     this.slots.set(name, { state: 'unloading', unloaded });

@@ -89,6 +89,8 @@ export interface ChildServer {
   readonly exited: Promise<ChildExit>;
   /** Everything the process wrote to stderr so far. */
   stderr(): string;
+  /** Everything the process wrote to stdout so far (its JSON log). */
+  stdout(): string;
 }
 
 /** How a child process ended. */
@@ -158,6 +160,7 @@ export async function spawnServer(dataDir: string, port = 0, extraArgs: readonly
     wsUrl: `ws://127.0.0.1:${listening}`,
     exited,
     stderr: () => output().stderr,
+    stdout: () => output().stdout,
   };
 }
 

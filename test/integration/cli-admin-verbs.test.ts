@@ -42,7 +42,9 @@ interface Installation {
 }
 
 const installations: [string, () => Promise<Installation>][] = [
-  ['a stopped data dir', async () => ({ flags: ['--data', join(await tempDir(), 'data')], idleClients: null })],
+  // An empty data dir: only `tandem serve` creates one, so an operator restoring into a new
+  // installation makes the folder first.
+  ['a stopped data dir', async () => ({ flags: ['--data', await tempDir()], idleClients: null })],
   [
     'a running server',
     async () => {
@@ -148,7 +150,7 @@ describe('admin verbs', () => {
   });
 
   it('run from the tandem command line with their exit codes', async () => {
-    const data = join(await tempDir(), 'data');
+    const data = await tempDir();
     const cli = fileURLToPath(new URL('../../server/cli.ts', import.meta.url));
     const run = (...argv: string[]) => spawnSync(process.execPath, ['--import', 'tsx', cli, ...argv], { encoding: 'utf8', timeout: 30_000 });
     const missing = run('inspect', 'nothing', '--data', data);
