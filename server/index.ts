@@ -10,8 +10,9 @@
  * await server.close();
  * ```
  */
-import { createServer, type Server } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer, Server as HttpsServer } from 'node:https';
+import type { Duplex } from 'node:stream';
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Limits } from '../shared/limits.js';
@@ -20,6 +21,9 @@ import { createDocumentApi } from './api/documents.js';
 import { notifyingStore, WebhookSender, type WebhookOptions } from './api/webhooks.js';
 import { ConfigError, DEFAULT_CONFIG, resolveLimits } from './config.js';
 import { createAuthorizer, type Authorizer } from './connection/auth.js';
+import { createCustomAuthorizer, identityFromAuthenticate } from './connection/custom-auth.js';
+import { createDocuments, onLoadStep, type TandemDocuments } from './embedding/documents.js';
+import { DEFAULT_HOOK_TIMEOUT_MS, HookRunner, type AuthenticateFunction, type TandemHooks } from './embedding/hooks.js';
 import { KEEPALIVE_INTERVAL_MS } from './connection/connection.js';
 import { LOG_FORMATS, LOG_LEVELS, createLogger, isLogFormat, isLogLevel } from './observability/logger.js';
 import { createMetrics } from './observability/metrics.js';
@@ -43,6 +47,9 @@ export type { TlsOptions } from './security-settings.js';
 export { StoreLockedError } from './storage/store.js';
 export type { DocumentStore } from './storage/store.js';
 export type { VerificationKey } from './auth/tokens.js';
+export { TandemAuthError } from './embedding/hooks.js';
+export type { AuthenticateFunction, AuthenticateRequest, AuthenticateResult, AuthRefusalCode, TandemHooks, TandemUser } from './embedding/hooks.js';
+export type { DocumentHandle, TandemDocuments } from './embedding/documents.js';
 
 /** How to run a server; every field has a default. */
 export interface TandemServerOptions {
@@ -100,15 +107,89 @@ export interface TandemServerOptions {
   readOnlyPresence?: boolean;
   /** Send signed `document.changed` events (server/api/webhooks.ts); null or absent sends none. */
   webhook?: WebhookOptions | null;
+  /**
+   * Attach to this `node:http` or `node:https` server, which the app owns and listens on, instead
+   * of listening: Tandem handles its upgrades under {@link path} and nothing else of it. `port`,
+   * `host` and `tls` are then ignored.
+   */
+  server?: Server | HttpsServer;
+  /**
+   * Neither listen nor attach: the app hands upgrades to {@link TandemServer.handleUpgrade} and
+   * mounts {@link TandemServer.httpHandler} itself (like `ws`'s option of the same name).
+   */
+  noServer?: boolean;
+  /** Where documents live: `ws://host/<path>/<name>` (default '/': `ws://host/<name>`). */
+  path?: string;
+  /** The app's own check of every connection and API call, instead of JWTs (see {@link AuthenticateFunction}). */
+  authenticate?: AuthenticateFunction;
+  /** Lifecycle hooks (see {@link TandemHooks}). */
+  hooks?: TandemHooks;
+  /** How long `authenticate` and `onLoad` may take before they count as failed (default 10 000 ms). */
+  hookTimeoutMs?: number;
 }
+
+/** Every option {@link createTandemServer} knows; any other is refused by name. */
+const KNOWN_OPTIONS: ReadonlySet<string> = new Set<keyof TandemServerOptions>([
+  'port',
+  'host',
+  'dataDir',
+  'syncWrites',
+  'store',
+  'databaseUrl',
+  'redisUrl',
+  'instanceId',
+  'clusterTiming',
+  'staticDir',
+  'limits',
+  'heartbeatIntervalMs',
+  'unloadGraceMs',
+  'logLevel',
+  'logFormat',
+  'auth',
+  'allowedOrigins',
+  'tls',
+  'trustProxy',
+  'readOnlyPresence',
+  'webhook',
+  'server',
+  'noServer',
+  'path',
+  'authenticate',
+  'hooks',
+  'hookTimeoutMs',
+]);
+
+const KNOWN_HOOKS: ReadonlySet<string> = new Set<keyof TandemHooks>(['onLoad', 'onChange', 'onConnect', 'onDisconnect', 'onUnload']);
+
+/** Express/Connect-style handler: answers Tandem's routes and hands the rest to `next` (404 without it). */
+export type TandemHttpHandler = (request: IncomingMessage, response: ServerResponse, next?: (error?: unknown) => void) => void;
 
 /** A running server. */
 export interface TandemServer {
+  /** The port it listens on (attached: the app server's port, 0 while that does not listen). */
   readonly port: number;
   /** e.g. `http://127.0.0.1:4321` */
   readonly httpUrl: string;
-  /** e.g. `ws://127.0.0.1:4321`; a document's URL is `${wsUrl}/${name}`. */
+  /** e.g. `ws://127.0.0.1:4321` (with the {@link TandemServerOptions.path}); a document's URL is `${wsUrl}/${name}`. */
   readonly wsUrl: string;
+  /**
+   * Handles one WebSocket upgrade, for servers that route upgrades themselves; one outside the
+   * path is answered 404.
+   * @example
+   * httpServer.on('upgrade', (request, socket, head) => {
+   *   if (request.url?.startsWith('/collab/')) tandem.handleUpgrade(request, socket, head);
+   * });
+   */
+  handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void;
+  /**
+   * Tandem's HTTP endpoints (`/api/documents`, `/healthz`, `/readyz`, `/metrics`, and the demo app
+   * when `staticDir` is set) as a handler to mount in Express or Connect.
+   * @example
+   * app.use('/collab', tandem.httpHandler);
+   */
+  readonly httpHandler: TandemHttpHandler;
+  /** Documents from server code: `open(name)` gives a live, editable handle. */
+  readonly documents: TandemDocuments;
   /**
    * Graceful stop: refuse new connections, close open ones with 1001, write everything pending,
    * close the storage it opened (a store passed in options stays open).
@@ -139,11 +220,34 @@ function urlHost(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
 }
 
+/** The document path prefix: '' for '/', '/collab' for '/collab' or '/collab/'. */
+function basePathOf(path: string | undefined): string {
+  if (path === undefined || path === '/' || path === '') return '';
+  if (!path.startsWith('/') || path.includes('?') || path.includes('#')) throw new ConfigError('path', `expected a path such as /collab, got '${path}'`);
+  return path.replace(/\/+$/, '');
+}
+
+function checkOptions(options: TandemServerOptions): void {
+  for (const key of Object.keys(options)) {
+    if (!KNOWN_OPTIONS.has(key)) throw new ConfigError(key, 'unknown option of createTandemServer');
+  }
+  for (const key of Object.keys(options.hooks ?? {})) {
+    if (!KNOWN_HOOKS.has(key)) throw new ConfigError(`hooks.${key}`, `unknown hook (the hooks are ${[...KNOWN_HOOKS].join(', ')})`);
+  }
+  if (options.authenticate !== undefined && options.auth != null) throw new ConfigError('authenticate', 'give either authenticate or auth, not both');
+  if (options.noServer === true && options.server !== undefined) throw new ConfigError('noServer', 'give either server or noServer, not both');
+}
+
 /**
- * Opens storage, then listens. Rejects with `StoreLockedError` when another process holds the
- * data dir, with `ConfigError` for a bad option, or with the listen error (e.g. EADDRINUSE).
+ * Opens storage, then listens (or attaches to `options.server`). Rejects with `StoreLockedError`
+ * when another process holds the data dir, with `ConfigError` for a bad or unknown option, or
+ * with the listen error (e.g. EADDRINUSE).
+ * @example
+ * const tandem = await createTandemServer({ server: httpServer, path: '/collab', authenticate });
  */
 export async function createTandemServer(options: TandemServerOptions = {}): Promise<TandemServer> {
+  checkOptions(options);
+  const basePath = basePathOf(options.path);
   const limits = resolveLimits(options.limits);
   const logLevel = options.logLevel ?? DEFAULT_CONFIG.logLevel;
   if (!isLogLevel(logLevel)) throw new ConfigError('logLevel', `expected one of ${LOG_LEVELS.join(', ')}, got '${logLevel}'`);
@@ -174,8 +278,17 @@ export async function createTandemServer(options: TandemServerOptions = {}): Pro
   const redisUrl = options.redisUrl ?? null;
   if (redisUrl !== null) fanOut = await openRedisFanOut(redisUrl, options.instanceId ?? randomUUID(), logger, metrics.registry, options.clusterTiming);
   const webhooks = options.webhook == null ? null : new WebhookSender(options.webhook, store, logger, metrics.registry);
-  // Rooms and the API write through this, so that every durable change schedules its event.
-  const roomStore = webhooks === null ? store : notifyingStore(store, (name) => webhooks.changed(name));
+  const hooks = new HookRunner(options.hooks ?? {}, options.hookTimeoutMs ?? DEFAULT_HOOK_TIMEOUT_MS, logger, (hook) => metrics.hookError(hook));
+  const onChange = options.hooks?.onChange === undefined ? null : (name: string, update: Uint8Array) => hooks.notify('onChange', { documentName: name, update });
+  // Rooms and the API write through this, so that every durable change schedules its event and
+  // reaches the app's onChange.
+  const roomStore =
+    webhooks === null && onChange === null
+      ? store
+      : notifyingStore(store, (name, update) => {
+          webhooks?.changed(name);
+          if (update !== null) onChange?.(name, update);
+        });
   const registry = new RoomRegistry({
     store: roomStore,
     metrics,
@@ -183,7 +296,12 @@ export async function createTandemServer(options: TandemServerOptions = {}): Pro
     limits,
     unloadGraceMs: options.unloadGraceMs ?? DEFAULT_CONFIG.unloadGraceMs,
     fanOut,
+    prepare: onLoadStep(hooks),
+    unloaded: (name) => hooks.notify('onUnload', { documentName: name }),
   });
+  const documents = createDocuments(registry);
+  const authenticate = options.authenticate;
+  const readOnlyPresence = options.readOnlyPresence ?? DEFAULT_CONFIG.readOnlyPresence;
   let ready = true;
   const context: HttpContext = {
     registry,
@@ -192,9 +310,11 @@ export async function createTandemServer(options: TandemServerOptions = {}): Pro
     limits,
     acceptor: createWebSocketAcceptor(limits.maxFrameBytes),
     staticDir: options.staticDir ?? null,
-    authorizer,
+    authorizer: authenticate === undefined ? authorizer : createCustomAuthorizer(authenticate, hooks, readOnlyPresence),
     allowedOrigins,
     trustProxy: options.trustProxy ?? DEFAULT_CONFIG.trustProxy,
+    hooks,
+    basePath,
     isReady: () => ready,
     dependenciesReady: () => fanOut.ready() && (store.health?.() ?? 'ok') === 'ok',
     api: createDocumentApi({
@@ -202,27 +322,42 @@ export async function createTandemServer(options: TandemServerOptions = {}): Pro
       registry,
       logger,
       verifier: authorizer === null || options.auth == null ? null : createTokenVerifier(options.auth),
+      ...(authenticate === undefined
+        ? {}
+        : { identify: (request, token, documentName) => identityFromAuthenticate(authenticate, hooks, { token, documentName, request }) }),
       maxBodyBytes: limits.maxFrameBytes,
       connectedClients: (name) => gate.clientsOf(name),
       disconnect: (name) => gate.closeDocument(name),
     }),
   };
   const gate = new UpgradeGate(context);
-  const tls = options.tls ?? null;
   const handler = createRequestHandler(context);
-  const http: Server =
-    tls === null
-      ? createServer(requestLimits(limits), handler)
-      : createHttpsServer({ ...requestLimits(limits), ...tls, handshakeTimeout: limits.handshakeTimeoutMs }, handler);
-  handleClientErrors(http, metrics);
-  http.on('upgrade', (request, socket, head) => gate.handle(request, socket, head));
-  let address: AddressInfo;
-  try {
-    address = await listen(http, options.port ?? DEFAULT_CONFIG.port, options.host ?? DEFAULT_CONFIG.host);
-  } catch (error) {
-    await fanOut.close();
-    if (ownsStore) await store.close();
-    throw error;
+  // The app's server (attached), or none at all (noServer): either way the app owns listening.
+  const attached = options.server ?? (options.noServer === true ? createServer() : null);
+  const tls = attached === null ? (options.tls ?? null) : null;
+  let http: Server | HttpsServer;
+  const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    // Attached to the app's server, upgrades outside the path are the app's (its own listeners).
+    if (attached === null || gate.owns(request)) gate.handle(request, socket, head);
+  };
+  if (attached !== null) {
+    http = attached;
+  } else {
+    http =
+      tls === null
+        ? createServer(requestLimits(limits), handler)
+        : createHttpsServer({ ...requestLimits(limits), ...tls, handshakeTimeout: limits.handshakeTimeoutMs }, handler);
+    handleClientErrors(http, metrics);
+  }
+  if (options.noServer !== true) http.on('upgrade', onUpgrade);
+  if (attached === null) {
+    try {
+      await listen(http, options.port ?? DEFAULT_CONFIG.port, options.host ?? DEFAULT_CONFIG.host);
+    } catch (error) {
+      await fanOut.close();
+      if (ownsStore) await store.close();
+      throw error;
+    }
   }
   const heartbeat = setInterval(() => {
     for (const connection of gate.connections) connection.heartbeat();
@@ -230,14 +365,39 @@ export async function createTandemServer(options: TandemServerOptions = {}): Pro
   const keepalive = setInterval(() => {
     for (const connection of gate.connections) connection.keepalive();
   }, KEEPALIVE_INTERVAL_MS);
-  const host = urlHost(address.address);
-  const httpUrl = `${tls === null ? 'http' : 'https'}://${host}:${address.port}`;
+  const secure = attached === null ? tls !== null : attached instanceof HttpsServer;
+  const urls = (): { port: number; httpUrl: string; wsUrl: string } => {
+    const address = http.address() as AddressInfo | null;
+    const port = address?.port ?? 0;
+    const host = urlHost(address?.address ?? '127.0.0.1');
+    return {
+      port,
+      httpUrl: `${secure ? 'https' : 'http'}://${host}:${port}`,
+      wsUrl: `${secure ? 'wss' : 'ws'}://${host}:${port}${basePath}`,
+    };
+  };
+  // Our own listener's address is fixed (and stays readable after close); an app's server may
+  // start listening later, so its address is read when asked.
+  const listened = attached === null ? urls() : null;
+  const current = (): { port: number; httpUrl: string; wsUrl: string } => listened ?? urls();
+  const address = http.address() as AddressInfo | null;
   const storage = options.store !== undefined ? 'custom' : databaseUrl !== null ? 'postgresql' : 'leveldb';
   logger.info(
-    { port: address.port, host: address.address, url: httpUrl, auth: authorizer !== null, tls: tls !== null, instance: fanOut.instanceId, storage, version: tandemVersion() },
-    'listening',
+    {
+      port: address?.port ?? null,
+      host: address?.address ?? null,
+      url: address === null ? null : current().httpUrl,
+      path: basePath === '' ? '/' : basePath,
+      attached: attached !== null,
+      auth: context.authorizer !== null,
+      tls: secure,
+      instance: fanOut.instanceId,
+      storage,
+      version: tandemVersion(),
+    },
+    attached === null ? 'listening' : 'attached',
   );
-  if (authorizer === null && !isLoopback(address.address)) {
+  if (context.authorizer === null && address !== null && !isLoopback(address.address)) {
     logger.warn({ host: address.address }, 'open mode: no auth key is configured, so anyone who can reach this address can read and write every document (set --auth-secret, --auth-public-key or --auth-jwks)');
   }
 
@@ -246,21 +406,34 @@ export async function createTandemServer(options: TandemServerOptions = {}): Pro
     ready = false;
     clearInterval(heartbeat);
     clearInterval(keepalive);
-    const stopped = new Promise<void>((resolve) => http.close(() => resolve()));
+    http.off('upgrade', onUpgrade);
+    // The app's server stays up: only Tandem's connections close.
+    const stopped = attached === null ? new Promise<void>((resolve) => http.close(() => resolve())) : Promise.resolve();
     await gate.shutdown();
     context.acceptor.close();
-    http.closeAllConnections();
+    if (attached === null) http.closeAllConnections();
     await stopped;
+    await documents.closeAll();
     await registry.close();
     webhooks?.close();
     await fanOut.close();
     if (ownsStore) await store.close();
     logger.info('stopped');
   };
+  const httpHandler: TandemHttpHandler = (request, response, next) => handler(request, response, next);
   return {
-    port: address.port,
-    httpUrl,
-    wsUrl: `${tls === null ? 'ws' : 'wss'}://${host}:${address.port}`,
+    get port() {
+      return current().port;
+    },
+    get httpUrl() {
+      return current().httpUrl;
+    },
+    get wsUrl() {
+      return current().wsUrl;
+    },
+    handleUpgrade: (request, socket, head) => gate.handle(request, socket, head),
+    httpHandler,
+    documents,
     close() {
       closed ??= shutdown();
       return closed;

@@ -19,6 +19,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isValidDocumentName } from '../../shared/document-name.js';
 import { accessFor, type AccessMode } from '../auth/access.js';
 import { AuthError, type Identity, type TokenVerifier } from '../auth/tokens.js';
+import { Refusal, type RefusalReason } from '../connection/auth.js';
 import type { Logger } from '../observability/logger.js';
 import { connectionOrigin } from '../rooms/origins.js';
 import type { RoomMember } from '../rooms/room.js';
@@ -52,6 +53,11 @@ export interface DocumentApiContext {
   readonly logger: Logger;
   /** Verifies tokens; null in open mode. */
   readonly verifier: TokenVerifier | null;
+  /**
+   * The app's own check (`authenticate`), used instead of {@link verifier} when given: the identity
+   * for one document, or for the list with an empty name; rejects with a {@link Refusal}.
+   */
+  readonly identify?: (request: IncomingMessage, token: string | null, documentName: string) => Promise<Identity>;
   /** Largest request body accepted (413 `too_large` beyond it). */
   readonly maxBodyBytes: number;
   /** Connected clients of a document. */
@@ -73,6 +79,15 @@ export class ApiError extends Error {
     this.name = 'ApiError';
   }
 }
+
+/** How an API call refused by `authenticate` is answered. */
+const REFUSAL_ERRORS: Readonly<Record<RefusalReason, readonly [status: number, code: string, message: string]>> = {
+  unauthenticated: [401, 'unauthenticated', 'authentication failed'],
+  expired: [401, 'token_expired', 'the credentials expired'],
+  forbidden: [403, 'forbidden', 'not allowed for this document'],
+  invalid_name: [400, 'invalid_name', 'invalid document name'],
+  auth_unavailable: [503, 'auth_unavailable', 'authentication did not answer in time; retry later'],
+};
 
 /** The identity every request has in open mode. */
 const OPEN_IDENTITY: Identity = { userId: 'open', name: null, color: null, grants: [{ pattern: '*', mode: 'write' }], admin: true, expiresAt: null };
@@ -98,10 +113,18 @@ export function createDocumentApi(context: DocumentApiContext): (request: Incomi
     return next;
   };
 
-  const identify = async (request: IncomingMessage, query: URLSearchParams): Promise<Identity> => {
-    if (context.verifier === null) return OPEN_IDENTITY;
+  const identify = async (request: IncomingMessage, query: URLSearchParams, name: string): Promise<Identity> => {
     const header = request.headers.authorization;
     const token = header?.startsWith('Bearer ') === true ? header.slice('Bearer '.length).trim() : query.get('token');
+    if (context.identify !== undefined) {
+      try {
+        return await context.identify(request, token, name);
+      } catch (error) {
+        if (!(error instanceof Refusal)) throw error;
+        throw new ApiError(...REFUSAL_ERRORS[error.reason]);
+      }
+    }
+    if (context.verifier === null) return OPEN_IDENTITY;
     try {
       return await context.verifier.verify(token);
     } catch (error) {
@@ -173,12 +196,13 @@ export function createDocumentApi(context: DocumentApiContext): (request: Incomi
     });
 
   const route = async (request: IncomingMessage, response: ServerResponse, pathname: string, query: URLSearchParams): Promise<void> => {
-    const identity = await identify(request, query);
     if (pathname === API_PREFIX || pathname === `${API_PREFIX}/`) {
+      const identity = await identify(request, query, '');
       if (request.method !== 'GET') throw new ApiError(405, 'method_not_allowed', 'GET lists the documents');
       return sendJson(response, 200, await list(identity, query));
     }
     const name = documentName(pathname.slice(API_PREFIX.length + 1));
+    const identity = await identify(request, query, name);
     if (request.method === 'GET' && query.has('info')) {
       require(identity, name, 'read');
       return sendJson(response, 200, summary(await stored(name)));

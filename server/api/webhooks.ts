@@ -189,8 +189,11 @@ export function failureReason(error: unknown): string {
   return parts.join(': ');
 }
 
-/** `store`, telling `changed` after every durable append and every delete. */
-export function notifyingStore(store: DocumentStore, changed: (name: string) => void): DocumentStore {
+/**
+ * `store`, telling `changed` after every durable append (with the update) and every delete (with
+ * null). Webhooks and the app's `onChange` hook both listen through it.
+ */
+export function notifyingStore(store: DocumentStore, changed: (name: string, update: Uint8Array | null) => void): DocumentStore {
   return {
     load: (name) => store.load(name),
     info: (name) => store.info(name),
@@ -199,11 +202,11 @@ export function notifyingStore(store: DocumentStore, changed: (name: string) => 
     close: () => store.close(),
     async append(name, update) {
       await store.append(name, update);
-      changed(name);
+      changed(name, update);
     },
     async delete(name) {
       await store.delete(name);
-      changed(name);
+      changed(name, null);
     },
     ...(store.health === undefined ? {} : { health: () => store.health?.() ?? 'ok' }),
   };

@@ -3,7 +3,9 @@
  * document, publish presence or not, under which identity, and until when. In open mode (no key
  * configured) every connection gets {@link OPEN_ACCESS}.
  */
+import type { IncomingMessage } from 'node:http';
 import { CloseCode } from '../../shared/close-codes.js';
+import type { TandemUser } from '../embedding/hooks.js';
 import { accessFor } from '../auth/access.js';
 import { createPresenceStamp, displayName, type PresenceStamp } from '../auth/presence-stamp.js';
 import { AuthError, createTokenVerifier, type Identity, type VerificationKey } from '../auth/tokens.js';
@@ -20,13 +22,15 @@ export interface ConnectionAccess {
   readonly expiresAt: number | null;
   /** The token's subject, for logs; null in open mode. */
   readonly userId: string | null;
+  /** The user as the token or the app's `authenticate` named them, for hooks; null in open mode. */
+  readonly user: TandemUser | null;
 }
 
 /** Open mode: everyone writes and shows presence as they like. */
-export const OPEN_ACCESS: ConnectionAccess = Object.freeze({ write: true, presence: true, stamp: null, expiresAt: null, userId: null });
+export const OPEN_ACCESS: ConnectionAccess = Object.freeze({ write: true, presence: true, stamp: null, expiresAt: null, userId: null, user: null });
 
 /** Why an upgrade was refused with a close code; the `reason` label of the refusal metric. */
-export type RefusalReason = 'unauthenticated' | 'forbidden' | 'expired' | 'invalid_name';
+export type RefusalReason = 'unauthenticated' | 'forbidden' | 'expired' | 'invalid_name' | 'auth_unavailable';
 
 /** A refused upgrade: the socket is opened only to be closed with {@link code}. */
 export class Refusal extends Error {
@@ -40,10 +44,10 @@ export class Refusal extends Error {
   }
 }
 
-/** Decides a connection's access from its token. */
+/** Decides a connection's access from its token (and, for an app's own check, its request). */
 export interface Authorizer {
   /** The access `token` gives to `documentName`; rejects with a {@link Refusal}. */
-  authorize(token: string | null, documentName: string): Promise<ConnectionAccess>;
+  authorize(token: string | null, documentName: string, request: IncomingMessage): Promise<ConnectionAccess>;
 }
 
 /** Options of {@link createAuthorizer}. */
@@ -73,6 +77,7 @@ export function createAuthorizer(key: VerificationKey, options: AuthorizerOption
         stamp: createPresenceStamp({ name: displayName(identity.name, identity.userId), color: identity.color }),
         expiresAt: identity.expiresAt,
         userId: identity.userId,
+        user: { id: identity.userId, ...(identity.name === null ? {} : { name: identity.name }), ...(identity.color === null ? {} : { color: identity.color }) },
       };
     },
   };

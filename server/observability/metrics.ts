@@ -24,7 +24,7 @@ export type LimitName =
   | 'max_header_bytes';
 
 /** Why an upgrade was refused for who or where the client is; the `reason` label of `tandem_refusals_total`. */
-export type RefusalName = 'unauthenticated' | 'forbidden' | 'expired' | 'invalid_name' | 'origin';
+export type RefusalName = 'unauthenticated' | 'forbidden' | 'expired' | 'invalid_name' | 'auth_unavailable' | 'origin';
 
 /** Why a frame was dropped without closing its connection; the `reason` label of `tandem_dropped_frames_total`. */
 export type DropName = 'read_only_update' | 'read_only_presence';
@@ -68,6 +68,8 @@ export interface ServerMetrics {
   badMessage(reason: string): void;
   /** Counts an upgrade refused for who or where the client is (token, document, name, origin). */
   refused(reason: RefusalName): void;
+  /** Counts a failure (throw, rejection or timeout) of one of the app's hooks, by hook name. */
+  hookError(hook: string): void;
   /** Counts a frame dropped because the connection may not do what it asks (read-only). */
   dropped(reason: DropName): void;
   /** The Prometheus text exposition. */
@@ -136,6 +138,12 @@ export function createMetrics(): ServerMetrics {
   const byReason = (name: string, help: string): Counter<'reason'> => new Counter({ name, help, labelNames: ['reason'] as const, registers });
   const bad = byReason('tandem_bad_messages_total', 'Frames refused as bad input, by reason');
   const refusals = byReason('tandem_refusals_total', 'Upgrades refused for the token, the document, its name or the origin, by reason');
+  const hookErrors = new Counter({
+    name: 'tandem_hook_errors_total',
+    help: "Failures (throws, rejections, timeouts) of the app's authenticate and lifecycle hooks, by hook",
+    labelNames: ['hook'] as const,
+    registers,
+  });
   const drops = byReason('tandem_dropped_frames_total', 'Frames dropped without closing the connection (read-only writes and presence), by reason');
   // Bound once: a read-only client's dropped frames are counted per frame.
   const dropsByReason: Readonly<Record<DropName, { inc(): void }>> = {
@@ -177,6 +185,9 @@ export function createMetrics(): ServerMetrics {
     },
     refused(reason) {
       refusals.inc({ reason });
+    },
+    hookError(hook) {
+      hookErrors.inc({ hook });
     },
     dropped(reason) {
       dropsByReason[reason].inc();

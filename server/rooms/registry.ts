@@ -14,6 +14,13 @@ export interface RegistryContext extends RoomContext {
   readonly unloadGraceMs: number;
   /** Other instances serving the same documents (cluster mode); none by default. */
   readonly fanOut?: FanOut;
+  /**
+   * Runs after a room is loaded and before anyone syncs it (the app's `onLoad`); a rejection
+   * fails the load like a storage error, so nothing is cached and the next join retries.
+   */
+  readonly prepare?: (room: Room) => Promise<void>;
+  /** Told after a room was unloaded. */
+  readonly unloaded?: (name: string) => void;
 }
 
 type Slot =
@@ -155,16 +162,23 @@ export class RoomRegistry {
   private async loadRoom(name: string): Promise<Room> {
     const { store, metrics, logger } = this.context;
     const channel = await (this.context.fanOut ?? NO_FANOUT).subscribe(name);
+    let room: Room | null = null;
     try {
-      const room = new Room(name, this.context, await store.load(name), channel);
+      room = new Room(name, this.context, await store.load(name), channel);
       channel?.attach(room);
       room.resync();
+      await this.context.prepare?.(room);
       this.slots.set(name, { state: 'loaded', room, unloadTimer: null, unloading: null });
       metrics.roomLoads.inc();
       logger.debug({ room: name }, 'room loaded');
       return room;
     } catch (error) {
-      channel?.close();
+      // A room built before the failure (prepare failed) holds timers and a document: drop them.
+      if (room !== null) {
+        room.flush();
+        await room.settled();
+        room.destroy();
+      } else channel?.close();
       this.slots.delete(name);
       logger.error({ err: error, room: name }, 'loading the document failed');
       throw error;
@@ -196,6 +210,7 @@ export class RoomRegistry {
       room.destroy();
       this.slots.delete(name);
       this.context.metrics.roomUnloads.inc();
+      this.context.unloaded?.(name);
       this.context.logger.debug({ room: name }, 'room unloaded');
       this.context.metrics.roomsLoaded.set(this.slots.size);
     });

@@ -8,6 +8,7 @@ import type { Duplex } from 'node:stream';
 import { STATUS_CODES } from 'node:http';
 import type { Limits } from '../../shared/limits.js';
 import type { Authorizer } from '../connection/auth.js';
+import type { HookRunner } from '../embedding/hooks.js';
 import type { ConnectionContext } from '../connection/connection.js';
 import type { LimitName, ServerMetrics } from '../observability/metrics.js';
 import type { RoomRegistry } from '../rooms/registry.js';
@@ -35,6 +36,13 @@ export interface HttpContext extends ConnectionContext {
    * since every instance may be cut off at once and serving alone beats serving nobody.
    */
   dependenciesReady?(): boolean;
+  /** The app's lifecycle hooks (onConnect, onDisconnect); absent when it gave none. */
+  readonly hooks?: HookRunner;
+  /**
+   * Where documents live under the server's URL space: '' for `/<name>`, '/collab' for
+   * `/collab/<name>`. Upgrades elsewhere are not Tandem's.
+   */
+  readonly basePath?: string;
   /** Answers requests under /api/ (server/api/documents.ts); null answers them 404. */
   readonly api: ((request: IncomingMessage, response: ServerResponse, pathname: string, query: URLSearchParams) => void) | null;
 }
@@ -58,9 +66,12 @@ export function parseTarget(target: string | undefined): RequestTarget {
   };
 }
 
-/** The routes answered over plain HTTP. */
-export function createRequestHandler(context: HttpContext): (request: IncomingMessage, response: ServerResponse) => void {
-  return (request, response) => {
+/**
+ * The routes answered over plain HTTP. A request for none of them goes to `next` when given (a
+ * handler mounted in Express or Connect), else gets 404.
+ */
+export function createRequestHandler(context: HttpContext): (request: IncomingMessage, response: ServerResponse, next?: () => void) => void {
+  return (request, response, next) => {
     const { pathname, searchParams } = parseTarget(request.url);
     if (context.api !== null && pathname.startsWith('/api/')) return context.api(request, response, pathname, searchParams);
     switch (pathname) {
@@ -86,6 +97,7 @@ export function createRequestHandler(context: HttpContext): (request: IncomingMe
           serveStatic(context.staticDir, pathname, request, response);
           return;
         }
+        if (next !== undefined) return next();
         reply(response, 404, 'text/plain; charset=utf-8', 'not found\n');
     }
   };

@@ -72,11 +72,18 @@ export class UpgradeGate {
     }
   }
 
-  /** Handles one `upgrade` event of the HTTP server. */
+  /** True when `request` asks for a document under this server's base path (see {@link HttpContext.basePath}). */
+  owns(request: IncomingMessage): boolean {
+    const base = this.context.basePath ?? '';
+    return base === '' || parseTarget(request.url).pathname.startsWith(`${base}/`);
+  }
+
+  /** Handles one `upgrade` event of the HTTP server (under the base path: see {@link owns}). */
   handle(request: IncomingMessage, socket: Duplex, head: Buffer): void {
     const { limits, metrics } = this.context;
     const address = clientAddress(request, this.context.trustProxy);
     const key = addressKey(address);
+    if (!this.owns(request)) return refuse(socket, 404);
     if (this.closing || !this.context.isReady()) return refuse(socket, 503);
     if (!this.attempts.admit(key)) return this.deny(socket, 429, 'connection_attempts_per_minute');
     if (!this.originAllowed(request.headers.origin)) {
@@ -94,12 +101,12 @@ export class UpgradeGate {
     });
     socket.on('error', () => socket.destroy());
     const url = parseTarget(request.url);
-    const documentName = documentNameFromPath(url.pathname);
+    const documentName = documentNameFromPath(url.pathname.slice(this.context.basePath?.length ?? 0));
     if (documentName === null) return this.refuseWithCode(attempt, new Refusal(CloseCode.InvalidDocumentName, 'invalid_name'));
     const tandem = url.searchParams.has(TANDEM_PARAM);
     const authorizer = this.context.authorizer;
     if (authorizer === null) return this.admit(attempt, documentName, tandem, OPEN_ACCESS);
-    authorizer.authorize(url.searchParams.get('token'), documentName).then(
+    authorizer.authorize(url.searchParams.get('token'), documentName, request).then(
       (access) => {
         if (!socket.destroyed) this.admit(attempt, documentName, tandem, access);
       },
@@ -156,12 +163,14 @@ export class UpgradeGate {
         this.open.delete(connection);
         this.release(attempt);
         if (this.open.size === 0) this.drained?.();
+        this.context.hooks?.notify('onDisconnect', { documentName, user: access.user });
       },
     };
     this.context.acceptor.accept(attempt.request, attempt.socket, attempt.head, (peer) => {
       attempt.handedOver = true;
       const connection = new Connection(peer, params, this.context);
       this.open.add(connection);
+      this.context.hooks?.notify('onConnect', { documentName, user: access.user, access: access.write ? 'write' : 'read' });
       return connection;
     });
   }
