@@ -80,7 +80,10 @@ export interface TandemHooks {
   onLoad?(event: { documentName: string; doc: Y.Doc }): Promise<void> | void;
   /** After each batch of edits to a document is durable in storage. */
   onChange?(event: { documentName: string; update: Uint8Array }): Promise<void> | void;
-  /** After a connection was admitted to a document. */
+  /**
+   * After a connection was admitted to a document (for the first one, before the document is
+   * loaded); every onConnect is followed by one onDisconnect.
+   */
   onConnect?(event: { documentName: string; user: TandemUser | null; access: 'read' | 'write' }): Promise<void> | void;
   /** After a connection closed. */
   onDisconnect?(event: { documentName: string; user: TandemUser | null }): Promise<void> | void;
