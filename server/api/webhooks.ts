@@ -200,6 +200,7 @@ export function notifyingStore(store: DocumentStore, changed: (name: string, upd
     list: () => store.list(),
     compact: (name) => store.compact(name),
     close: () => store.close(),
+    versions: store.versions,
     async append(name, update) {
       await store.append(name, update);
       changed(name, update);

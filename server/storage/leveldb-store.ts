@@ -22,6 +22,7 @@ import {
   logRange,
   metaRange,
 } from './leveldb-records.js';
+import { createLevelDbVersionBackend } from './leveldb-versions.js';
 import { createLogStore, type LogStoreOptions } from './log-store.js';
 import { StoreLockedError, type DocumentStore } from './store.js';
 
@@ -74,7 +75,7 @@ export async function openLevelDbStore(dir: string, options: LevelDbStoreOptions
     const lastJournal = await replayJournal(db, dir);
     journal = sync ? null : new JournalWriter(dir, lastJournal);
     const backend = new LevelDbBackend(db, sync, journal, options.journalApplyMs ?? DEFAULT_JOURNAL_APPLY_MS);
-    return createLogStore(backend, await readMetas(db), options);
+    return createLogStore(backend, await readMetas(db), options, createLevelDbVersionBackend(db, sync));
   } catch (error) {
     journal?.close(true);
     await db.close();

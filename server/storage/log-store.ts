@@ -10,6 +10,7 @@ import type { DocumentMeta, LogBackend, LogEntry } from './log-backend.js';
 import { planBatch, type LogOperation, type StoredState } from './log-batch.js';
 import { mergeLog, mergeLogForLoad } from './merge-log.js';
 import type { DocumentInfo, DocumentStore } from './store.js';
+import { createMemoryVersionBackend, createVersionStore, type VersionBackend, type VersionStore, type VersionStoreOptions } from './versions.js';
 import { StoreLifecycle } from './store-lifecycle.js';
 
 /** What one written batch held, for metrics. */
@@ -23,7 +24,7 @@ export interface BatchStats {
 }
 
 /** Tuning shared by every log-based store. */
-export interface LogStoreOptions {
+export interface LogStoreOptions extends VersionStoreOptions {
   /**
    * Compact a document once this many updates were appended since its last compaction. Loading
    * merges the whole log, so this bounds load time: 500 keystroke-sized updates merge in a few
@@ -70,11 +71,13 @@ export function createLogStore(
   backend: LogBackend,
   metas: ReadonlyMap<string, DocumentMeta>,
   options: LogStoreOptions = {},
+  versions: VersionBackend = createMemoryVersionBackend(),
 ): DocumentStore {
-  return new LogStore(backend, metas, options);
+  return new LogStore(backend, metas, options, versions);
 }
 
 class LogStore implements DocumentStore {
+  readonly versions: VersionStore;
   readonly #backend: LogBackend;
   readonly #onError: (error: unknown, document: string) => void;
   readonly #onBatch: ((batch: BatchStats) => void) | undefined;
@@ -90,7 +93,13 @@ class LogStore implements DocumentStore {
     readSeqs: (name) => this.#backend.readSeqs(name),
   };
 
-  constructor(backend: LogBackend, metas: ReadonlyMap<string, DocumentMeta>, options: LogStoreOptions) {
+  constructor(
+    backend: LogBackend,
+    metas: ReadonlyMap<string, DocumentMeta>,
+    options: LogStoreOptions,
+    versions: VersionBackend,
+  ) {
+    this.versions = createVersionStore(versions, options, (name) => this.#check(name));
     this.#backend = backend;
     this.#onError = options.onError ?? warnCompactionFailed;
     this.#onBatch = options.onBatch;
@@ -142,7 +151,8 @@ class LogStore implements DocumentStore {
     this.#check(name);
     const doc = this.#doc(name);
     doc.generation++;
-    return this.#writes.submit({ type: 'delete', name });
+    await this.#writes.submit({ type: 'delete', name });
+    await this.versions.removeAll(name);
   }
 
   close(): Promise<void> {

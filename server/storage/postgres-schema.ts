@@ -7,6 +7,7 @@
  * - `tandem_documents`: one row of counters per document, so `info` and `list` never read a log
  *   and compaction knows when it is due. Writers change them relative to what is stored, in the
  *   statement or transaction that changes the log, so they stay exact under concurrency.
+ * - `tandem_versions`: whole-document versions (versions.ts), one row each, state as bytea.
  * - `tandem_schema_version`: the migrations applied, one row each.
  *
  * Migrations run in one transaction under an advisory lock, so instances starting together
@@ -50,6 +51,17 @@ const MIGRATIONS: readonly string[] = [
      data bytea NOT NULL,
      created_at timestamptz NOT NULL DEFAULT now(),
      PRIMARY KEY (name, seq)
+   );`,
+  `CREATE TABLE tandem_versions (
+     name text NOT NULL,
+     id text NOT NULL,
+     label text,
+     created_at bigint NOT NULL,
+     created_by text,
+     kind text NOT NULL,
+     bytes bigint NOT NULL,
+     state bytea NOT NULL,
+     PRIMARY KEY (name, id)
    );`,
 ];
 

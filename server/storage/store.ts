@@ -1,3 +1,5 @@
+import type { VersionStore } from './versions.js';
+
 /**
  * The storage seam. Every backend (LevelDB, memory, PostgreSQL) implements {@link DocumentStore}
  * and passes the one contract suite in test/integration/storage-contract.test.ts.
@@ -32,8 +34,10 @@ export interface DocumentStore {
   info(name: string): Promise<DocumentInfo | null>;
   /** Every stored document, ordered by name. */
   list(): Promise<DocumentInfo[]>;
-  /** Removes everything stored for `name`. */
+  /** Removes everything stored for `name`, its versions included. */
   delete(name: string): Promise<void>;
+  /** Whole-document versions of each document, kept beside its log (versions.ts). */
+  readonly versions: VersionStore;
   /** Writes whatever is pending, then releases the storage. Further calls reject. */
   close(): Promise<void>;
   /**

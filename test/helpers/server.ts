@@ -174,6 +174,7 @@ export function storeWith(inner: DocumentStore, overrides: Partial<DocumentStore
     list: () => inner.list(),
     delete: (name) => inner.delete(name),
     close: () => inner.close(),
+    versions: inner.versions,
     ...overrides,
   };
 }
