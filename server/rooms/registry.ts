@@ -5,7 +5,7 @@
  * passed and its writes are durable. A join that arrives while a room unloads waits for the unload
  * and loads the document again from storage, so nothing written meanwhile is missed.
  */
-import { NO_FANOUT, type FanOut } from '../cluster/fanout.js';
+import { NO_FANOUT, type DocumentChannel, type FanOut } from '../cluster/fanout.js';
 import { Room, type RoomContext } from './room.js';
 
 /** What the registry needs beyond what each room needs. */
@@ -148,14 +148,15 @@ export class RoomRegistry {
   }
 
   /**
-   * Loads a room into its slot; on any failure (storage, or a stored update Yjs refuses) frees the
-   * slot. In cluster mode the order matters: subscribe first, then load, then apply what peers
+   * Loads a room into its slot; on any failure (the fan-out subscription, storage, or a stored
+   * update Yjs refuses) frees the slot. In cluster mode the order matters: subscribe first, then load, then apply what peers
    * published meanwhile, then ask them for anything newer than storage had.
    */
   private async loadRoom(name: string): Promise<Room> {
     const { store, metrics, logger } = this.context;
-    const channel = await (this.context.fanOut ?? NO_FANOUT).subscribe(name);
+    let channel: DocumentChannel | null = null;
     try {
+      channel = await (this.context.fanOut ?? NO_FANOUT).subscribe(name);
       const room = new Room(name, this.context, await store.load(name), channel);
       channel?.attach(room);
       room.resync();
