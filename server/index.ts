@@ -31,7 +31,7 @@ import { RoomRegistry } from './rooms/registry.js';
 import { parseOrigins, type TlsOptions } from './security-settings.js';
 import { openLevelDbStore } from './storage/leveldb-store.js';
 import { openPostgresStore } from './storage/postgres-store.js';
-import type { DocumentStore } from './storage/store.js';
+import type { DocumentStore, StoreHealth } from './storage/store.js';
 import { createRequestHandler, handleClientErrors, requestLimits, type HttpContext } from './transport/http.js';
 import { UpgradeGate } from './transport/upgrade-gate.js';
 import { isLoopback } from './transport/loopback.js';
@@ -151,6 +151,10 @@ export async function createTandemServer(options: TandemServerOptions = {}): Pro
   const metrics = createMetrics();
   const ownsStore = options.store === undefined;
   const onError = (error: unknown, document: string): void => logger.warn({ err: error, room: document }, 'background compaction failed');
+  const onHealth = (health: StoreHealth): void => {
+    if (health.state === 'failing') logger.error({ reason: health.reason }, 'storage is failing: refusing loads and writes, retrying until it takes writes again');
+    else logger.info('storage takes writes again');
+  };
   const databaseUrl = options.databaseUrl ?? null;
   let fanOut: FanOut = NO_FANOUT;
   // Read when scraped: the store and the fan-out are opened just below.
@@ -160,12 +164,18 @@ export async function createTandemServer(options: TandemServerOptions = {}): Pro
     (databaseUrl !== null
       ? await openPostgresStore(databaseUrl, {
           onError,
+          onHealth,
           onRetry: (error, attempt) => {
             countRetry();
             logger.warn({ err: error, attempt }, 'the database refused a write batch; retrying');
           },
         })
-      : await openLevelDbStore(options.dataDir ?? DEFAULT_CONFIG.dataDir, { syncWrites: options.syncWrites ?? DEFAULT_CONFIG.syncWrites, onError }));
+      : await openLevelDbStore(options.dataDir ?? DEFAULT_CONFIG.dataDir, {
+          syncWrites: options.syncWrites ?? DEFAULT_CONFIG.syncWrites,
+          onError,
+          onHealth,
+          onJournalDamage: (report) => logger.error(report, 'damaged journal file: its intact records were replayed, the file is kept aside'),
+        }));
   const redisUrl = options.redisUrl ?? null;
   if (redisUrl !== null) fanOut = await openRedisFanOut(redisUrl, options.instanceId ?? randomUUID(), logger, metrics.registry, options.clusterTiming);
   const webhooks = options.webhook == null ? null : new WebhookSender(options.webhook, store, logger, metrics.registry);
@@ -191,7 +201,11 @@ export async function createTandemServer(options: TandemServerOptions = {}): Pro
     allowedOrigins,
     trustProxy: options.trustProxy ?? DEFAULT_CONFIG.trustProxy,
     isReady: () => ready,
-    dependenciesReady: () => fanOut.ready() && (store.health?.() ?? 'ok') === 'ok',
+    failingDependency: () => {
+      const health = store.health();
+      if (health.state === 'failing') return `storage failing: ${health.reason}`;
+      return fanOut.ready() ? null : 'cluster fan-out (Redis) unreachable';
+    },
     api: createDocumentApi({
       store: roomStore,
       registry,

@@ -1,5 +1,6 @@
 /**
- * The admin verbs of `tandem`: list, export, import, delete, compact, inspect, backup, restore.
+ * The admin verbs of `tandem`: list, export, import, delete, compact, inspect, backup, restore,
+ * doctor.
  * With `--server URL` (and `--token T` when the server checks tokens) they go through the
  * running server's HTTP API; otherwise they open the data dir (`--data`, default ./data)
  * directly, which works only while no server holds it. Output is for people by default and
@@ -8,7 +9,8 @@
  * Exit codes: 0 done; 1 failed (storage, network, server error); 2 bad command line or input;
  * 3 no such document; 4 the document already exists (import without --replace, restore over an
  * existing document); 5 refused by the server (token missing, invalid, or without the right
- * grant or admin claim); 6 the data dir is held by a running server.
+ * grant or admin claim); 6 the data dir is held by a running server. `doctor` exits 1 when it
+ * finds something wrong (a damaged journal file, a server that is not ready).
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -16,11 +18,12 @@ import { isValidDocumentName } from '../../shared/document-name.js';
 import { ContentError, DOCUMENT_FORMATS, isDocumentFormat, type DocumentFormat } from '../api/convert.js';
 import { ConfigError, rawSetting, readFlags } from '../config.js';
 import { AdminError, type AdminFailure, type AdminTarget, type DocumentSummary } from './admin-target.js';
+import { describeDiagnosis, diagnoseDataDir, diagnoseServer } from './doctor.js';
 import { openLocalTarget } from './local-target.js';
 import { openRemoteTarget } from './remote-target.js';
 
 /** The admin verbs. */
-export const ADMIN_VERBS = ['list', 'export', 'import', 'delete', 'compact', 'inspect', 'backup', 'restore'] as const;
+export const ADMIN_VERBS = ['list', 'export', 'import', 'delete', 'compact', 'inspect', 'backup', 'restore', 'doctor'] as const;
 
 /** One of {@link ADMIN_VERBS}. */
 export type AdminVerb = (typeof ADMIN_VERBS)[number];
@@ -52,9 +55,12 @@ export const ADMIN_USAGE = `Admin commands (on a stopped server's --data dir, or
   tandem inspect <name>                        size, log length, clients, last update
   tandem backup <dir>                          every document's Yjs state and a manifest
   tandem restore <dir>                         into documents that do not exist yet
+  tandem doctor                                damaged journal files in --data (works beside a
+                                               running server); with --server, its /readyz answer
 Flags: --data DIR (TANDEM_DATA), --server URL (TANDEM_SERVER), --token T (TANDEM_TOKEN), --json.
 Exit codes: 0 ok, 1 failed, 2 bad usage or input, 3 no such document, 4 already exists,
-5 refused by the server, 6 the data dir is held by a running server.`;
+5 refused by the server, 6 the data dir is held by a running server; doctor: 1 when it finds
+something wrong.`;
 
 const FLAGS: ReadonlySet<string> = new Set(['data', 'server', 'token', 'format', 'out', 'replace', 'json']);
 const SWITCHES: ReadonlySet<string> = new Set(['replace', 'json']);
@@ -71,8 +77,8 @@ export interface AdminOutput {
   err(text: string): void;
 }
 
-interface Command {
-  verb: AdminVerb;
+interface Command<Verb extends AdminVerb = AdminVerb> {
+  verb: Verb;
   args: string[];
   flags: Map<string, string[]>;
   env: Readonly<Record<string, string | undefined>>;
@@ -143,7 +149,10 @@ async function restore(target: AdminTarget, dir: string): Promise<string[]> {
   return restored;
 }
 
-async function run(command: Command, target: AdminTarget, output: AdminOutput): Promise<void> {
+/** The verbs that act on documents, through a target. */
+type DocumentVerb = Exclude<AdminVerb, 'doctor'>;
+
+async function run(command: Command<DocumentVerb>, target: AdminTarget, output: AdminOutput): Promise<void> {
   const json = command.flags.has('json');
   const say = (human: string, data: unknown): void => output.out(json ? `${JSON.stringify(data)}\n` : human);
   switch (command.verb) {
@@ -200,6 +209,14 @@ async function run(command: Command, target: AdminTarget, output: AdminOutput): 
   }
 }
 
+/** `doctor`: reads the data dir's journal files itself, with no store opened, or asks the server. */
+async function doctor(command: Command, server: string | null, output: AdminOutput): Promise<number> {
+  const dataDir = single(command, 'data') ?? './data';
+  const diagnosis = server === null ? diagnoseDataDir(dataDir) : await diagnoseServer(server);
+  output.out(command.flags.has('json') ? `${JSON.stringify(diagnosis)}\n` : describeDiagnosis(server ?? dataDir, diagnosis));
+  return diagnosis.healthy ? EXIT_CODES.ok : EXIT_CODES.failed;
+}
+
 /** Runs one admin verb; resolves with the process exit code. */
 export async function runAdmin(verb: AdminVerb, argv: readonly string[], env: Readonly<Record<string, string | undefined>>, output: AdminOutput): Promise<number> {
   let command: Command;
@@ -220,8 +237,9 @@ export async function runAdmin(verb: AdminVerb, argv: readonly string[], env: Re
   let target: AdminTarget | null = null;
   try {
     const server = single(command, 'server');
+    if (verb === 'doctor') return await doctor(command, server, output);
     target = server === null ? await openLocalTarget(single(command, 'data') ?? './data') : openRemoteTarget(server, single(command, 'token'));
-    await run(command, target, output);
+    await run({ ...command, verb }, target, output);
     return EXIT_CODES.ok;
   } catch (error) {
     if (error instanceof ConfigError || error instanceof ContentError) {

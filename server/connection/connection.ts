@@ -13,6 +13,7 @@ import { routeFrame, type RoutedMember } from '../protocol/router.js';
 import { connectionOrigin, type ConnectionOrigin } from '../rooms/origins.js';
 import type { RoomRegistry } from '../rooms/registry.js';
 import type { EvictionReason, Room } from '../rooms/room.js';
+import { StoreFailingError } from '../storage/store.js';
 import type { ConnectionAccess } from './auth.js';
 import { RateGuard } from './guards.js';
 import { SaveAcks } from './save-acks.js';
@@ -236,7 +237,9 @@ export class Connection implements RoutedMember, PeerEvents {
     try {
       room = await this.context.registry.acquire(this.params.documentName);
     } catch (error) {
-      this.fail(new ConnectionError(CloseCode.InternalError, 'room_load_failed', { cause: error }));
+      // A store that is failing heals by itself: the client is to come back later, not to loop.
+      const failing = error instanceof StoreFailingError;
+      this.fail(new ConnectionError(failing ? CloseCode.TryAgainLater : CloseCode.InternalError, failing ? 'storage_failing' : 'room_load_failed', { cause: error }));
       return;
     }
     const state = this.state;

@@ -52,5 +52,7 @@ class MemoryBackend implements LogBackend {
     }
   }
 
+  async recover(): Promise<void> {}
+
   async close(): Promise<void> {}
 }

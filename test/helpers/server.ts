@@ -171,6 +171,7 @@ export function storeWith(inner: DocumentStore, overrides: Partial<DocumentStore
     list: () => inner.list(),
     delete: (name) => inner.delete(name),
     close: () => inner.close(),
+    health: () => inner.health(),
     ...overrides,
   };
 }

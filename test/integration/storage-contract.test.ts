@@ -291,6 +291,14 @@ describe.each(kinds)('the $kind store', ({ open, durable }) => {
     }
   });
 
+  it('answers its health probe with ok while it takes writes', async () => {
+    const store = await openStore();
+    expect(store.health()).toEqual({ state: 'ok' });
+    await store.append('doc', textUpdate('x'));
+    await store.delete('doc');
+    expect(store.health()).toEqual({ state: 'ok' });
+  });
+
   it('rejects every call after close with StoreClosedError', async () => {
     const store = await openStore();
     await store.append('doc', textUpdate('x'));
