@@ -130,6 +130,12 @@ export class Connection implements RoutedMember, PeerEvents {
     return this.params.access;
   }
 
+  /** The token's user, or in open mode the client's address: who may take back its presence ids. */
+  get presenceClaim(): string {
+    const { access, ip } = this.params;
+    return access.userId === null ? `address:${ip}` : `user:${access.userId}`;
+  }
+
   dropped(reason: DropName): void {
     this.context.metrics.dropped(reason);
   }
