@@ -26,6 +26,12 @@ export interface TandemConfig {
   limits: Limits;
   heartbeatIntervalMs: number;
   unloadGraceMs: number;
+  /**
+   * How long a deleted document keeps its tombstone: until then a connection to its name is
+   * refused with 4410, so that a stale client (a tab left open) cannot write the whole document
+   * back; re-creating it through the HTTP API lifts it at once.
+   */
+  deletedDocumentTtlMs: number;
   logLevel: LogLevel;
   /** How tokens are verified; null is open mode (no token needed). */
   auth: VerificationKey | null;
@@ -56,6 +62,7 @@ export const DEFAULT_CONFIG: Readonly<Omit<TandemConfig, 'staticDir'>> = Object.
   limits: DEFAULT_LIMITS,
   heartbeatIntervalMs: 30_000,
   unloadGraceMs: 30_000,
+  deletedDocumentTtlMs: 7 * 24 * 60 * 60 * 1000,
   logLevel: 'info',
   auth: null,
   allowedOrigins: null,
@@ -75,6 +82,7 @@ type Setting =
   | 'staticDir'
   | 'heartbeatIntervalMs'
   | 'unloadGraceMs'
+  | 'deletedDocumentTtlMs'
   | 'logLevel'
   | 'authSecret'
   | 'authPublicKey'
@@ -105,6 +113,7 @@ const FLAG_NAMES: Readonly<Record<Setting, string>> = {
   logLevel: 'log-level',
   heartbeatIntervalMs: 'heartbeat-interval-ms',
   unloadGraceMs: 'unload-grace-ms',
+  deletedDocumentTtlMs: 'deleted-document-ttl-ms',
   authSecret: 'auth-secret',
   authPublicKey: 'auth-public-key',
   authJwks: 'auth-jwks',
@@ -237,6 +246,7 @@ export function parseCommand(argv: readonly string[], env: Readonly<Record<strin
     limits: resolveLimits(limits),
     heartbeatIntervalMs: integer('heartbeatIntervalMs', DEFAULT_CONFIG.heartbeatIntervalMs, 1),
     unloadGraceMs: integer('unloadGraceMs', DEFAULT_CONFIG.unloadGraceMs, 0),
+    deletedDocumentTtlMs: integer('deletedDocumentTtlMs', DEFAULT_CONFIG.deletedDocumentTtlMs, 0),
     logLevel: (logLevel?.value as LogLevel | undefined) ?? DEFAULT_CONFIG.logLevel,
     auth: readAuth({ secret: raw('authSecret'), publicKey: raw('authPublicKey'), jwks: raw('authJwks') }),
     allowedOrigins: origins === null ? null : parseOrigins(origins.flag, origins.value),

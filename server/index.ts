@@ -80,6 +80,12 @@ export interface TandemServerOptions {
   heartbeatIntervalMs?: number;
   /** How long an empty document stays loaded (default 30 000 ms). */
   unloadGraceMs?: number;
+  /**
+   * How long a deleted document keeps its tombstone (default 7 days): until then connections to
+   * its name are refused with 4410, so that a stale client cannot write it back. Re-creating it
+   * through the HTTP API lifts it at once; 0 keeps none.
+   */
+  deletedDocumentTtlMs?: number;
   /** pino level (default 'info'); 'silent' for none. */
   logLevel?: string;
   /**
@@ -187,6 +193,7 @@ export async function createTandemServer(options: TandemServerOptions = {}): Pro
     logger,
     limits,
     unloadGraceMs: options.unloadGraceMs ?? DEFAULT_CONFIG.unloadGraceMs,
+    deletedDocumentTtlMs: options.deletedDocumentTtlMs ?? DEFAULT_CONFIG.deletedDocumentTtlMs,
     fanOut,
   });
   let ready = true;

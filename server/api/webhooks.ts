@@ -185,5 +185,6 @@ export function notifyingStore(store: DocumentStore, changed: (name: string) => 
       changed(name);
     },
     health: () => store.health(),
+    deletedAt: (name) => store.deletedAt(name),
   };
 }

@@ -11,7 +11,7 @@ import type { DropName, LimitName, ServerMetrics } from '../observability/metric
 import { ConnectionError, type ConnectionErrorReason } from '../protocol/errors.js';
 import { routeFrame, type RoutedMember } from '../protocol/router.js';
 import { connectionOrigin, type ConnectionOrigin } from '../rooms/origins.js';
-import type { RoomRegistry } from '../rooms/registry.js';
+import { DocumentDeletedError, type RoomRegistry } from '../rooms/registry.js';
 import type { EvictionReason, Room } from '../rooms/room.js';
 import { StoreFailingError } from '../storage/store.js';
 import type { ConnectionAccess } from './auth.js';
@@ -243,9 +243,7 @@ export class Connection implements RoutedMember, PeerEvents {
     try {
       room = await this.context.registry.acquire(this.params.documentName);
     } catch (error) {
-      // A store that is failing heals by itself: the client is to come back later, not to loop.
-      const failing = error instanceof StoreFailingError;
-      this.fail(new ConnectionError(failing ? CloseCode.TryAgainLater : CloseCode.InternalError, failing ? 'storage_failing' : 'room_load_failed', { cause: error }));
+      this.fail(loadFailure(error));
       return;
     }
     const state = this.state;
@@ -323,4 +321,13 @@ export class Connection implements RoutedMember, PeerEvents {
 
 function describe(cause: unknown): string | undefined {
   return cause instanceof Error ? cause.message : undefined;
+}
+
+/** How a connection whose room could not be loaded is closed. */
+function loadFailure(error: unknown): ConnectionError {
+  // A deleted document stays deleted for a while: the client must not write it back.
+  if (error instanceof DocumentDeletedError) return new ConnectionError(CloseCode.DocumentDeleted, 'document_deleted', { cause: error });
+  // A store that is failing heals by itself: the client is to come back later, not to loop.
+  if (error instanceof StoreFailingError) return new ConnectionError(CloseCode.TryAgainLater, 'storage_failing', { cause: error });
+  return new ConnectionError(CloseCode.InternalError, 'room_load_failed', { cause: error });
 }

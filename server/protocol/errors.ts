@@ -19,7 +19,8 @@ export type ConnectionErrorReason =
   | 'byte_rate'
   | 'slow_consumer'
   | 'room_load_failed'
-  | 'storage_failing';
+  | 'storage_failing'
+  | 'document_deleted';
 
 /** An expected failure of one connection: close it with {@link code}; the server carries on. */
 export class ConnectionError extends Error {

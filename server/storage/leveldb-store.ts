@@ -16,11 +16,15 @@ import {
   decodeLogSeq,
   decodeMeta,
   decodeMetaKey,
+  decodeTombstone,
   encodeLogKey,
   encodeMeta,
   encodeMetaKey,
+  encodeTombstone,
+  encodeTombstoneKey,
   logRange,
   metaRange,
+  tombstoneRange,
 } from './leveldb-records.js';
 import { createLogStore, type LogStoreOptions } from './log-store.js';
 import { StoreLockedError, type DocumentStore } from './store.js';
@@ -89,7 +93,7 @@ export async function openLevelDbStore(dir: string, options: LevelDbStoreOptions
     const lastJournal = await replayJournal(db, dir, onDamage);
     journal = sync ? null : new JournalWriter(dir, lastJournal);
     const backend = new LevelDbBackend(db, dir, sync, journal, options.journalApplyMs ?? DEFAULT_JOURNAL_APPLY_MS, onDamage);
-    return createLogStore(backend, await readMetas(db), options);
+    return createLogStore(backend, await readMetas(db), options, await readTombstones(db));
   } catch (error) {
     journal?.close(true);
     await db.close();
@@ -101,6 +105,12 @@ async function readMetas(db: Db): Promise<Map<string, DocumentMeta>> {
   const metas = new Map<string, DocumentMeta>();
   for (const [key, value] of await db.iterator(metaRange).all()) metas.set(decodeMetaKey(key), decodeMeta(value));
   return metas;
+}
+
+async function readTombstones(db: Db): Promise<Map<string, number>> {
+  const tombstones = new Map<string, number>();
+  for (const [key, value] of await db.iterator(tombstoneRange).all()) tombstones.set(decodeMetaKey(key), decodeTombstone(value));
+  return tombstones;
 }
 
 function hasCode(error: unknown, code: string): boolean {
@@ -150,6 +160,8 @@ function operationsOf(writes: readonly LogWrite[]): Operation[] {
         return { key: encodeLogKey(write.name, write.seq), value: null };
       case 'meta':
         return { key: encodeMetaKey(write.name), value: write.meta ? encodeMeta(write.meta) : null };
+      case 'tombstone':
+        return { key: encodeTombstoneKey(write.name), value: write.deletedAt === null ? null : encodeTombstone(write.deletedAt) };
     }
   });
 }

@@ -29,7 +29,9 @@ export interface LogEntry {
 export type LogWrite =
   | { type: 'put'; name: string; seq: number; update: Uint8Array }
   | { type: 'del'; name: string; seq: number }
-  | { type: 'meta'; name: string; meta: DocumentMeta | null };
+  | { type: 'meta'; name: string; meta: DocumentMeta | null }
+  /** When `name` was deleted; null removes the tombstone (something is stored under it again). */
+  | { type: 'tombstone'; name: string; deletedAt: number | null };
 
 /** A storage engine holding per-document logs and metadata records. */
 export interface LogBackend {

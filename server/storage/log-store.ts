@@ -63,18 +63,22 @@ interface DocumentState {
    * by a threshold again, so that a log it cannot merge is not re-read on every append.
    */
   failedAt: DocumentMeta | null;
+  /** When the document was deleted, while nothing was stored since; null otherwise. */
+  deletedAt: number | null;
 }
 
 /**
- * A {@link DocumentStore} over `backend`, whose metadata records (`metas`) were read at open.
- * Every record stays in memory, so `info` and `list` cost no I/O.
+ * A {@link DocumentStore} over `backend`, whose metadata records (`metas`) and tombstones (when
+ * each deleted document was deleted) were read at open. Every record stays in memory, so `info`,
+ * `list` and `deletedAt` cost no I/O.
  */
 export function createLogStore(
   backend: LogBackend,
   metas: ReadonlyMap<string, DocumentMeta>,
   options: LogStoreOptions = {},
+  tombstones: ReadonlyMap<string, number> = new Map(),
 ): DocumentStore {
-  return new LogStore(backend, metas, options);
+  return new LogStore(backend, metas, options, tombstones);
 }
 
 class LogStore implements DocumentStore {
@@ -95,11 +99,12 @@ class LogStore implements DocumentStore {
   readonly #health: HealthMonitor;
   readonly #stored: StoredState = {
     meta: (name) => this.#docs.get(name)?.meta ?? null,
+    deletedAt: (name) => this.#docs.get(name)?.deletedAt ?? null,
     generation: (name) => this.#doc(name).generation,
     readSeqs: (name) => this.#backend.readSeqs(name),
   };
 
-  constructor(backend: LogBackend, metas: ReadonlyMap<string, DocumentMeta>, options: LogStoreOptions) {
+  constructor(backend: LogBackend, metas: ReadonlyMap<string, DocumentMeta>, options: LogStoreOptions, tombstones: ReadonlyMap<string, number>) {
     this.#backend = backend;
     this.#onError = options.onError ?? warnCompactionFailed;
     this.#onBatch = options.onBatch;
@@ -108,7 +113,10 @@ class LogStore implements DocumentStore {
     this.#health = new HealthMonitor({ probe: () => backend.recover(), intervalMs: null, onChange: options.onHealth });
     backend.watchFailures?.((error) => this.#health.failed(error));
     for (const [name, meta] of metas) {
-      this.#docs.set(name, { meta, nextSeq: meta.nextSeq, generation: 0, failedAt: null });
+      this.#docs.set(name, { meta, nextSeq: meta.nextSeq, generation: 0, failedAt: null, deletedAt: null });
+    }
+    for (const [name, deletedAt] of tombstones) {
+      this.#docs.set(name, { meta: null, nextSeq: 0, generation: 0, failedAt: null, deletedAt });
     }
   }
 
@@ -163,6 +171,12 @@ class LogStore implements DocumentStore {
     return this.#writes.submit({ type: 'delete', name });
   }
 
+  async deletedAt(name: string): Promise<number | null> {
+    this.#check(name);
+    await this.#writes.settled();
+    return this.#docs.get(name)?.deletedAt ?? null;
+  }
+
   close(): Promise<void> {
     return this.#lifecycle.close([this.#compactions, this.#writes], () => {
       this.#health.close();
@@ -181,7 +195,7 @@ class LogStore implements DocumentStore {
   #doc(name: string): DocumentState {
     let doc = this.#docs.get(name);
     if (!doc) {
-      doc = { meta: null, nextSeq: 0, generation: 0, failedAt: null };
+      doc = { meta: null, nextSeq: 0, generation: 0, failedAt: null, deletedAt: null };
       this.#docs.set(name, doc);
     }
     return doc;
@@ -255,6 +269,7 @@ class LogStore implements DocumentStore {
       doc.meta = meta;
       if (meta === null) doc.failedAt = null;
     }
+    for (const [name, deletedAt] of plan.tombstones) this.#doc(name).deletedAt = deletedAt;
     this.#onBatch?.({ appends: plan.appends, bytes: plan.bytes, durationMs });
     for (const name of plan.metas.keys()) this.#compactIfDue(name);
   }

@@ -46,6 +46,7 @@ class MemoryBackend implements LogBackend {
           break;
         }
         case 'meta':
+        case 'tombstone':
           // The log store keeps every record in memory already; nothing outlives the process.
           break;
       }

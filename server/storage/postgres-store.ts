@@ -14,7 +14,7 @@ import { warnCompactionFailed, type BatchStats, type LogStoreOptions } from './l
 import { mergeLogForLoad } from './merge-log.js';
 import { writeBatch, type BatchDatabase, type Operation, type RetryPolicy } from './postgres-batch.js';
 import { HealthMonitor } from './store-health.js';
-import { compactLog, listInfos, readInfo, readLog, type Counters, type LogRow } from './postgres-log.js';
+import { compactLog, listInfos, readDeletedAt, readInfo, readLog, type Counters, type LogRow } from './postgres-log.js';
 import { migrate, type SqlResult, type SqlSession } from './postgres-schema.js';
 import { type DocumentInfo, type DocumentStore, type StoreHealth } from './store.js';
 import { StoreLifecycle } from './store-lifecycle.js';
@@ -187,6 +187,12 @@ class PostgresStore implements DocumentStore {
   async delete(name: string): Promise<void> {
     this.#lifecycle.checkName(name);
     return this.#writes.submit({ type: 'delete', name });
+  }
+
+  async deletedAt(name: string): Promise<number | null> {
+    this.#lifecycle.checkName(name);
+    await this.#writes.settled();
+    return readDeletedAt(this.#shared, name);
   }
 
   close(): Promise<void> {

@@ -32,8 +32,17 @@ export interface DocumentStore {
   info(name: string): Promise<DocumentInfo | null>;
   /** Every stored document, ordered by name. */
   list(): Promise<DocumentInfo[]>;
-  /** Removes everything stored for `name`. */
+  /**
+   * Removes everything stored for `name`, leaving a tombstone: {@link deletedAt} answers when,
+   * until something is stored under the name again.
+   */
   delete(name: string): Promise<void>;
+  /**
+   * When `name` was last deleted (ms since epoch), while nothing has been stored under it since;
+   * null otherwise. The server refuses connections to a recently deleted document with 4410, so
+   * that a stale client cannot write it back.
+   */
+  deletedAt(name: string): Promise<number | null>;
   /** Writes whatever is pending, then releases the storage. Further calls reject. */
   close(): Promise<void>;
   /**

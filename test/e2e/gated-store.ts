@@ -34,6 +34,7 @@ export function gatedStore(): GatedStore {
     delete: (name) => inner.delete(name),
     close: () => inner.close(),
     health: () => inner.health(),
+    deletedAt: (name) => inner.deletedAt(name),
   };
   return {
     store,

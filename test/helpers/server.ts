@@ -172,6 +172,7 @@ export function storeWith(inner: DocumentStore, overrides: Partial<DocumentStore
     delete: (name) => inner.delete(name),
     close: () => inner.close(),
     health: () => inner.health(),
+    deletedAt: (name) => inner.deletedAt(name),
     ...overrides,
   };
 }

@@ -1,14 +1,16 @@
 /**
- * The room registry when the fan-out fails: a subscription that rejects frees the slot like any
- * failed load, so the join fails, the next join tries again, and an unload does not wait forever.
+ * The room registry when the fan-out fails (a subscription that rejects frees the slot like any
+ * failed load, so the join fails, the next join tries again, and an unload does not wait forever)
+ * and when a document is deleted (a join during the delete waits for it, then is refused).
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_LIMITS } from '../../shared/limits.js';
 import type { FanOut } from '../../server/cluster/fanout.js';
 import { createLogger } from '../../server/observability/logger.js';
 import { createMetrics } from '../../server/observability/metrics.js';
-import { RoomRegistry } from '../../server/rooms/registry.js';
+import { DocumentDeletedError, RoomRegistry } from '../../server/rooms/registry.js';
 import { createMemoryStore } from '../../server/storage/memory-store.js';
+import { textUpdate } from '../helpers/text-docs.js';
 
 /** A fan-out whose next `failures` subscriptions reject, as when Redis refuses a SUBSCRIBE. */
 function failingFanOut(failures: number): FanOut {
@@ -27,9 +29,25 @@ describe('room registry', () => {
     for (const name of (await store.list()).map((info) => info.name)) await store.delete(name);
   });
 
-  function registryWith(fanOut: FanOut): RoomRegistry {
-    return new RoomRegistry({ store, metrics: createMetrics(), logger: createLogger('silent'), limits: DEFAULT_LIMITS, unloadGraceMs: 0, fanOut });
+  function registryWith(fanOut: FanOut, deletedDocumentTtlMs = 0): RoomRegistry {
+    return new RoomRegistry({ store, metrics: createMetrics(), logger: createLogger('silent'), limits: DEFAULT_LIMITS, unloadGraceMs: 0, fanOut, deletedDocumentTtlMs });
   }
+
+  it('makes a join that arrives while a document is deleted wait for the delete, then refuses it', async () => {
+    await store.append('doc', textUpdate('deleted content'));
+    const registry = registryWith(failingFanOut(0), 60_000);
+    await registry.acquire('doc');
+    const deleted = registry.unloadNow('doc', () => store.delete('doc'));
+    const join = registry.acquire('doc');
+    await expect(join).rejects.toBeInstanceOf(DocumentDeletedError);
+    await deleted;
+    expect(await store.load('doc')).toBeNull();
+    expect(registry.size).toBe(0);
+    await store.append('doc', textUpdate('created again'));
+    expect(await registry.recentlyDeleted('doc')).toBe(false);
+    await registry.acquire('doc');
+    await registry.close();
+  });
 
   it('a rejected fan-out subscription fails the join and frees the slot, so the next join loads the room', async () => {
     const registry = registryWith(failingFanOut(1));
