@@ -29,7 +29,10 @@ export const CloseCode = {
   InvalidDocumentName: 4404,
   /** No pong arrived within one heartbeat interval. */
   HeartbeatTimeout: 4408,
-  /** The document was deleted while the connection was open. */
+  /**
+   * The document was deleted: while the connection was open, or recently enough that its
+   * tombstone still refuses connections (so that a stale client cannot write it back).
+   */
   DocumentDeleted: 4410,
   /** An awareness state exceeded its size limit. */
   TooLarge: 4413,

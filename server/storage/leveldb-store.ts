@@ -240,6 +240,9 @@ class LevelDbBackend implements LogBackend {
   #failure: { error: unknown } | null = null;
   #journal: JournalWriter | null;
   #onFailure: ((error: unknown) => void) | null = null;
+  /** Settles when the running {@link recover}, if any, has; close waits for it. */
+  #recovering: Promise<void> = DONE;
+  #closed = false;
 
   constructor(
     private readonly db: Db,
@@ -294,7 +297,14 @@ class LevelDbBackend implements LogBackend {
    * every journal file into it, as at open, and proves that both take writes again: LevelDB with
    * a synced probe write, the journal with an empty record in its new file.
    */
-  async recover(): Promise<void> {
+  recover(): Promise<void> {
+    if (this.#closed) return Promise.reject(new Error('the store is closed'));
+    const recovering = this.#recover();
+    this.#recovering = recovering.catch(() => undefined);
+    return recovering;
+  }
+
+  async #recover(): Promise<void> {
     if (this.#timer !== null) clearTimeout(this.#timer);
     this.#timer = null;
     // The move that failed, if one did: its records are still in the journal files replayed below.
@@ -323,6 +333,8 @@ class LevelDbBackend implements LogBackend {
   }
 
   async close(): Promise<void> {
+    this.#closed = true;
+    await this.#recovering;
     try {
       if (this.#journal !== null) {
         // After a failure the journal keeps what LevelDB may lack, for the next open to replay.
