@@ -188,9 +188,10 @@ export class RoomRegistry {
   }
 
   /**
-   * Loads a room into its slot; on any failure (the fan-out subscription, storage, or a stored
-   * update Yjs refuses) frees the slot. In cluster mode the order matters: subscribe first, then load, then apply what peers
-   * published meanwhile, then ask them for anything newer than storage had.
+   * Loads a room into its slot; on any failure (the fan-out subscription, storage, a stored
+   * update Yjs refuses, a recent delete) frees the slot. In cluster mode the order matters:
+   * subscribe first, then load, then apply what peers published meanwhile, then ask them for
+   * anything newer than storage had.
    */
   private async loadRoom(name: string): Promise<Room> {
     const { store, metrics, logger } = this.context;

@@ -220,7 +220,7 @@ function decodeOperations(record: Uint8Array, where: string): Operation[] {
 
 const DONE: Promise<void> = Promise.resolve();
 
-/** Outside the log and metadata ranges (leveldb-records.ts): the key a recovery writes to prove LevelDB takes writes. */
+/** Outside the log, metadata and tombstone ranges (leveldb-records.ts): the key a recovery writes to prove LevelDB takes writes. */
 const PROBE_KEY = Uint8Array.from(Buffer.from('probe'));
 
 class LevelDbBackend implements LogBackend {
@@ -295,7 +295,7 @@ class LevelDbBackend implements LogBackend {
   /**
    * Reopens LevelDB (a failed write can leave it refusing every later one until then), moves
    * every journal file into it, as at open, and proves that both take writes again: LevelDB with
-   * a synced probe write, the journal with an empty record in its new file.
+   * a synced probe write, the journal with a record of no operations in its new file.
    */
   recover(): Promise<void> {
     if (this.#closed) return Promise.reject(new Error('the store is closed'));
