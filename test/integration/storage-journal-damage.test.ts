@@ -83,6 +83,7 @@ describe('a journal with a damaged middle record', () => {
     expect(entry).toMatchObject({ level: 50, file, damage: [{ offset: damagedAt }] });
     expect(readFileSync(entry.keptAs)).toEqual(bytes);
 
+    expect(await doctor('--server', `http://127.0.0.1:${port}`)).toMatchObject({ code: 0, out: expect.stringContaining('ready (HTTP 200)') });
     const reader = await pool.connectSynced(`ws://127.0.0.1:${port}`, 'notes');
     const text = reader.doc.getText('text').toString();
     const kept = Array.from({ length: EDITS }, (_, seq) => seq).filter((seq) => text.includes(`<edit ${seq}>`));
