@@ -33,6 +33,8 @@ export function gatedStore(): GatedStore {
     list: () => inner.list(),
     delete: (name) => inner.delete(name),
     close: () => inner.close(),
+    health: () => inner.health(),
+    deletedAt: (name) => inner.deletedAt(name),
   };
   return {
     store,

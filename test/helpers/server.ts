@@ -174,6 +174,8 @@ export function storeWith(inner: DocumentStore, overrides: Partial<DocumentStore
     list: () => inner.list(),
     delete: (name) => inner.delete(name),
     close: () => inner.close(),
+    health: () => inner.health(),
+    deletedAt: (name) => inner.deletedAt(name),
     ...overrides,
   };
 }
