@@ -2,7 +2,7 @@
 /**
  * `tandem [serve] [flags]`: starts the sync server from flags and environment variables.
  * `tandem token [flags]`: prints a token signed with the server's secret, alone on stdout.
- * `tandem list|export|import|delete|compact|inspect|backup|restore`: admin verbs (cli/admin.ts,
+ * `tandem list|export|import|delete|compact|inspect|backup|restore|doctor`: admin verbs (cli/admin.ts,
  * which documents their own exit codes).
  * Exit codes: 0 after a clean shutdown, 1 when the server cannot start (data dir in use, port
  * taken), 2 for a bad flag or value.
@@ -40,7 +40,7 @@ function parse(staticDir: string | null): TandemConfig {
       process.stdout.write(`${usage(staticDir)}\n`);
       process.exit(0);
     }
-    if (verb !== 'serve') throw new ConfigError(verb, "unknown command (the commands are 'serve', 'token', 'list', 'export', 'import', 'delete', 'compact', 'inspect', 'backup' and 'restore')");
+    if (verb !== 'serve') throw new ConfigError(verb, "unknown command (the commands are 'serve', 'token', 'list', 'export', 'import', 'delete', 'compact', 'inspect', 'backup', 'restore' and 'doctor')");
     return config;
   } catch (error) {
     if (error instanceof ConfigError) fail(`${error.message}\nRun 'tandem --help' for the flags.`, 2);

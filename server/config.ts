@@ -26,6 +26,12 @@ export interface TandemConfig {
   limits: Limits;
   heartbeatIntervalMs: number;
   unloadGraceMs: number;
+  /**
+   * How long a deleted document keeps its tombstone: until then a connection to its name is
+   * refused with 4410, so that a stale client (a tab left open) cannot write the whole document
+   * back; re-creating it through the HTTP API lifts it at once.
+   */
+  deletedDocumentTtlMs: number;
   logLevel: LogLevel;
   /** `json` (one JSON object a line, for log collectors) or `pretty` (coloured lines for a terminal). */
   logFormat: LogFormat;
@@ -62,6 +68,7 @@ export const DEFAULT_CONFIG: Readonly<Omit<TandemConfig, 'staticDir'>> = Object.
   limits: DEFAULT_LIMITS,
   heartbeatIntervalMs: 30_000,
   unloadGraceMs: 30_000,
+  deletedDocumentTtlMs: 7 * 24 * 60 * 60 * 1000,
   logLevel: 'info',
   logFormat: 'json',
   auth: null,
@@ -84,6 +91,7 @@ type Setting =
   | 'staticDir'
   | 'heartbeatIntervalMs'
   | 'unloadGraceMs'
+  | 'deletedDocumentTtlMs'
   | 'logLevel'
   | 'logFormat'
   | 'authSecret'
@@ -118,6 +126,7 @@ const FLAG_NAMES: Readonly<Record<Setting, string>> = {
   logFormat: 'log-format',
   heartbeatIntervalMs: 'heartbeat-interval-ms',
   unloadGraceMs: 'unload-grace-ms',
+  deletedDocumentTtlMs: 'deleted-document-ttl-ms',
   authSecret: 'auth-secret',
   authPublicKey: 'auth-public-key',
   authJwks: 'auth-jwks',
@@ -256,6 +265,7 @@ export function parseCommand(argv: readonly string[], env: Readonly<Record<strin
     limits: resolveLimits(limits),
     heartbeatIntervalMs: integer('heartbeatIntervalMs', DEFAULT_CONFIG.heartbeatIntervalMs, 1),
     unloadGraceMs: integer('unloadGraceMs', DEFAULT_CONFIG.unloadGraceMs, 0),
+    deletedDocumentTtlMs: integer('deletedDocumentTtlMs', DEFAULT_CONFIG.deletedDocumentTtlMs, 0),
     logLevel: (logLevel?.value as LogLevel | undefined) ?? DEFAULT_CONFIG.logLevel,
     logFormat: (logFormat?.value as LogFormat | undefined) ?? DEFAULT_CONFIG.logFormat,
     auth: readAuth({ secret: raw('authSecret'), publicKey: raw('authPublicKey'), jwks: raw('authJwks') }),

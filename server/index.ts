@@ -35,7 +35,7 @@ import { RoomRegistry } from './rooms/registry.js';
 import { parseOrigins, type TlsOptions } from './security-settings.js';
 import { openLevelDbStore } from './storage/leveldb-store.js';
 import { openPostgresStore } from './storage/postgres-store.js';
-import type { DocumentStore } from './storage/store.js';
+import type { DocumentStore, StoreHealth } from './storage/store.js';
 import { createRequestHandler, handleClientErrors, requestLimits, type HttpContext } from './transport/http.js';
 import { UpgradeGate } from './transport/upgrade-gate.js';
 import { isLoopback } from './transport/loopback.js';
@@ -90,6 +90,12 @@ export interface TandemServerOptions {
   heartbeatIntervalMs?: number;
   /** How long an empty document stays loaded (default 30 000 ms). */
   unloadGraceMs?: number;
+  /**
+   * How long a deleted document keeps its tombstone (default 7 days): until then connections to
+   * its name are refused with 4410, so that a stale client cannot write it back. Re-creating it
+   * through the HTTP API lifts it at once; 0 keeps none.
+   */
+  deletedDocumentTtlMs?: number;
   /** pino level (default 'info'); 'silent' for none. */
   logLevel?: string;
   /** 'json' (default: one object a line) or 'pretty' (readable lines for a terminal). */
@@ -271,6 +277,10 @@ export async function createTandemServer(options: TandemServerOptions = {}): Pro
   const metrics = createMetrics();
   const ownsStore = options.store === undefined;
   const onError = (error: unknown, document: string): void => logger.warn({ err: error, room: document }, 'background compaction failed');
+  const onHealth = (health: StoreHealth): void => {
+    if (health.state === 'failing') logger.error({ reason: health.reason }, 'storage is failing: refusing loads and writes, retrying until it takes writes again');
+    else logger.info('storage takes writes again');
+  };
   const databaseUrl = options.databaseUrl ?? null;
   let fanOut: FanOut = NO_FANOUT;
   // Read when scraped: the store and the fan-out are opened just below.
@@ -281,6 +291,7 @@ export async function createTandemServer(options: TandemServerOptions = {}): Pro
       ? await openPostgresStore(databaseUrl, {
           onError,
           maxVersions: options.maxVersions ?? DEFAULT_MAX_VERSIONS,
+          onHealth,
           onRetry: (error, attempt) => {
             countRetry();
             logger.warn({ err: error, attempt }, 'the database refused a write batch; retrying');
@@ -290,6 +301,8 @@ export async function createTandemServer(options: TandemServerOptions = {}): Pro
           syncWrites: options.syncWrites ?? DEFAULT_CONFIG.syncWrites,
           onError,
           maxVersions: options.maxVersions ?? DEFAULT_MAX_VERSIONS,
+          onHealth,
+          onJournalDamage: (report) => logger.error(report, 'damaged journal file: its intact records were replayed, the file is kept aside'),
         }));
   const redisUrl = options.redisUrl ?? null;
   if (redisUrl !== null) fanOut = await openRedisFanOut(redisUrl, options.instanceId ?? randomUUID(), logger, metrics.registry, options.clusterTiming);
@@ -322,6 +335,7 @@ export async function createTandemServer(options: TandemServerOptions = {}): Pro
     logger,
     limits,
     unloadGraceMs: options.unloadGraceMs ?? DEFAULT_CONFIG.unloadGraceMs,
+    deletedDocumentTtlMs: options.deletedDocumentTtlMs ?? DEFAULT_CONFIG.deletedDocumentTtlMs,
     fanOut,
     prepare: onLoadStep(hooks),
     unloaded: (name) => hooks.notify('onUnload', { documentName: name }),
@@ -344,7 +358,11 @@ export async function createTandemServer(options: TandemServerOptions = {}): Pro
     basePath,
     roomEmpty: (name) => autoVersions?.idle(name),
     isReady: () => ready,
-    dependenciesReady: () => fanOut.ready() && (store.health?.() ?? 'ok') === 'ok',
+    failingDependency: () => {
+      const health = store.health();
+      if (health.state === 'failing') return `storage failing: ${health.reason}`;
+      return fanOut.ready() ? null : 'cluster fan-out (Redis) unreachable';
+    },
     api: createDocumentApi({
       store: roomStore,
       registry,

@@ -39,6 +39,7 @@ export function usage(staticDir: string | null): string {
     ['log-format', `${LOG_FORMATS.join('|')}: JSON lines, or readable lines for a terminal (default ${DEFAULT_CONFIG.logFormat})`],
     ['heartbeat-interval-ms', `ping interval; no pong by the next ping drops the socket (default ${DEFAULT_CONFIG.heartbeatIntervalMs})`],
     ['unload-grace-ms', `how long an empty document stays loaded (default ${DEFAULT_CONFIG.unloadGraceMs})`],
+    ['deleted-document-ttl-ms', `how long a deleted document's name refuses connections with 4410, so stale clients cannot write it back; 0 for not at all (default ${DEFAULT_CONFIG.deletedDocumentTtlMs})`],
     ['auth-secret', 'HS256 shared secret (16+ characters): clients need ?token=<JWT>; without a key the server is open to anyone'],
     ['auth-public-key', 'PEM file of the public key (RSA, EC or Ed25519) that verifies tokens; instead of --auth-secret'],
     ['auth-jwks', 'JSON file with a JWKS of public keys that verify tokens (picked by kid); instead of --auth-secret'],

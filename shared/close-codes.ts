@@ -14,7 +14,10 @@ export const CloseCode = {
   MessageTooBig: 1009,
   /** Unexpected server error while handling this connection; reconnect. */
   InternalError: 1011,
-  /** Slow consumer or overloaded server: too many unsent bytes queued. Reconnect later. */
+  /**
+   * Slow consumer (too many unsent bytes queued) or a server that cannot serve the document now
+   * (its storage is failing and healing). Reconnect later.
+   */
   TryAgainLater: 1013,
   /** A frame that does not decode, an unknown message type, or an update Yjs cannot apply. */
   BadMessage: 4400,
@@ -26,7 +29,10 @@ export const CloseCode = {
   InvalidDocumentName: 4404,
   /** No pong arrived within one heartbeat interval. */
   HeartbeatTimeout: 4408,
-  /** The document was deleted while the connection was open. */
+  /**
+   * The document was deleted: while the connection was open, or recently enough that its
+   * tombstone still refuses connections (so that a stale client cannot write it back).
+   */
   DocumentDeleted: 4410,
   /** An awareness state exceeded its size limit. */
   TooLarge: 4413,

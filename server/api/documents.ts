@@ -9,7 +9,9 @@
  *   `already_exists` after that); with `?replace=1` the content replaces what is there, applied
  *   through the loaded room as an ordinary edit, so connected editors update live.
  * - `DELETE /api/documents/:name` (the token's `admin` claim): connected clients are closed with
- *   4410 (document deleted), then the stored document is removed.
+ *   4410 (document deleted), then the stored document is removed, leaving a tombstone: for
+ *   `--deleted-document-ttl-ms` connections to it are closed with 4410, until a PUT creates it
+ *   again.
  * - `GET /api/documents/:name?info=1` (read grant): size, log length, updated-at, clients.
  * - `POST /api/documents/:name?action=compact` (admin claim): merges the stored log into one update.
  *
@@ -182,11 +184,16 @@ export function createDocumentApi(context: DocumentApiContext): (request: Incomi
     return serialise(name, async () => {
       const exists = (await context.store.info(name)) !== null;
       if (exists && !replace) throw new ApiError(409, 'already_exists', `document '${name}' exists; PUT with ?replace=1 to replace its content`);
-      const room = await context.registry.acquire(name);
-      try {
-        await room.applyUpdate(API_MEMBER, documentUpdate(await context.store.load(name), body, format));
-      } finally {
-        context.registry.release(room);
+      if (!exists && (await context.registry.recentlyDeleted(name))) {
+        // No room may hold a recently deleted document: storing it lifts the tombstone.
+        await context.store.append(name, documentUpdate(null, body, format));
+      } else {
+        const room = await context.registry.acquire(name);
+        try {
+          await room.applyUpdate(API_MEMBER, documentUpdate(await context.store.load(name), body, format));
+        } finally {
+          context.registry.release(room);
+        }
       }
       context.changed?.(name);
       return { status: exists ? 200 : 201, body: { name, created: !exists } };
@@ -197,8 +204,7 @@ export function createDocumentApi(context: DocumentApiContext): (request: Incomi
     serialise(name, async () => {
       if ((await context.store.info(name)) === null && !context.registry.has(name)) throw new ApiError(404, 'not_found', `no document '${name}'`);
       context.disconnect(name);
-      await context.registry.unloadNow(name);
-      await context.store.delete(name);
+      await context.registry.unloadNow(name, () => context.store.delete(name));
       context.changed?.(name);
     });
 

@@ -223,6 +223,7 @@ export function notifyingStore(store: DocumentStore, changed: (name: string, upd
       await store.delete(name);
       changed(name, null);
     },
-    ...(store.health === undefined ? {} : { health: () => store.health?.() ?? 'ok' }),
+    health: () => store.health(),
+    deletedAt: (name) => store.deletedAt(name),
   };
 }

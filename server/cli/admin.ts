@@ -1,5 +1,6 @@
 /**
- * The admin verbs of `tandem`: list, export, import, delete, compact, inspect, backup, restore.
+ * The admin verbs of `tandem`: list, export, import, delete, compact, inspect, backup, restore,
+ * doctor.
  * With `--server URL` (and `--token T` when the server checks tokens) they go through the
  * running server's HTTP API; otherwise they open the data dir (`--data`, default ./data)
  * directly, which works only while no server holds it. Output is for people by default and
@@ -9,7 +10,8 @@
  * 3 no such document, or no data dir (only `tandem serve` creates one); 4 the document already
  * exists (import without --replace; restore without --replace reports what it skipped and ends
  * with 4 after restoring the rest); 5 refused by the server (token missing, invalid, or without
- * the right grant or admin claim); 6 the data dir is held by a running server.
+ * the right grant or admin claim); 6 the data dir is held by a running server. `doctor` exits 1
+ * when it finds something wrong (a damaged journal file, a server that is not ready).
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -17,11 +19,12 @@ import { isValidDocumentName } from '../../shared/document-name.js';
 import { ContentError, DOCUMENT_FORMATS, isDocumentFormat, type DocumentFormat } from '../api/convert.js';
 import { ConfigError, rawSetting, readFlags } from '../config.js';
 import { AdminError, type AdminFailure, type AdminTarget, type DocumentSummary } from './admin-target.js';
+import { describeDiagnosis, diagnoseDataDir, diagnoseServer } from './doctor.js';
 import { openLocalTarget } from './local-target.js';
 import { openRemoteTarget } from './remote-target.js';
 
 /** The admin verbs. */
-export const ADMIN_VERBS = ['list', 'export', 'import', 'delete', 'compact', 'inspect', 'backup', 'restore'] as const;
+export const ADMIN_VERBS = ['list', 'export', 'import', 'delete', 'compact', 'inspect', 'backup', 'restore', 'doctor'] as const;
 
 /** One of {@link ADMIN_VERBS}. */
 export type AdminVerb = (typeof ADMIN_VERBS)[number];
@@ -62,13 +65,18 @@ const VERB_HELP: Readonly<Record<AdminVerb, { synopsis: string; text: string }>>
     synopsis: 'tandem restore <dir> [--replace]',
     text: 'Restores a backup: creates the documents that do not exist, and with --replace overwrites those that do. Without it, existing documents are skipped and listed, the rest restored, and the exit code is 4.',
   },
+  doctor: {
+    synopsis: 'tandem doctor',
+    text: "Reports damaged journal files in --data (it reads them without opening LevelDB, so it works beside a running server); with --server URL, that server's /readyz answer. Exits 1 when it finds something wrong.",
+  },
 };
 
 const COMMON_FLAGS = `Flags: --data DIR (TANDEM_DATA, default ./data; must exist: only 'tandem serve' creates it),
        --server URL (TANDEM_SERVER) and --token T (TANDEM_TOKEN) to act on a running server,
        --json for machine-readable output.
 Exit codes: 0 ok, 1 failed, 2 bad usage or input, 3 no such document or data dir,
-4 already exists, 5 refused by the server, 6 the data dir is held by a running server.`;
+4 already exists, 5 refused by the server, 6 the data dir is held by a running server;
+doctor: 1 when it finds something wrong.`;
 
 /** Overview of the admin verbs, for `tandem --help`. */
 export const ADMIN_USAGE = `Admin commands (on a stopped server's --data dir, or on a running one with --server URL [--token T]):
@@ -96,8 +104,8 @@ export interface AdminOutput {
   err(text: string): void;
 }
 
-interface Command {
-  verb: AdminVerb;
+interface Command<Verb extends AdminVerb = AdminVerb> {
+  verb: Verb;
   args: string[];
   flags: Map<string, string[]>;
   env: Readonly<Record<string, string | undefined>>;
@@ -199,7 +207,10 @@ function describeRestore(dir: string, report: RestoreReport): string {
   return `${lines.join('\n')}\n`;
 }
 
-async function run(command: Command, target: AdminTarget, output: AdminOutput, manifest: BackupManifest | null): Promise<void> {
+/** The verbs that act on documents, through a target. */
+type DocumentVerb = Exclude<AdminVerb, 'doctor'>;
+
+async function run(command: Command<DocumentVerb>, target: AdminTarget, output: AdminOutput, manifest: BackupManifest | null): Promise<void> {
   const json = command.flags.has('json');
   const say = (human: string, data: unknown): void => output.out(json ? `${JSON.stringify(data)}\n` : human);
   switch (command.verb) {
@@ -259,6 +270,14 @@ async function run(command: Command, target: AdminTarget, output: AdminOutput, m
   }
 }
 
+/** `doctor`: reads the data dir's journal files itself, with no store opened, or asks the server. */
+async function doctor(command: Command, server: string | null, output: AdminOutput): Promise<number> {
+  const dataDir = single(command, 'data') ?? './data';
+  const diagnosis = server === null ? diagnoseDataDir(dataDir) : await diagnoseServer(server);
+  output.out(command.flags.has('json') ? `${JSON.stringify(diagnosis)}\n` : describeDiagnosis(server ?? dataDir, diagnosis));
+  return diagnosis.healthy ? EXIT_CODES.ok : EXIT_CODES.failed;
+}
+
 /** Runs one admin verb; resolves with the process exit code. */
 export async function runAdmin(verb: AdminVerb, argv: readonly string[], env: Readonly<Record<string, string | undefined>>, output: AdminOutput): Promise<number> {
   let command: Command;
@@ -286,8 +305,9 @@ export async function runAdmin(verb: AdminVerb, argv: readonly string[], env: Re
       checkManifest(dir, manifest);
     }
     const server = single(command, 'server');
+    if (verb === 'doctor') return await doctor(command, server, output);
     target = server === null ? await openLocalTarget(single(command, 'data') ?? './data') : openRemoteTarget(server, single(command, 'token'));
-    await run(command, target, output, manifest);
+    await run({ ...command, verb }, target, output, manifest);
     return EXIT_CODES.ok;
   } catch (error) {
     if (error instanceof ConfigError || error instanceof ContentError) {

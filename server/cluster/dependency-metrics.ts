@@ -22,10 +22,10 @@ export function registerDependencyMetrics(registry: Registry, fanOut: () => FanO
   });
   new Gauge({
     name: 'tandem_storage_healthy',
-    help: '1 while the storage answers; 0 while writes are held and retried (database down)',
+    help: '1 while the storage takes writes; 0 while it is failing (a full disk, the database down) and retried until it heals',
     registers,
     collect() {
-      this.set((store().health?.() ?? 'ok') === 'ok' ? 1 : 0);
+      this.set(store().health().state === 'ok' ? 1 : 0);
     },
   });
   const retries = new Counter({ name: 'tandem_storage_write_retries_total', help: 'Write batches the database refused and that were retried', registers });

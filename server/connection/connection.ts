@@ -11,8 +11,9 @@ import type { DropName, LimitName, ServerMetrics } from '../observability/metric
 import { ConnectionError, type ConnectionErrorReason } from '../protocol/errors.js';
 import { routeFrame, type RoutedMember } from '../protocol/router.js';
 import { connectionOrigin, type ConnectionOrigin } from '../rooms/origins.js';
-import type { RoomRegistry } from '../rooms/registry.js';
+import { DocumentDeletedError, type RoomRegistry } from '../rooms/registry.js';
 import type { EvictionReason, Room } from '../rooms/room.js';
+import { StoreFailingError } from '../storage/store.js';
 import type { ConnectionAccess } from './auth.js';
 import { RateGuard } from './guards.js';
 import { SaveAcks } from './save-acks.js';
@@ -130,6 +131,12 @@ export class Connection implements RoutedMember, PeerEvents {
     return this.params.access;
   }
 
+  /** The token's user, or in open mode the client's address: who may take back its presence ids. */
+  get presenceClaim(): string {
+    const { access, ip } = this.params;
+    return access.userId === null ? `address:${ip}` : `user:${access.userId}`;
+  }
+
   dropped(reason: DropName): void {
     this.context.metrics.dropped(reason);
   }
@@ -238,7 +245,7 @@ export class Connection implements RoutedMember, PeerEvents {
     try {
       room = await this.context.registry.acquire(this.params.documentName);
     } catch (error) {
-      this.fail(new ConnectionError(CloseCode.InternalError, 'room_load_failed', { cause: error }));
+      this.fail(loadFailure(error));
       return;
     }
     const state = this.state;
@@ -316,4 +323,13 @@ export class Connection implements RoutedMember, PeerEvents {
 
 function describe(cause: unknown): string | undefined {
   return cause instanceof Error ? cause.message : undefined;
+}
+
+/** How a connection whose room could not be loaded is closed. */
+function loadFailure(error: unknown): ConnectionError {
+  // A deleted document stays deleted for a while: the client must not write it back.
+  if (error instanceof DocumentDeletedError) return new ConnectionError(CloseCode.DocumentDeleted, 'document_deleted', { cause: error });
+  // A store that is failing heals by itself: the client is to come back later, not to loop.
+  if (error instanceof StoreFailingError) return new ConnectionError(CloseCode.TryAgainLater, 'storage_failing', { cause: error });
+  return new ConnectionError(CloseCode.InternalError, 'room_load_failed', { cause: error });
 }

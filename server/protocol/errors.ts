@@ -18,7 +18,9 @@ export type ConnectionErrorReason =
   | 'awareness_rate'
   | 'byte_rate'
   | 'slow_consumer'
-  | 'room_load_failed';
+  | 'room_load_failed'
+  | 'storage_failing'
+  | 'document_deleted';
 
 /** An expected failure of one connection: close it with {@link code}; the server carries on. */
 export class ConnectionError extends Error {

@@ -8,8 +8,15 @@
  * Ownership: a connection owns the client ids it introduced. Stock y-websocket clients echo every
  * state they learn back to the server, so an entry for an id owned by another connection is not
  * an attack: it is dropped silently. When a connection closes its states are removed at once and
- * the removal is broadcast; a tombstone keeps the last clock, so a late echo of a removed state
- * cannot bring back a ghost cursor.
+ * the removal is broadcast; a tombstone keeps the last clock and who owned the id (its claim: the
+ * token's user, or in open mode the client's address), so a late echo of a removed state cannot
+ * bring back a ghost cursor and nobody else can take the id over while peers still remember it.
+ * The owner coming back (a new connection with the same claim, say a reconnecting stock client)
+ * gets its id back at once: peers ignore a state at or below the clock of the removal they saw,
+ * so its states are relayed with their clocks moved above the tombstone's from then on.
+ *
+ * Every state must be a JSON object (what y-protocols clients and the caret extensions read);
+ * anything else closes the connection with 4400.
  *
  * Renewals (same state, higher clock; y-protocols sends one every 15 s) are remembered and folded
  * into the next broadcast instead of being relayed one by one.
@@ -25,7 +32,10 @@ import { ConnectionError } from '../protocol/errors.js';
 import { awarenessHeaderSize, putAwarenessHeader } from '../protocol/frames.js';
 
 interface OwnedState<Owner> {
+  /** The clock relayed: the client's clock plus {@link offset}. */
   clock: number;
+  /** Added to the owner's clocks: above zero for an id taken back over a tombstone. */
+  offset: number;
   json: string;
   /** UTF-8 length of `json`. */
   bytes: number;
@@ -35,7 +45,17 @@ interface OwnedState<Owner> {
 interface Tombstone {
   clock: number;
   removedAt: number;
+  /** The claim of the owner removed: only an owner with the same one may take the id back. */
+  claim: string | null;
+  /** Owners that joined before this ({@link AwarenessTable.join}) may not take the id back. */
+  joinsBefore: number;
 }
+
+/**
+ * Who may take a removed id back: the claim of an owner (the token's user, or the client's
+ * address in open mode). Null: an owner vouched for elsewhere (a connection on another instance).
+ */
+export type ClaimOf<Owner> = (owner: Owner) => string | null;
 
 interface Entry {
   clientId: number;
@@ -103,11 +123,23 @@ export class AwarenessTable<Owner> {
   private readonly renewed = new Set<number>();
   /** How many states each owner has. */
   private readonly owned = new Map<Owner, number>();
+  /** The order in which present owners joined; owners not in it count as joined just now. */
+  private readonly joined = new Map<Owner, number>();
+  private joins = 0;
 
   constructor(
     private readonly maxStateBytes: number,
     private readonly maxStatesPerOwner: number,
+    private readonly claimOf: ClaimOf<Owner> = () => null,
   ) {}
+
+  /**
+   * Notes that `owner` joined the room now: an owner present when an id was removed (a peer
+   * echoing the removed state) never takes it back.
+   */
+  join(owner: Owner): void {
+    this.joined.set(owner, ++this.joins);
+  }
 
   /** Number of states present. */
   get size(): number {
@@ -143,18 +175,22 @@ export class AwarenessTable<Owner> {
   private applyEntry(owner: Owner, { clientId, clock, json }: Entry, rewrite: StateRewrite): AwarenessChange {
     const current = this.states.get(clientId);
     if (current === undefined) {
+      if (json === NULL_STATE) return AwarenessChange.None;
       const tombstone = this.tombstones.get(clientId);
-      if (json === NULL_STATE || (tombstone !== undefined && clock <= tombstone.clock)) return AwarenessChange.None;
+      if (tombstone !== undefined && !this.mayTakeBack(owner, tombstone)) return AwarenessChange.None;
       const state = checkedState(json, rewrite);
       const owned = this.owned.get(owner) ?? 0;
       if (owned >= this.maxStatesPerOwner) throw new ConnectionError(CloseCode.TooLarge, 'awareness_too_many_clients');
       this.owned.set(owner, owned + 1);
       this.tombstones.delete(clientId);
-      this.states.set(clientId, { clock, json: state, bytes: Buffer.byteLength(state, 'utf8'), owner });
+      // Peers hold the removal at the tombstone's clock and ignore a state at or below it.
+      const offset = tombstone !== undefined && clock <= tombstone.clock ? tombstone.clock + 1 - clock : 0;
+      this.states.set(clientId, { clock: clock + offset, offset, json: state, bytes: Buffer.byteLength(state, 'utf8'), owner });
       this.changed.add(clientId);
       return AwarenessChange.Changed;
     }
     if (current.owner !== owner) return AwarenessChange.None;
+    clock += current.offset;
     if (json === NULL_STATE) {
       // y-protocols accepts a removal at the same clock, so a client may remove without a bump.
       if (clock < current.clock) return AwarenessChange.None;
@@ -162,18 +198,27 @@ export class AwarenessTable<Owner> {
       return AwarenessChange.Changed;
     }
     if (clock <= current.clock) return AwarenessChange.None;
-    current.clock = clock;
     // Without a rewrite the text is compared as sent, and parsed only once it changed.
     const next = rewrite === null ? json : checkedState(json, rewrite);
     if (next === current.json) {
+      current.clock = clock;
       this.renewed.add(clientId);
       return AwarenessChange.Renewed;
     }
     // A moving caret or pointer changes only numbers: then the text needs no parse to be valid.
-    current.json = rewrite !== null ? next : onlyDigitsChanged(current.json, json) ? json : checkedState(json, null);
+    const state = rewrite !== null ? next : onlyDigitsChanged(current.json, json) ? json : checkedState(json, null);
+    current.clock = clock;
+    current.json = state;
     current.bytes = Buffer.byteLength(current.json, 'utf8');
     this.changed.add(clientId);
     return AwarenessChange.Changed;
+  }
+
+  /** Whether `owner` may take back an id removed under `tombstone`: the same claim, joined since. */
+  private mayTakeBack(owner: Owner, tombstone: Tombstone): boolean {
+    if ((this.joined.get(owner) ?? Number.POSITIVE_INFINITY) <= tombstone.joinsBefore) return false;
+    const claim = this.claimOf(owner);
+    return claim === null || tombstone.claim === null || claim === tombstone.claim;
   }
 
   /** The client ids whose states `owner` introduced. */
@@ -188,8 +233,9 @@ export class AwarenessTable<Owner> {
     return this.write(clientIds instanceof Set ? clientIds : new Set(clientIds), false);
   }
 
-  /** Removes every state `owner` introduced; true when there was one to remove. */
+  /** Removes every state `owner` introduced (it left); true when there was one to remove. */
   removeOwner(owner: Owner): boolean {
+    this.joined.delete(owner);
     const now = Date.now();
     for (const [clientId, tombstone] of this.tombstones) {
       if (now - tombstone.removedAt > TOMBSTONE_MS) this.tombstones.delete(clientId);
@@ -211,7 +257,7 @@ export class AwarenessTable<Owner> {
     else this.owned.delete(state.owner);
     this.states.delete(clientId);
     this.renewed.delete(clientId);
-    this.tombstones.set(clientId, { clock, removedAt: now });
+    this.tombstones.set(clientId, { clock, removedAt: now, claim: this.claimOf(state.owner), joinsBefore: this.joins });
     this.changed.add(clientId);
   }
 
@@ -300,14 +346,19 @@ export function onlyDigitsChanged(valid: string, next: string): boolean {
 
 /**
  * The state to keep for `json`: rewritten when a rewrite is given, else as sent once it parses
- * (peers JSON.parse every state they get). Throws a 4400 {@link ConnectionError} otherwise.
+ * as a JSON object (peers JSON.parse every state they get and read fields of it). Throws a 4400
+ * {@link ConnectionError} otherwise.
  */
 function checkedState(json: string, rewrite: StateRewrite): string {
+  let state: unknown;
   try {
     if (rewrite !== null) return rewrite(json);
-    JSON.parse(json);
-    return json;
+    state = JSON.parse(json);
   } catch (error) {
     throw new ConnectionError(CloseCode.BadMessage, 'awareness_state_invalid', { cause: error });
   }
+  if (typeof state !== 'object' || state === null || Array.isArray(state)) {
+    throw new ConnectionError(CloseCode.BadMessage, 'awareness_state_invalid');
+  }
+  return json;
 }

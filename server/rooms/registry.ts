@@ -3,9 +3,11 @@
  * same time (single flight); a failed load caches nothing, so the next join tries again instead of
  * finding an empty document; a room unloads when its last member has left, a grace period has
  * passed and its writes are durable. A join that arrives while a room unloads waits for the unload
- * and loads the document again from storage, so nothing written meanwhile is missed.
+ * and loads the document again from storage, so nothing written meanwhile is missed. A document
+ * deleted within `deletedDocumentTtlMs` is not loaded at all: a stale client (offline during the
+ * delete, or one that reconnects after 4410) would write the whole of it back.
  */
-import { NO_FANOUT, type FanOut } from '../cluster/fanout.js';
+import { NO_FANOUT, type DocumentChannel, type FanOut } from '../cluster/fanout.js';
 import { Room, type RoomContext } from './room.js';
 
 /** What the registry needs beyond what each room needs. */
@@ -21,6 +23,16 @@ export interface RegistryContext extends RoomContext {
   readonly prepare?: (room: Room) => Promise<void>;
   /** Told after a room was unloaded. */
   readonly unloaded?: (name: string) => void;
+  /** How long a deleted document's tombstone refuses loads (see the store's `deletedAt`); absent or 0: not at all. */
+  readonly deletedDocumentTtlMs?: number;
+}
+
+/** Why {@link RoomRegistry.acquire} refused: the document was deleted, recently enough that its tombstone holds. */
+export class DocumentDeletedError extends Error {
+  constructor(readonly documentName: string) {
+    super(`document '${documentName}' was deleted`);
+    this.name = 'DocumentDeletedError';
+  }
 }
 
 type Slot =
@@ -94,21 +106,22 @@ export class RoomRegistry {
   }
 
   /**
-   * Unloads `name` now, whatever the grace period (its members must have been closed): after a
-   * delete, nothing of the document may stay in memory. Resolves when it is gone.
+   * Unloads `name` now, whatever the grace period (its members must have been closed), then runs
+   * `then` (a delete from storage) before any join may load the document again: nothing of a
+   * deleted document may stay in memory, nor be loaded from before the delete. Resolves when
+   * both are done; rejects with `then`'s error.
    */
-  async unloadNow(name: string): Promise<void> {
+  async unloadNow(name: string, then: () => Promise<void> = () => Promise.resolve()): Promise<void> {
     for (;;) {
       const slot = this.slots.get(name);
       switch (slot?.state) {
         case undefined:
-          return;
+          return this.holdWhile(name, then());
         case 'loading':
           await slot.loaded.catch(() => undefined);
           continue;
         case 'loaded':
-          await this.unload(name, slot);
-          return;
+          return this.unload(name, slot, then);
         case 'unloading':
           await slot.unloaded;
           continue;
@@ -116,6 +129,33 @@ export class RoomRegistry {
           return slot satisfies never;
       }
     }
+  }
+
+  /**
+   * Whether `name` was deleted within `deletedDocumentTtlMs`: then joins are refused, and the
+   * HTTP API creating it again writes to storage directly (no room can hold it).
+   */
+  async recentlyDeleted(name: string): Promise<boolean> {
+    const ttl = this.context.deletedDocumentTtlMs ?? 0;
+    if (ttl === 0) return false;
+    const deletedAt = await this.context.store.deletedAt(name);
+    return deletedAt !== null && Date.now() - deletedAt < ttl;
+  }
+
+  /**
+   * Keeps `name`'s slot 'unloading' until `work` settles, so that joins wait for it, then frees
+   * it; settles as `work` did, once the slot is free.
+   */
+  private holdWhile(name: string, work: Promise<void>): Promise<void> {
+    const unloaded = work.then(
+      () => undefined,
+      () => undefined,
+    ).then(() => {
+      this.slots.delete(name);
+      this.context.metrics.roomsLoaded.set(this.slots.size);
+    });
+    this.slots.set(name, { state: 'unloading', unloaded });
+    return unloaded.then(() => work);
   }
 
   /** Flushes and unloads every room; members must have left already. */
@@ -155,15 +195,18 @@ export class RoomRegistry {
   }
 
   /**
-   * Loads a room into its slot; on any failure (storage, or a stored update Yjs refuses) frees the
-   * slot. In cluster mode the order matters: subscribe first, then load, then apply what peers
-   * published meanwhile, then ask them for anything newer than storage had.
+   * Loads a room into its slot; on any failure (the fan-out subscription, storage, a stored
+   * update Yjs refuses, a recent delete) frees the slot. In cluster mode the order matters:
+   * subscribe first, then load, then apply what peers published meanwhile, then ask them for
+   * anything newer than storage had.
    */
   private async loadRoom(name: string): Promise<Room> {
     const { store, metrics, logger } = this.context;
-    const channel = await (this.context.fanOut ?? NO_FANOUT).subscribe(name);
+    let channel: DocumentChannel | null = null;
     let room: Room | null = null;
     try {
+      channel = await (this.context.fanOut ?? NO_FANOUT).subscribe(name);
+      if (await this.recentlyDeleted(name)) throw new DocumentDeletedError(name);
       room = new Room(name, this.context, await store.load(name), channel);
       channel?.attach(room);
       room.resync();
@@ -180,7 +223,7 @@ export class RoomRegistry {
         room.destroy();
       } else channel?.close();
       this.slots.delete(name);
-      logger.error({ err: error, room: name }, 'loading the document failed');
+      if (!(error instanceof DocumentDeletedError)) logger.error({ err: error, room: name }, 'loading the document failed');
       throw error;
     } finally {
       metrics.roomsLoaded.set(this.slots.size);
@@ -200,21 +243,19 @@ export class RoomRegistry {
     return slot.unloading.promise;
   }
 
-  private unload(name: string, slot: Extract<Slot, { state: 'loaded' }>): Promise<void> {
+  /** Flushes and destroys the room of `slot`, then runs `then`, all before a join may load `name` again. */
+  private unload(name: string, slot: Extract<Slot, { state: 'loaded' }>, then?: () => Promise<void>): Promise<void> {
     if (slot.unloadTimer !== null) clearTimeout(slot.unloadTimer);
     slot.unloadTimer = null;
     slot.unloading?.resolve();
     const { room } = slot;
     room.flush();
-    const unloaded = room.settled().then(() => {
+    const destroyed = room.settled().then(() => {
       room.destroy();
-      this.slots.delete(name);
       this.context.metrics.roomUnloads.inc();
       this.context.unloaded?.(name);
       this.context.logger.debug({ room: name }, 'room unloaded');
-      this.context.metrics.roomsLoaded.set(this.slots.size);
     });
-    this.slots.set(name, { state: 'unloading', unloaded });
-    return unloaded;
+    return this.holdWhile(name, then === undefined ? destroyed : destroyed.then(then));
   }
 }

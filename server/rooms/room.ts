@@ -35,6 +35,11 @@ export interface RoomMember {
   send(frame: Uint8Array): void;
   /** Closes the member's connection because of the room, not because of anything it sent. */
   evict(code: CloseCode, reason: EvictionReason): void;
+  /**
+   * Who the member is, for presence: only a later member with the same claim may take back a
+   * presence id of this one's after it left (see awareness-owner.ts). Absent: anyone may.
+   */
+  readonly presenceClaim?: string;
 }
 
 /** What a room needs from the server. */
@@ -110,7 +115,9 @@ export class Room implements FanOutPeer {
     stored: Uint8Array | null,
     private readonly channel: DocumentChannel | null = null,
   ) {
-    this.awareness = new AwarenessTable(context.limits.maxAwarenessStateBytes, context.limits.maxAwarenessClientsPerConnection);
+    this.awareness = new AwarenessTable<AwarenessOwner>(context.limits.maxAwarenessStateBytes, context.limits.maxAwarenessClientsPerConnection, (owner) =>
+      'instanceId' in owner ? null : (owner.presenceClaim ?? null),
+    );
     this.updates = new UpdateBatch({
       name,
       store: context.store,
@@ -157,6 +164,7 @@ export class Room implements FanOutPeer {
    */
   join(member: RoomMember): void {
     this.members.add(member);
+    this.awareness.join(member);
     setImmediate(() => {
       if (!this.members.has(member)) return;
       member.send(encodeSyncFrame(SyncMessageType.Step1, this.storedStateVector ?? Y.encodeStateVector(this.doc)));

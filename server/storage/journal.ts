@@ -16,21 +16,36 @@
  * changes nothing: the files present at open are replayed oldest first, then removed.
  *
  * Record: u32 length, u32 CRC-32 of the payload, payload (both big-endian). A record cut short
- * or failing its CRC (a torn write at a power loss) ends the replay of its file; nothing was
- * acknowledged after it, since an append that fails stops the journal for good.
+ * or failing its CRC (a torn write at a power loss, a flipped bit on disk) is damage: the replay
+ * skips to the next offset where a record's length and CRC check out, so intact records after it
+ * are kept, and reports the damage (file and offset) so that the store logs it and keeps the
+ * file aside for inspection. An append that fails is cut off again, so a full disk leaves no
+ * torn record behind.
  */
-import { closeSync, openSync, readdirSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, ftruncateSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { crc32 } from 'node:zlib';
 
 const PREFIX = 'tandem-journal.';
 const HEADER_BYTES = 8;
+/** What a damaged journal file is renamed to carry, before a timestamp: `tandem-journal.000007.damaged-<ms>`. */
+const DAMAGED_MARK = '.damaged-';
+
+/** Bytes of a journal file that held no intact record. */
+export interface JournalDamage {
+  /** Where the damage starts. */
+  readonly offset: number;
+  /** How many bytes were skipped, up to the next intact record or the end of the file. */
+  readonly bytes: number;
+}
 
 /** One journal file found at open, with the payloads of its intact records in order. */
 export interface JournalFile {
   readonly number: number;
+  readonly path: string;
   readonly records: Uint8Array[];
-  /** Bytes after the last intact record: a torn tail, ignored. */
-  readonly ignoredBytes: number;
+  /** The stretches that held no intact record, in file order; empty for an intact file. */
+  readonly damage: JournalDamage[];
 }
 
 /** The journal files in `dir`, oldest first, each with its intact records. */
@@ -40,26 +55,68 @@ export function readJournal(dir: string): JournalFile[] {
     .map((name) => Number(name.slice(PREFIX.length)))
     .sort((a, b) => a - b);
   return numbers.map((number) => {
-    const bytes = readFileSync(pathOf(dir, number));
-    const records: Uint8Array[] = [];
-    let at = 0;
-    while (at + HEADER_BYTES <= bytes.length) {
-      const length = bytes.readUInt32BE(at);
-      const end = at + HEADER_BYTES + length;
-      if (end > bytes.length) break;
-      const payload = bytes.subarray(at + HEADER_BYTES, end);
-      if (crc32(payload) !== bytes.readUInt32BE(at + 4)) break;
-      records.push(payload);
-      at = end;
-    }
-    return { number, records, ignoredBytes: bytes.length - at };
+    const path = pathOf(dir, number);
+    return { number, path, ...readRecords(readFileSync(path)) };
   });
+}
+
+/** The intact records of one journal file's bytes, and the damage between them. */
+export function readRecords(bytes: Buffer): { records: Uint8Array[]; damage: JournalDamage[] } {
+  const records: Uint8Array[] = [];
+  const damage: JournalDamage[] = [];
+  let at = 0;
+  while (at < bytes.length) {
+    const payload = recordAt(bytes, at);
+    if (payload !== null) {
+      records.push(payload);
+      at += HEADER_BYTES + payload.length;
+      continue;
+    }
+    let next = at + 1;
+    while (next < bytes.length && recordAt(bytes, next) === null) next++;
+    damage.push({ offset: at, bytes: next - at });
+    at = next;
+  }
+  return { records, damage };
+}
+
+/**
+ * The payload of the record at `at`, or null unless a whole one is there with its CRC right.
+ * Payloads are never empty (see `JournalWriter.append`), which keeps a run of zero bytes (a
+ * header of length 0 and CRC 0) from reading as records.
+ */
+function recordAt(bytes: Buffer, at: number): Uint8Array | null {
+  if (at + HEADER_BYTES > bytes.length) return null;
+  const length = bytes.readUInt32BE(at);
+  const end = at + HEADER_BYTES + length;
+  if (length === 0 || end > bytes.length) return null;
+  const payload = bytes.subarray(at + HEADER_BYTES, end);
+  return crc32(payload) === bytes.readUInt32BE(at + 4) ? payload : null;
+}
+
+/**
+ * Renames the damaged journal file at `path` aside (`….damaged-<ms>`), where neither the replay
+ * nor the numbering of new files looks, so that it is kept for inspection; returns the new path.
+ */
+export function setAsideDamaged(path: string): string {
+  const aside = `${path}${DAMAGED_MARK}${Date.now()}`;
+  renameSync(path, aside);
+  return aside;
+}
+
+/** The damaged journal files set aside in `dir`, by name. */
+export function damagedJournals(dir: string): string[] {
+  return readdirSync(dir)
+    .filter((name) => name.startsWith(PREFIX) && name.includes(DAMAGED_MARK))
+    .sort();
 }
 
 /** The file of the journal in `dir` that appends go to, and the rotation between files. */
 export class JournalWriter {
   #fd: number;
   #number: number;
+  /** Bytes in the current file. */
+  #size = 0;
 
   /** Starts a new file numbered after `lastNumber` (the newest file found, or 0). */
   constructor(
@@ -70,21 +127,35 @@ export class JournalWriter {
     this.#fd = openSync(pathOf(dir, this.#number), 'wx');
   }
 
-  /** Appends one record holding `payload`; throws if the file system refuses it. */
+  /**
+   * Appends one record holding `payload` (never empty); throws if the file system refuses it,
+   * after cutting off whatever part of the record was written.
+   */
   append(payload: Uint8Array): void {
+    if (payload.length === 0) throw new RangeError('a journal record cannot be empty');
     const record = Buffer.allocUnsafe(HEADER_BYTES + payload.length);
     record.writeUInt32BE(payload.length, 0);
     record.writeUInt32BE(crc32(payload), 4);
     record.set(payload, HEADER_BYTES);
-    for (let at = 0; at < record.length; ) at += writeSync(this.#fd, record, at);
+    let at = 0;
+    try {
+      while (at < record.length) at += writeSync(this.#fd, record, at);
+    } catch (error) {
+      if (at > 0) cutOff(this.#fd, this.#size);
+      throw error;
+    }
+    this.#size += record.length;
   }
 
   /** Closes the current file and starts the next one; returns the number of the closed one. */
   rotate(): number {
     const closed = this.#number;
+    // Opened first: if the file system refuses a new file, this writer is still whole.
+    const next = openSync(pathOf(this.dir, closed + 1), 'wx');
     closeSync(this.#fd);
-    this.#number++;
-    this.#fd = openSync(pathOf(this.dir, this.#number), 'wx');
+    this.#fd = next;
+    this.#number = closed + 1;
+    this.#size = 0;
     return closed;
   }
 
@@ -100,6 +171,19 @@ export class JournalWriter {
   }
 }
 
+/**
+ * Cuts the file `fd` back to `size` bytes after a failed append. Truncating frees space, so it
+ * works on a full disk; should it fail too, its error is dropped because the append's own error
+ * is the one that explains what happened, and the replay skips the torn record as damage.
+ */
+function cutOff(fd: number, size: number): void {
+  try {
+    ftruncateSync(fd, size);
+  } catch {
+    return;
+  }
+}
+
 /** Deletes journal file `number` of `dir`. */
 export function removeJournalFile(dir: string, number: number): void {
   unlinkSync(pathOf(dir, number));
@@ -107,21 +191,4 @@ export function removeJournalFile(dir: string, number: number): void {
 
 function pathOf(dir: string, number: number): string {
   return join(dir, `${PREFIX}${String(number).padStart(6, '0')}`);
-}
-
-const CRC_TABLE = (() => {
-  const table = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    table[n] = c >>> 0;
-  }
-  return table;
-})();
-
-/** CRC-32 (IEEE, as zlib computes it) of `bytes`. */
-export function crc32(bytes: Uint8Array): number {
-  let crc = 0xffffffff;
-  for (let i = 0; i < bytes.length; i++) crc = (CRC_TABLE[(crc ^ (bytes[i] ?? 0)) & 0xff] ?? 0) ^ (crc >>> 8);
-  return (crc ^ 0xffffffff) >>> 0;
 }

@@ -6,6 +6,8 @@
  *   document's log is one contiguous range in append order. Names never contain control
  *   characters (shared/document-name.ts), so the 0x00 separator keeps `a` and `a/b` apart.
  * - metadata: `m` + document name, so `list` is one range read in name order.
+ * - tombstone: `t` + document name, while a deleted document has nothing stored again; its value
+ *   is when it was deleted (ms since epoch, a varuint).
  * Values: a log entry holds the Yjs update bytes as they are; a metadata record is a format
  * version followed by varuints.
  */
@@ -15,6 +17,7 @@ import type { DocumentMeta } from './log-backend.js';
 
 const LOG_PREFIX = 0x6c; // 'l'
 const META_PREFIX = 0x6d; // 'm'
+const TOMBSTONE_PREFIX = 0x74; // 't'
 const SEPARATOR = 0x00;
 const SEQ_BYTES = 8;
 const META_FORMAT = 1;
@@ -69,16 +72,41 @@ export function encodeMetaKey(name: string): Uint8Array {
   return prefixed(META_PREFIX, name, 0);
 }
 
-/** The document name of a key made by {@link encodeMetaKey}. */
+/**
+ * The document name of a key made by {@link encodeMetaKey} or {@link encodeTombstoneKey}: both
+ * are one prefix byte and the name.
+ */
 export function decodeMetaKey(key: Uint8Array): string {
   return utf8Decoder.decode(key.subarray(1));
 }
 
+/** Every key starting with `prefix`. */
+function prefixRange(prefix: number): KeyRange {
+  return { gte: Uint8Array.of(prefix), lt: Uint8Array.of(prefix + 1) };
+}
+
 /** Every metadata key. */
-export const metaRange: KeyRange = {
-  gte: Uint8Array.of(META_PREFIX),
-  lt: Uint8Array.of(META_PREFIX + 1),
-};
+export const metaRange: KeyRange = prefixRange(META_PREFIX);
+
+/** The key of the tombstone of `name`. */
+export function encodeTombstoneKey(name: string): Uint8Array {
+  return prefixed(TOMBSTONE_PREFIX, name, 0);
+}
+
+/** Every tombstone key. */
+export const tombstoneRange: KeyRange = prefixRange(TOMBSTONE_PREFIX);
+
+/** A tombstone's value: when the document was deleted. */
+export function encodeTombstone(deletedAt: number): Uint8Array {
+  const value = Buffer.allocUnsafe(varUintSize(deletedAt));
+  putVarUint(value, 0, deletedAt);
+  return value;
+}
+
+/** The time a value written by {@link encodeTombstone} holds. */
+export function decodeTombstone(value: Uint8Array): number {
+  return decoding.readVarUint(decoding.createDecoder(value));
+}
 
 /** A metadata record as stored. */
 export function encodeMeta(meta: DocumentMeta): Uint8Array {

@@ -10,17 +10,21 @@ import { mkdir } from 'node:fs/promises';
 import * as decoding from 'lib0/decoding';
 import { Level } from 'level';
 import { putVarUint, varUintSize } from '../bytes/var-uint.js';
-import { JournalWriter, readJournal, removeJournalFile } from './journal.js';
+import { JournalWriter, readJournal, removeJournalFile, setAsideDamaged, type JournalDamage } from './journal.js';
 import type { DocumentMeta, LogBackend, LogEntry, LogWrite } from './log-backend.js';
 import {
   decodeLogSeq,
   decodeMeta,
   decodeMetaKey,
+  decodeTombstone,
   encodeLogKey,
   encodeMeta,
   encodeMetaKey,
+  encodeTombstone,
+  encodeTombstoneKey,
   logRange,
   metaRange,
+  tombstoneRange,
 } from './leveldb-records.js';
 import { createLevelDbVersionBackend } from './leveldb-versions.js';
 import { createLogStore, type LogStoreOptions } from './log-store.js';
@@ -43,6 +47,20 @@ export interface LevelDbStoreOptions extends LogStoreOptions {
    * crash.
    */
   journalApplyMs?: number;
+  /**
+   * Told of each damaged journal file found at open or recovery (records failing their CRC: a
+   * torn write, a bad disk). Its intact records are replayed all the same, and the file is kept
+   * aside under a new name. Default: a process warning.
+   */
+  onJournalDamage?: (report: JournalDamageReport) => void;
+}
+
+/** A damaged journal file: where it was, where it is kept, and what could not be read. */
+export interface JournalDamageReport {
+  readonly file: string;
+  readonly keptAs: string;
+  /** The stretches of bytes skipped; every record outside them was replayed. */
+  readonly damage: readonly JournalDamage[];
 }
 
 const DEFAULT_JOURNAL_APPLY_MS = 100;
@@ -72,10 +90,11 @@ export async function openLevelDbStore(dir: string, options: LevelDbStoreOptions
   let journal: JournalWriter | null = null;
   try {
     const sync = options.syncWrites ?? false;
-    const lastJournal = await replayJournal(db, dir);
+    const onDamage = options.onJournalDamage ?? warnJournalDamaged;
+    const lastJournal = await replayJournal(db, dir, onDamage);
     journal = sync ? null : new JournalWriter(dir, lastJournal);
-    const backend = new LevelDbBackend(db, sync, journal, options.journalApplyMs ?? DEFAULT_JOURNAL_APPLY_MS);
-    return createLogStore(backend, await readMetas(db), options, createLevelDbVersionBackend(db, sync));
+    const backend = new LevelDbBackend(db, dir, sync, journal, options.journalApplyMs ?? DEFAULT_JOURNAL_APPLY_MS, onDamage);
+    return createLogStore(backend, await readMetas(db), options, await readTombstones(db), createLevelDbVersionBackend(db, sync));
   } catch (error) {
     journal?.close(true);
     await db.close();
@@ -89,6 +108,12 @@ async function readMetas(db: Db): Promise<Map<string, DocumentMeta>> {
   return metas;
 }
 
+async function readTombstones(db: Db): Promise<Map<string, number>> {
+  const tombstones = new Map<string, number>();
+  for (const [key, value] of await db.iterator(tombstoneRange).all()) tombstones.set(decodeMetaKey(key), decodeTombstone(value));
+  return tombstones;
+}
+
 function hasCode(error: unknown, code: string): boolean {
   for (let cause = error; cause instanceof Error; cause = cause.cause) {
     if ((cause as Error & { code?: unknown }).code === code) return true;
@@ -98,18 +123,27 @@ function hasCode(error: unknown, code: string): boolean {
 
 /**
  * Moves what the journal files in `dir` hold into LevelDB, oldest file first, and removes
- * them; returns the number of the newest (0 if none), after which new files are numbered.
+ * them, except that a damaged file is kept aside (after its intact records were moved) and
+ * reported to `onDamage`; returns the number of the newest (0 if none), after which new files
+ * are numbered.
  */
-async function replayJournal(db: Db, dir: string): Promise<number> {
+async function replayJournal(db: Db, dir: string, onDamage: (report: JournalDamageReport) => void): Promise<number> {
   let last = 0;
   for (const file of readJournal(dir)) {
     const operations = file.records.flatMap((record, i) => decodeOperations(record, `record ${i} of journal file ${file.number}`));
     // Synced: the file is removed next, and the batch must not be the only copy in memory.
     if (operations.length > 0) await applyOperations(db, operations, true);
-    removeJournalFile(dir, file.number);
+    if (file.damage.length === 0) removeJournalFile(dir, file.number);
+    else onDamage({ file: file.path, keptAs: setAsideDamaged(file.path), damage: file.damage });
     last = file.number;
   }
   return last;
+}
+
+/** The default of `onJournalDamage`: a process warning, so that damage is never silent. */
+function warnJournalDamaged({ file, keptAs, damage }: JournalDamageReport): void {
+  const where = damage.map(({ offset, bytes }) => `${bytes} bytes at offset ${offset}`).join(', ');
+  process.emitWarning(`journal file ${file} is damaged (${where}); its intact records were replayed and it is kept as ${keptAs}`);
 }
 
 /** One LevelDB change: a put, or a delete when `value` is null. */
@@ -127,6 +161,8 @@ function operationsOf(writes: readonly LogWrite[]): Operation[] {
         return { key: encodeLogKey(write.name, write.seq), value: null };
       case 'meta':
         return { key: encodeMetaKey(write.name), value: write.meta ? encodeMeta(write.meta) : null };
+      case 'tombstone':
+        return { key: encodeTombstoneKey(write.name), value: write.deletedAt === null ? null : encodeTombstone(write.deletedAt) };
     }
   });
 }
@@ -185,6 +221,9 @@ function decodeOperations(record: Uint8Array, where: string): Operation[] {
 
 const DONE: Promise<void> = Promise.resolve();
 
+/** Outside the log, metadata and tombstone ranges (leveldb-records.ts): the key a recovery writes to prove LevelDB takes writes. */
+const PROBE_KEY = Uint8Array.from(Buffer.from('probe'));
+
 class LevelDbBackend implements LogBackend {
   /**
    * Journal records not yet handed to LevelDB, kept as the records themselves: one object per
@@ -195,15 +234,27 @@ class LevelDbBackend implements LogBackend {
   #timer: NodeJS.Timeout | null = null;
   /** Settles when the last move from the journal to LevelDB has. */
   #applying: Promise<void> = DONE;
-  /** Set once the journal or a move to LevelDB failed: every later write and read fails with it. */
+  /**
+   * Set once the journal or a move to LevelDB failed: every later write and read fails with it
+   * until {@link recover} succeeds.
+   */
   #failure: { error: unknown } | null = null;
+  #journal: JournalWriter | null;
+  #onFailure: ((error: unknown) => void) | null = null;
+  /** Settles when the running {@link recover}, if any, has; close waits for it. */
+  #recovering: Promise<void> = DONE;
+  #closed = false;
 
   constructor(
     private readonly db: Db,
+    private readonly dir: string,
     private readonly sync: boolean,
-    private readonly journal: JournalWriter | null,
+    journal: JournalWriter | null,
     private readonly applyMs: number,
-  ) {}
+    private readonly onDamage: (report: JournalDamageReport) => void,
+  ) {
+    this.#journal = journal;
+  }
 
   async readLog(name: string): Promise<LogEntry[]> {
     await this.#applied();
@@ -219,14 +270,13 @@ class LevelDbBackend implements LogBackend {
 
   write(writes: readonly LogWrite[]): Promise<void> {
     const operations = operationsOf(writes);
-    if (this.journal === null) return applyOperations(this.db, operations, this.sync);
-    if (this.#failure !== null) return Promise.reject(this.#failure.error);
+    if (this.sync) return applyOperations(this.db, operations, true);
+    if (this.#failure !== null || this.#journal === null) return Promise.reject(this.#failure?.error ?? new Error('the journal is closed'));
     const record = encodeOperations(operations);
     try {
-      this.journal.append(record);
+      this.#journal.append(record);
     } catch (error) {
-      // The record may be half written: nothing may be appended after it.
-      this.#failure = { error };
+      this.#fail(error);
       return Promise.reject(error);
     }
     this.#queued.push(record);
@@ -239,21 +289,72 @@ class LevelDbBackend implements LogBackend {
     return DONE;
   }
 
+  watchFailures(listener: (error: unknown) => void): void {
+    this.#onFailure = listener;
+  }
+
+  /**
+   * Reopens LevelDB (a failed write can leave it refusing every later one until then), moves
+   * every journal file into it, as at open, and proves that both take writes again: LevelDB with
+   * a synced probe write, the journal with a record of no operations in its new file.
+   */
+  recover(): Promise<void> {
+    if (this.#closed) return Promise.reject(new Error('the store is closed'));
+    const recovering = this.#recover();
+    this.#recovering = recovering.catch(() => undefined);
+    return recovering;
+  }
+
+  async #recover(): Promise<void> {
+    if (this.#timer !== null) clearTimeout(this.#timer);
+    this.#timer = null;
+    // The move that failed, if one did: its records are still in the journal files replayed below.
+    await this.#applying.catch(() => undefined);
+    this.#failure ??= { error: new Error('recovering') };
+    this.#journal?.close(false);
+    this.#journal = null;
+    if (this.db.status === 'open') await this.db.close();
+    await this.db.open();
+    const last = await replayJournal(this.db, this.dir, this.onDamage);
+    await this.db.batch().put(PROBE_KEY, PROBE_KEY).del(PROBE_KEY).write({ sync: true });
+    if (!this.sync) {
+      const journal = new JournalWriter(this.dir, last);
+      try {
+        journal.append(encodeOperations([]));
+      } catch (error) {
+        journal.close(true);
+        throw error;
+      }
+      this.#journal = journal;
+    }
+    this.#queued = [];
+    this.#queuedBytes = 0;
+    this.#applying = DONE;
+    this.#failure = null;
+  }
+
   async close(): Promise<void> {
+    this.#closed = true;
+    await this.#recovering;
     try {
-      if (this.journal !== null) {
+      if (this.#journal !== null) {
         // After a failure the journal keeps what LevelDB may lack, for the next open to replay.
         await this.#applied().catch(() => undefined);
-        this.journal.close(this.#failure === null);
+        this.#journal.close(this.#failure === null);
       }
     } finally {
-      await this.db.close();
+      if (this.db.status === 'open') await this.db.close();
     }
+  }
+
+  #fail(error: unknown): void {
+    this.#failure = { error };
+    this.#onFailure?.(error);
   }
 
   /** Resolves once everything journaled so far is in LevelDB; rejects after a failure. */
   #applied(): Promise<void> {
-    if (this.journal === null) return DONE;
+    if (this.sync) return DONE;
     if (this.#timer !== null) clearTimeout(this.#timer);
     this.#timer = null;
     this.#applying = this.#applying.then(() => this.#applyQueued());
@@ -262,18 +363,19 @@ class LevelDbBackend implements LogBackend {
 
   async #applyQueued(): Promise<void> {
     if (this.#failure !== null) throw this.#failure.error;
-    if (this.#queued.length === 0 || this.journal === null) return;
+    const journal = this.#journal;
+    if (this.#queued.length === 0 || journal === null) return;
     const records = this.#queued;
     this.#queued = [];
     this.#queuedBytes = 0;
     try {
       const operations = records.flatMap((record) => decodeOperations(record, 'a journal record just written'));
       // Appends from now on go to a new file; the closed one holds exactly these records.
-      const closed = this.journal.rotate();
+      const closed = journal.rotate();
       await applyOperations(this.db, operations, false);
-      this.journal.remove(closed);
+      journal.remove(closed);
     } catch (error) {
-      this.#failure = { error };
+      this.#fail(error);
       throw error;
     }
   }

@@ -29,7 +29,9 @@ export interface LogEntry {
 export type LogWrite =
   | { type: 'put'; name: string; seq: number; update: Uint8Array }
   | { type: 'del'; name: string; seq: number }
-  | { type: 'meta'; name: string; meta: DocumentMeta | null };
+  | { type: 'meta'; name: string; meta: DocumentMeta | null }
+  /** When `name` was deleted; null removes the tombstone (something is stored under it again). */
+  | { type: 'tombstone'; name: string; deletedAt: number | null };
 
 /** A storage engine holding per-document logs and metadata records. */
 export interface LogBackend {
@@ -39,6 +41,14 @@ export interface LogBackend {
   readSeqs(name: string): Promise<number[]>;
   /** Applies `writes` in order, all or nothing. */
   write(writes: readonly LogWrite[]): Promise<void>;
+  /**
+   * Makes the engine take writes again after one failed (a full disk that has room again): repairs
+   * what the failure left (LevelDB reopens and replays its journal) and proves it with a write.
+   * Rejects while it still cannot; never called while another call is running on the engine.
+   */
+  recover(): Promise<void>;
+  /** Registers who hears of a write that failed in the background, with no caller to reject. */
+  watchFailures?(listener: (error: unknown) => void): void;
   /** Releases the engine; called once, after the last write. */
   close(): Promise<void>;
 }

@@ -14,6 +14,8 @@ export type LogOperation =
 /** What planning needs to know about documents as they are stored now. */
 export interface StoredState {
   meta(name: string): DocumentMeta | null;
+  /** When `name` was deleted, while its tombstone is kept; null otherwise. */
+  deletedAt(name: string): number | null;
   /** Bumped whenever entries of `name` were removed: a compaction read at another one is stale. */
   generation(name: string): number;
   readSeqs(name: string): Promise<number[]>;
@@ -24,6 +26,8 @@ export interface BatchPlan {
   writes: LogWrite[];
   /** The record of every touched document once the batch is written; null when it is gone. */
   metas: Map<string, DocumentMeta | null>;
+  /** The tombstone of every document deleted or stored again, once the batch is written. */
+  tombstones: Map<string, number | null>;
   /** Documents whose entries a compaction in this batch replaced. */
   compacted: Set<string>;
   /** Updates appended, and their bytes. */
@@ -33,7 +37,7 @@ export interface BatchPlan {
 
 /** Plans `operations`, in order, against `stored`; `now` stamps every touched record. */
 export async function planBatch(operations: readonly LogOperation[], stored: StoredState, now: number): Promise<BatchPlan> {
-  const plan: BatchPlan = { writes: [], metas: new Map(), compacted: new Set(), appends: 0, bytes: 0 };
+  const plan: BatchPlan = { writes: [], metas: new Map(), tombstones: new Map(), compacted: new Set(), appends: 0, bytes: 0 };
   const putSeqs = new Map<string, number[]>();
   for (const op of operations) {
     const { name } = op;
@@ -54,6 +58,9 @@ export async function planBatch(operations: readonly LogOperation[], stored: Sto
         });
         plan.appends++;
         plan.bytes += size;
+        // Stored again: the tombstone goes.
+        const tombstoned = plan.tombstones.has(name) ? plan.tombstones.get(name) !== null : stored.deletedAt(name) !== null;
+        if (tombstoned) plan.tombstones.set(name, null);
         break;
       }
       case 'delete': {
@@ -62,6 +69,7 @@ export async function planBatch(operations: readonly LogOperation[], stored: Sto
         for (const seq of seqs) plan.writes.push({ type: 'del', name, seq });
         putSeqs.delete(name);
         plan.metas.set(name, null);
+        plan.tombstones.set(name, now);
         break;
       }
       case 'compact': {
@@ -89,5 +97,6 @@ export async function planBatch(operations: readonly LogOperation[], stored: Sto
     }
   }
   for (const [name, meta] of plan.metas) plan.writes.push({ type: 'meta', name, meta });
+  for (const [name, deletedAt] of plan.tombstones) plan.writes.push({ type: 'tombstone', name, deletedAt });
   return plan;
 }

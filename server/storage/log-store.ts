@@ -9,7 +9,8 @@ import { GroupCommit } from './group-commit.js';
 import type { DocumentMeta, LogBackend, LogEntry } from './log-backend.js';
 import { planBatch, type LogOperation, type StoredState } from './log-batch.js';
 import { mergeLog, mergeLogForLoad } from './merge-log.js';
-import type { DocumentInfo, DocumentStore } from './store.js';
+import type { DocumentInfo, DocumentStore, StoreHealth } from './store.js';
+import { HealthMonitor } from './store-health.js';
 import { createMemoryVersionBackend, createVersionStore, type VersionBackend, type VersionStore, type VersionStoreOptions } from './versions.js';
 import { StoreLifecycle } from './store-lifecycle.js';
 
@@ -44,6 +45,8 @@ export interface LogStoreOptions extends VersionStoreOptions {
   onError?: (error: unknown, document: string) => void;
   /** Called after each batch is written. */
   onBatch?: (batch: BatchStats) => void;
+  /** Told when the store starts failing (a write was refused) and when it has healed, e.g. to log it. */
+  onHealth?: (health: StoreHealth) => void;
 }
 
 interface DocumentState {
@@ -61,19 +64,23 @@ interface DocumentState {
    * by a threshold again, so that a log it cannot merge is not re-read on every append.
    */
   failedAt: DocumentMeta | null;
+  /** When the document was deleted, while nothing was stored since; null otherwise. */
+  deletedAt: number | null;
 }
 
 /**
- * A {@link DocumentStore} over `backend`, whose metadata records (`metas`) were read at open.
- * Every record stays in memory, so `info` and `list` cost no I/O.
+ * A {@link DocumentStore} over `backend`, whose metadata records (`metas`) and tombstones (when
+ * each deleted document was deleted) were read at open. Every record stays in memory, so `info`,
+ * `list` and `deletedAt` cost no I/O.
  */
 export function createLogStore(
   backend: LogBackend,
   metas: ReadonlyMap<string, DocumentMeta>,
   options: LogStoreOptions = {},
+  tombstones: ReadonlyMap<string, number> = new Map(),
   versions: VersionBackend = createMemoryVersionBackend(),
 ): DocumentStore {
-  return new LogStore(backend, metas, options, versions);
+  return new LogStore(backend, metas, options, tombstones, versions);
 }
 
 class LogStore implements DocumentStore {
@@ -87,8 +94,15 @@ class LogStore implements DocumentStore {
   readonly #compactions = new CompactionRuns();
   readonly #writes = new GroupCommit<LogOperation>((operations) => this.#commit(operations));
   readonly #lifecycle = new StoreLifecycle();
+  /**
+   * Failing from a refused write until the backend recovered: meanwhile loads and writes are
+   * refused at once (a load could miss what the failed engine still holds aside), and the
+   * backend's recovery is retried with backoff.
+   */
+  readonly #health: HealthMonitor;
   readonly #stored: StoredState = {
     meta: (name) => this.#docs.get(name)?.meta ?? null,
+    deletedAt: (name) => this.#docs.get(name)?.deletedAt ?? null,
     generation: (name) => this.#doc(name).generation,
     readSeqs: (name) => this.#backend.readSeqs(name),
   };
@@ -97,6 +111,7 @@ class LogStore implements DocumentStore {
     backend: LogBackend,
     metas: ReadonlyMap<string, DocumentMeta>,
     options: LogStoreOptions,
+    tombstones: ReadonlyMap<string, number>,
     versions: VersionBackend,
   ) {
     this.versions = createVersionStore(versions, options, (name) => this.#check(name));
@@ -105,14 +120,24 @@ class LogStore implements DocumentStore {
     this.#onBatch = options.onBatch;
     this.#compactAfterUpdates = options.compactAfterUpdates ?? 500;
     this.#compactAfterBytes = options.compactAfterBytes ?? 1024 * 1024;
+    this.#health = new HealthMonitor({ probe: () => backend.recover(), intervalMs: null, onChange: options.onHealth });
+    backend.watchFailures?.((error) => this.#health.failed(error));
     for (const [name, meta] of metas) {
-      this.#docs.set(name, { meta, nextSeq: meta.nextSeq, generation: 0, failedAt: null });
+      this.#docs.set(name, { meta, nextSeq: meta.nextSeq, generation: 0, failedAt: null, deletedAt: null });
     }
+    for (const [name, deletedAt] of tombstones) {
+      this.#docs.set(name, { meta: null, nextSeq: 0, generation: 0, failedAt: null, deletedAt });
+    }
+  }
+
+  health(): StoreHealth {
+    return this.#health.health;
   }
 
   async load(name: string): Promise<Uint8Array | null> {
     this.#check(name);
     await this.#writes.settled();
+    this.#health.check();
     if (!this.#docs.get(name)?.meta) return null;
     const log = await this.#backend.readLog(name);
     // A log that is due is compacted after the load is answered, so the next load reads one
@@ -123,6 +148,7 @@ class LogStore implements DocumentStore {
 
   async append(name: string, update: Uint8Array): Promise<void> {
     this.#check(name);
+    this.#health.check();
     const doc = this.#doc(name);
     const seq = doc.nextSeq++;
     return this.#writes.submit({ type: 'append', name, seq, update });
@@ -149,14 +175,24 @@ class LogStore implements DocumentStore {
 
   async delete(name: string): Promise<void> {
     this.#check(name);
+    this.#health.check();
     const doc = this.#doc(name);
     doc.generation++;
     await this.#writes.submit({ type: 'delete', name });
     await this.versions.removeAll(name);
   }
 
+  async deletedAt(name: string): Promise<number | null> {
+    this.#check(name);
+    await this.#writes.settled();
+    return this.#docs.get(name)?.deletedAt ?? null;
+  }
+
   close(): Promise<void> {
-    return this.#lifecycle.close([this.#compactions, this.#writes], () => this.#backend.close());
+    return this.#lifecycle.close([this.#compactions, this.#writes], () => {
+      this.#health.close();
+      return this.#backend.close();
+    });
   }
 
   #checkOpen(): void {
@@ -170,7 +206,7 @@ class LogStore implements DocumentStore {
   #doc(name: string): DocumentState {
     let doc = this.#docs.get(name);
     if (!doc) {
-      doc = { meta: null, nextSeq: 0, generation: 0, failedAt: null };
+      doc = { meta: null, nextSeq: 0, generation: 0, failedAt: null, deletedAt: null };
       this.#docs.set(name, doc);
     }
     return doc;
@@ -190,6 +226,7 @@ class LogStore implements DocumentStore {
     const generation = doc.generation;
     await this.#writes.settled();
     if (!doc.meta || doc.generation !== generation) return;
+    this.#health.check();
     const log = await this.#backend.readLog(name);
     const update = await mergeLog(log.map((entry) => entry.update));
     if (update !== null && log.length > 1) await this.#submitCompaction(name, generation, log, update);
@@ -209,7 +246,8 @@ class LogStore implements DocumentStore {
   #inBackground(name: string, doc: DocumentState, compaction: Promise<void>): void {
     const updatesBefore = doc.meta?.updates;
     const reported = compaction.catch((error: unknown) => {
-      doc.failedAt = doc.meta;
+      // A store that cannot write says so itself; the log is not to blame.
+      if (this.#health.health.state === 'ok') doc.failedAt = doc.meta;
       this.#onError(error, name);
     });
     void this.#compactions.track(name, reported).then(() => {
@@ -221,6 +259,8 @@ class LogStore implements DocumentStore {
 
   /** Writes one tick's operations as one batch, then brings the in-memory records up to date. */
   async #commit(operations: readonly LogOperation[]): Promise<void> {
+    // Submitted while the batch before failed: the engine is not to be written until it recovered.
+    this.#health.check();
     const plan = await planBatch(operations, this.#stored, Date.now());
     for (const name of plan.compacted) {
       const doc = this.#doc(name);
@@ -228,13 +268,19 @@ class LogStore implements DocumentStore {
       doc.failedAt = null;
     }
     const started = performance.now();
-    await this.#backend.write(plan.writes);
+    try {
+      await this.#backend.write(plan.writes);
+    } catch (error) {
+      this.#health.failed(error);
+      throw error;
+    }
     const durationMs = performance.now() - started;
     for (const [name, meta] of plan.metas) {
       const doc = this.#doc(name);
       doc.meta = meta;
       if (meta === null) doc.failedAt = null;
     }
+    for (const [name, deletedAt] of plan.tombstones) this.#doc(name).deletedAt = deletedAt;
     this.#onBatch?.({ appends: plan.appends, bytes: plan.bytes, durationMs });
     for (const name of plan.metas.keys()) this.#compactIfDue(name);
   }

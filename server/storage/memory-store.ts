@@ -46,11 +46,14 @@ class MemoryBackend implements LogBackend {
           break;
         }
         case 'meta':
+        case 'tombstone':
           // The log store keeps every record in memory already; nothing outlives the process.
           break;
       }
     }
   }
+
+  async recover(): Promise<void> {}
 
   async close(): Promise<void> {}
 }

@@ -4,7 +4,7 @@
  * database is retried with backoff, resuming where the batch stopped, since the parts before it
  * are committed.
  */
-import { backOff } from './postgres-health.js';
+import { backOff } from './store-health.js';
 import { appendUpdates, deleteDocument, type Counters } from './postgres-log.js';
 import type { SqlSession } from './postgres-schema.js';
 

@@ -72,7 +72,7 @@ export async function readLog(session: SqlSession, name: string): Promise<LogRow
   return (await session.query<LogRow>('SELECT seq, data FROM tandem_updates WHERE name = $1 ORDER BY seq', [name])).rows;
 }
 
-/** Removes everything stored for `name`. Three statements: run it inside a transaction. */
+/** Removes everything stored for `name` and leaves its tombstone. Four statements: run it inside a transaction. */
 export async function deleteDocument(session: SqlSession, name: string): Promise<void> {
   await session.query(
     `INSERT INTO tandem_documents AS doc (name, bytes, updates, updated_at) VALUES ($1, 0, 0, now())
@@ -81,6 +81,21 @@ export async function deleteDocument(session: SqlSession, name: string): Promise
   );
   await session.query('DELETE FROM tandem_updates WHERE name = $1', [name]);
   await session.query('DELETE FROM tandem_documents WHERE name = $1', [name]);
+  await session.query(
+    `INSERT INTO tandem_tombstones (name, deleted_at) VALUES ($1, now())
+     ON CONFLICT (name) DO UPDATE SET deleted_at = excluded.deleted_at`,
+    [name],
+  );
+}
+
+/** When `name` was deleted (ms since epoch), unless something was stored under it since; null otherwise. */
+export async function readDeletedAt(session: SqlSession, name: string): Promise<number | null> {
+  const { rows } = await session.query<{ deletedAt: number }>(
+    `SELECT floor(extract(epoch FROM deleted_at) * 1000)::float8 AS "deletedAt" FROM tandem_tombstones
+     WHERE name = $1 AND NOT EXISTS (SELECT 1 FROM tandem_documents WHERE name = $1)`,
+    [name],
+  );
+  return rows[0]?.deletedAt ?? null;
 }
 
 /** What is stored about `name`, or null. */

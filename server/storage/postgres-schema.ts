@@ -7,6 +7,8 @@
  * - `tandem_documents`: one row of counters per document, so `info` and `list` never read a log
  *   and compaction knows when it is due. Writers change them relative to what is stored, in the
  *   statement or transaction that changes the log, so they stay exact under concurrency.
+ * - `tandem_tombstones`: when each deleted document was deleted. A tombstone counts only while
+ *   the document has no counters row (nothing stored since), so appends never touch this table.
  * - `tandem_versions`: whole-document versions (versions.ts), one row each, state as bytea.
  * - `tandem_schema_version`: the migrations applied, one row each.
  *
@@ -51,6 +53,10 @@ const MIGRATIONS: readonly string[] = [
      data bytea NOT NULL,
      created_at timestamptz NOT NULL DEFAULT now(),
      PRIMARY KEY (name, seq)
+   );`,
+  `CREATE TABLE tandem_tombstones (
+     name text PRIMARY KEY,
+     deleted_at timestamptz NOT NULL
    );`,
   `CREATE TABLE tandem_versions (
      name text NOT NULL,

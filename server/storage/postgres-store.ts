@@ -13,10 +13,10 @@ import { GroupCommit } from './group-commit.js';
 import { warnCompactionFailed, type BatchStats, type LogStoreOptions } from './log-store.js';
 import { mergeLogForLoad } from './merge-log.js';
 import { writeBatch, type BatchDatabase, type Operation, type RetryPolicy } from './postgres-batch.js';
-import { DatabaseHealth } from './postgres-health.js';
-import { compactLog, listInfos, readInfo, readLog, type Counters, type LogRow } from './postgres-log.js';
+import { HealthMonitor } from './store-health.js';
+import { compactLog, listInfos, readDeletedAt, readInfo, readLog, type Counters, type LogRow } from './postgres-log.js';
 import { migrate, type SqlResult, type SqlSession } from './postgres-schema.js';
-import type { DocumentInfo, DocumentStore } from './store.js';
+import { type DocumentInfo, type DocumentStore, type StoreHealth } from './store.js';
 import { createPostgresVersionBackend } from './postgres-versions.js';
 import { createVersionStore, type VersionStore } from './versions.js';
 import { StoreLifecycle } from './store-lifecycle.js';
@@ -78,7 +78,7 @@ export async function openPostgresStore(connectionString: string, options: Postg
 
 class PostgresStore implements DocumentStore {
   readonly #pool: Pool;
-  readonly #health: DatabaseHealth;
+  readonly #health: HealthMonitor;
   readonly #onError: (error: unknown, document: string) => void;
   readonly #onBatch: ((batch: BatchStats) => void) | undefined;
   readonly #compactAfterUpdates: number;
@@ -109,9 +109,13 @@ class PostgresStore implements DocumentStore {
     this.#compactAfterBytes = options.compactAfterBytes ?? 1024 * 1024;
     this.#maxPendingBytes = options.maxPendingBytes ?? 64 * 1024 * 1024;
     this.#retry = { retryForMs: options.retryForMs ?? 30_000, onRetry: options.onRetry };
-    this.#health = new DatabaseHealth(async () => {
-      await this.#pool.query('SELECT 1');
-    }, options.healthCheckIntervalMs ?? 5_000);
+    this.#health = new HealthMonitor({
+      probe: async () => {
+        await this.#pool.query('SELECT 1');
+      },
+      intervalMs: options.healthCheckIntervalMs ?? 5_000,
+      onChange: options.onHealth,
+    });
     this.#shared = this.#session(pool);
     this.versions = createVersionStore(createPostgresVersionBackend(this.#shared), options, (name) => this.#lifecycle.checkName(name));
     this.#database = {
@@ -120,7 +124,7 @@ class PostgresStore implements DocumentStore {
       isRetryable,
     };
     // An idle connection that the server closed (restart, failover) reports here, not to a query.
-    pool.on('error', () => this.#health.failed());
+    pool.on('error', (error) => this.#health.failed(error));
   }
 
   /** Migrates the schema, then starts watching the database's health. */
@@ -132,14 +136,21 @@ class PostgresStore implements DocumentStore {
     this.#health.start();
   }
 
-  health(): 'ok' | 'degraded' {
-    return this.#health.state;
+  health(): StoreHealth {
+    return this.#health.health;
   }
 
   async load(name: string): Promise<Uint8Array | null> {
     this.#lifecycle.checkName(name);
     await this.#writes.settled();
-    const rows = await readLog(this.#shared, name);
+    let rows: LogRow[];
+    try {
+      rows = await readLog(this.#shared, name);
+    } catch (error) {
+      // Out of reach (the health is failing now): a StoreFailingError tells the client to come back later.
+      if (isRetryable(error)) this.#health.check();
+      throw error;
+    }
     const update = mergeLogForLoad(rows.map((row) => row.data));
     if (update === null) return null;
     // A log that is due is compacted after the load is answered: the compaction's merge is the slow, small one.
@@ -181,6 +192,12 @@ class PostgresStore implements DocumentStore {
     this.#lifecycle.checkName(name);
     await this.#writes.submit({ type: 'delete', name });
     await this.versions.removeAll(name);
+  }
+
+  async deletedAt(name: string): Promise<number | null> {
+    this.#lifecycle.checkName(name);
+    await this.#writes.settled();
+    return readDeletedAt(this.#shared, name);
   }
 
   close(): Promise<void> {
@@ -305,7 +322,7 @@ class PostgresStore implements DocumentStore {
 
   #noteFailure(error: unknown): void {
     classify(error);
-    if (isRetryable(error)) this.#health.failed();
+    if (isRetryable(error)) this.#health.failed(error);
   }
 }
 

@@ -34,18 +34,44 @@ export interface DocumentStore {
   info(name: string): Promise<DocumentInfo | null>;
   /** Every stored document, ordered by name. */
   list(): Promise<DocumentInfo[]>;
-  /** Removes everything stored for `name`, its versions included. */
+  /**
+   * Removes everything stored for `name`, its versions included, leaving a tombstone: {@link deletedAt} answers when,
+   * until something is stored under the name again.
+   */
   delete(name: string): Promise<void>;
+  /**
+   * When `name` was last deleted (ms since epoch), while nothing has been stored under it since;
+   * null otherwise. The server refuses connections to a recently deleted document with 4410, so
+   * that a stale client cannot write it back.
+   */
+  deletedAt(name: string): Promise<number | null>;
   /** Whole-document versions of each document, kept beside its log (versions.ts). */
   readonly versions: VersionStore;
   /** Writes whatever is pending, then releases the storage. Further calls reject. */
   close(): Promise<void>;
   /**
-   * Whether the storage answers: 'degraded' while it cannot be reached (writes are held and
-   * retried), so that `/readyz` can take the instance out of a load balancer. Stores whose
-   * storage cannot go away on its own (memory, an embedded LevelDB) leave it out: always 'ok'.
+   * Whether the store can write now: 'failing' from a write the storage refused (a full disk, a
+   * database out of reach) until it heals by itself, retrying with backoff. `/readyz` reports it,
+   * so that a load balancer takes the instance out while it lasts.
    */
-  health?(): 'ok' | 'degraded';
+  health(): StoreHealth;
+}
+
+/** What {@link DocumentStore.health} answers; `reason` says what the storage refused, for operators. */
+export type StoreHealth = { readonly state: 'ok' } | { readonly state: 'failing'; readonly reason: string };
+
+/** The answer of a healthy store. */
+export const STORE_OK: StoreHealth = Object.freeze({ state: 'ok' });
+
+/**
+ * Thrown by the calls a failing store refuses (see {@link DocumentStore.health}) instead of
+ * trying storage that cannot answer: the caller should try again later.
+ */
+export class StoreFailingError extends Error {
+  constructor(readonly reason: string, options?: ErrorOptions) {
+    super(`the document store is failing (${reason}); try again later`, options);
+    this.name = 'StoreFailingError';
+  }
 }
 
 /** Thrown when a data directory is already opened by another process. */

@@ -31,11 +31,12 @@ export interface HttpContext extends ConnectionContext {
   /** True while storage is open and the server is not shutting down. */
   isReady(): boolean;
   /**
-   * True while what the server depends on answers (the database, the cluster fan-out). `/readyz`
-   * reports it so a load balancer sends new clients elsewhere; connections are still accepted,
-   * since every instance may be cut off at once and serving alone beats serving nobody.
+   * Null while what the server depends on answers (storage, the cluster fan-out); otherwise what
+   * does not, in words for the operator. `/readyz` reports it so a load balancer sends new
+   * clients elsewhere; connections are still accepted, since every instance may be cut off at
+   * once and serving alone beats serving nobody.
    */
-  dependenciesReady?(): boolean;
+  failingDependency?(): string | null;
   /** The app's lifecycle hooks (onConnect, onDisconnect); absent when it gave none. */
   readonly hooks?: HookRunner;
   /**
@@ -81,8 +82,8 @@ export function createRequestHandler(context: HttpContext): (request: IncomingMe
         reply(response, 200, 'text/plain; charset=utf-8', 'ok\n');
         return;
       case '/readyz': {
-        const ready = context.isReady() && (context.dependenciesReady?.() ?? true);
-        reply(response, ready ? 200 : 503, 'text/plain; charset=utf-8', ready ? 'ready\n' : 'not ready\n');
+        const failing = context.isReady() ? (context.failingDependency?.() ?? null) : 'shutting down';
+        reply(response, failing === null ? 200 : 503, 'text/plain; charset=utf-8', failing === null ? 'ready\n' : `not ready: ${failing}\n`);
         return;
       }
       case '/metrics':

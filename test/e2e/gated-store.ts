@@ -34,6 +34,8 @@ export function gatedStore(): GatedStore {
     delete: (name) => inner.delete(name),
     close: () => inner.close(),
     versions: inner.versions,
+    health: () => inner.health(),
+    deletedAt: (name) => inner.deletedAt(name),
   };
   return {
     store,

@@ -22,6 +22,11 @@ export interface ConnectOptions {
   params?: Record<string, string>;
   /** Connect at once (default) or leave it to the test. */
   connect?: boolean;
+  /**
+   * Whether to reconnect after the server closed with `event`; default y-websocket's (not after
+   * 4400-4499). `() => true` is y-websocket 1.x and 2.x, which reconnect after every close.
+   */
+  shouldReconnect?: (event: CloseEvent) => boolean;
 }
 
 /** Makes clients and destroys them all at the end of a test. */
@@ -29,13 +34,14 @@ export class ClientPool {
   private readonly clients = new Set<TestClient>();
 
   /** A new client of document `name` on the server at `wsUrl`. */
-  connect(wsUrl: string, name: string, { params = {}, connect = true }: ConnectOptions = {}): TestClient {
+  connect(wsUrl: string, name: string, { params = {}, connect = true, shouldReconnect }: ConnectOptions = {}): TestClient {
     const doc = new Y.Doc();
     const provider = new WebsocketProvider(wsUrl, name, doc, {
       WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
       disableBc: true,
       connect,
       params,
+      ...(shouldReconnect === undefined ? {} : { shouldReconnect }),
     });
     const client: TestClient = {
       doc,

@@ -175,6 +175,8 @@ export function storeWith(inner: DocumentStore, overrides: Partial<DocumentStore
     delete: (name) => inner.delete(name),
     close: () => inner.close(),
     versions: inner.versions,
+    health: () => inner.health(),
+    deletedAt: (name) => inner.deletedAt(name),
     ...overrides,
   };
 }

@@ -118,6 +118,46 @@ describe('awareness', () => {
     expect(entriesSeen(watcher).filter((e) => e.clientId === 1)).toEqual([{ clientId: 1, clock: 1, state: '{"who":"owner"}' }]);
   });
 
+  it('a stock client that reconnects within 30 s is visible again to stock clients within a second', async () => {
+    const watcher = await pool.connectSynced(server.wsUrl, 'room');
+    const returner = await pool.connectSynced(server.wsUrl, 'room');
+    returner.provider.awareness.setLocalState(user('returner'));
+    await waitFor(() => peerNames(watcher).includes('returner'), { message: 'returner to appear' });
+    returner.provider.disconnect();
+    await waitFor(() => !peerNames(watcher).includes('returner'), { timeout: 1000, message: 'returner to disappear' });
+    // It comes back with the state and clock it had: the ones the removal the watcher saw carried.
+    returner.provider.connect();
+    await waitFor(() => peerNames(watcher).includes('returner'), { timeout: 1000, message: 'returner to be visible again' });
+    returner.provider.awareness.setLocalState(user('returner, moved'));
+    await waitFor(() => peerNames(watcher).includes('returner, moved'), { timeout: 1000, message: 'its next change to arrive' });
+  });
+
+  it('a removed client id cannot be taken over by a connection present at the removal, nor by one from another address', async () => {
+    const owner = await raw('room');
+    const peer = await raw('room');
+    const watcher = await raw('room');
+    owner.send(awareness([{ clientId: 1, clock: 1, state: '{"who":"owner"}' }]));
+    await waitFor(() => entriesSeen(watcher).some((e) => e.clientId === 1), { message: 'owner state to reach the watcher' });
+    owner.close();
+    await waitFor(() => entriesSeen(watcher).some((e) => e.clientId === 1 && e.state === 'null'), { message: 'the removal' });
+    const removedAt = entriesSeen(watcher).length;
+    peer.send(awareness([{ clientId: 1, clock: 5, state: '{"who":"peer"}' }]));
+    const intruder = await openRaw(`${server.wsUrl}/room`, { localAddress: '127.0.0.2' });
+    raws.push(intruder);
+    intruder.send(awareness([{ clientId: 1, clock: 9, state: '{"who":"intruder"}' }]));
+    intruder.send(awareness([{ clientId: 2, clock: 1, state: '{"who":"intruder-self"}' }]));
+    await waitFor(() => entriesSeen(watcher).some((e) => e.clientId === 2), { message: "the intruder's own state" });
+    expect(entriesSeen(watcher).slice(removedAt).filter((e) => e.clientId === 1)).toEqual([]);
+  });
+
+  it('closes a connection sending presence states that are not JSON objects with 4400, in open mode too', async () => {
+    for (const state of ['[1,2]', '12']) {
+      const sender = await raw('room');
+      sender.send(awareness([{ clientId: 3, clock: 1, state }]));
+      expect((await sender.closed).code).toBe(CloseCode.BadMessage);
+    }
+  });
+
   it('an unchanged renewal is not relayed alone but rides along with the next change', async () => {
     const renewer = await raw('room');
     const mover = await raw('room');

@@ -6,7 +6,9 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ClientPool, openRaw, refusedStatus, type RawClient } from '../helpers/clients.js';
-import { readMetric, startTestServer, type TestServer } from '../helpers/server.js';
+import { createMemoryStore } from '../../server/storage/memory-store.js';
+import type { StoreHealth } from '../../server/storage/store.js';
+import { readMetric, startTestServer, storeWith, type TestServer } from '../helpers/server.js';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir.js';
 
 describe('http', () => {
@@ -28,6 +30,20 @@ describe('http', () => {
     raws.push(client);
     return client;
   }
+
+  it('answers /readyz 503 with the reason while the store is failing, and 200 once it healed', async () => {
+    const inner = createMemoryStore();
+    let health: StoreHealth = { state: 'failing', reason: 'ENOSPC: no space left on device, write' };
+    server = await startTestServer({ store: storeWith(inner, { health: () => health }) });
+    const failing = await fetch(`${server.httpUrl}/readyz`);
+    expect(failing.status).toBe(503);
+    expect(await failing.text()).toBe('not ready: storage failing: ENOSPC: no space left on device, write\n');
+    expect(await readMetric(server.httpUrl, 'tandem_storage_healthy')).toBe(0);
+    health = { state: 'ok' };
+    expect((await fetch(`${server.httpUrl}/readyz`)).status).toBe(200);
+    expect(await readMetric(server.httpUrl, 'tandem_storage_healthy')).toBe(1);
+    await inner.close();
+  });
 
   it('answers health, readiness and metrics', async () => {
     server = await startTestServer();

@@ -6,6 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { createMemoryStore } from '../../server/storage/memory-store.js';
+import { StoreFailingError } from '../../server/storage/store.js';
 import { ClientPool } from '../helpers/clients.js';
 import { readMetric, startTestServer, storeWith, type TestServer } from '../helpers/server.js';
 import { textOf, textUpdate } from '../helpers/text-docs.js';
@@ -76,6 +77,23 @@ describe('rooms', () => {
     const client = pool.connect(server.wsUrl, 'flaky');
     await waitFor(() => client.doc.getText('text').toString() === 'survived', { message: 'document after retry' });
     expect(await readMetric(server.httpUrl, 'tandem_connection_closes_total', { code: '1011' })).toBe(1);
+    await inner.close();
+  });
+
+  it('a load refused because the store is failing tells the client to try again later (1013), and it gets the document once the store healed', async () => {
+    const inner = createMemoryStore();
+    await inner.append('doc', textUpdate('waited for'));
+    let failing = true;
+    const store = storeWith(inner, {
+      load: (name) => (failing ? Promise.reject(new StoreFailingError('ENOSPC: no space left on device, write')) : inner.load(name)),
+    });
+    server = await startTestServer({ store });
+    const client = pool.connect(server.wsUrl, 'doc');
+    const { httpUrl } = server;
+    await waitFor(async () => (await readMetric(httpUrl, 'tandem_connection_closes_total', { code: '1013' })) > 0, { message: 'a close with 1013' });
+    expect(await readMetric(httpUrl, 'tandem_connection_closes_total', { code: '1011' })).toBe(0);
+    failing = false;
+    await waitFor(() => client.doc.getText('text').toString() === 'waited for', { message: 'the document after the store healed' });
     await inner.close();
   });
 

@@ -291,6 +291,40 @@ describe.each(kinds)('the $kind store', ({ open, durable }) => {
     }
   });
 
+  it('keeps a tombstone for a deleted document, across a restart, until something is stored under its name again', async () => {
+    const store = await openStore();
+    expect(await store.deletedAt('doc')).toBeNull();
+    await store.append('doc', textUpdate('x'));
+    expect(await store.deletedAt('doc')).toBeNull();
+    const before = Date.now();
+    await store.delete('doc');
+    const deletedAt = await store.deletedAt('doc');
+    // The database's clock stamps PostgreSQL's: the same machine's, to the millisecond.
+    expect(deletedAt).toBeGreaterThanOrEqual(before - 5);
+    expect(deletedAt).toBeLessThanOrEqual(Date.now() + 5);
+    expect(await store.list()).toEqual([]);
+    let current = store;
+    if (durable) {
+      await store.close();
+      current = await openStore();
+      expect(await current.deletedAt('doc')).toBe(deletedAt);
+    }
+    await current.append('doc', textUpdate('again'));
+    expect(await current.deletedAt('doc')).toBeNull();
+    if (durable) {
+      await current.close();
+      expect(await (await openStore()).deletedAt('doc')).toBeNull();
+    }
+  });
+
+  it('answers its health probe with ok while it takes writes', async () => {
+    const store = await openStore();
+    expect(store.health()).toEqual({ state: 'ok' });
+    await store.append('doc', textUpdate('x'));
+    await store.delete('doc');
+    expect(store.health()).toEqual({ state: 'ok' });
+  });
+
   it('rejects every call after close with StoreClosedError', async () => {
     const store = await openStore();
     await store.append('doc', textUpdate('x'));

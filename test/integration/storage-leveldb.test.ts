@@ -10,8 +10,8 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { JournalWriter } from '../../server/storage/journal.js';
-import { journalRecordOf, openLevelDbStore } from '../../server/storage/leveldb-store.js';
+import { damagedJournals, JournalWriter } from '../../server/storage/journal.js';
+import { journalRecordOf, openLevelDbStore, type JournalDamageReport } from '../../server/storage/leveldb-store.js';
 import type { DocumentMeta, LogWrite } from '../../server/storage/log-backend.js';
 import { StoreLockedError, type DocumentStore } from '../../server/storage/store.js';
 import { closeStores } from '../helpers/stores.js';
@@ -224,22 +224,36 @@ describe('the LevelDB store', () => {
       expect((await store.list()).map((info) => info.name)).toEqual(['x']);
     });
 
-    it('keeps the records before a torn or corrupt one and ignores the rest of that file', async () => {
+    it('keeps the intact records around a torn or corrupt one, reports where the damage is, and keeps the damaged files aside', async () => {
       const appendTo = (name: string): LogWrite[] => [{ type: 'put', name, seq: 0, update: one }, { type: 'meta', name, meta: meta(1, one.length) }];
       const [torn = '', corrupt = '', extra = ''] = writeJournal([appendOne], [appendTo('z')], [appendTo('w')]);
       // A record cut short by a power loss: its header promises more than the file holds.
+      const tornAt = readFileSync(`${dir}/${torn}`).length;
       appendFileSync(`${dir}/${torn}`, Buffer.from([0, 0, 0, 99, 1, 2, 3, 4, 5]));
       // A record whose last byte changed after its CRC was written, then an intact one.
       const bytes = readFileSync(`${dir}/${corrupt}`);
       bytes.writeUInt8(bytes.readUInt8(bytes.length - 1) ^ 0xff, bytes.length - 1);
-      writeFileSync(`${dir}/${corrupt}`, Buffer.concat([bytes, readFileSync(`${dir}/${extra}`)]));
+      const damaged = Buffer.concat([bytes, readFileSync(`${dir}/${extra}`)]);
+      writeFileSync(`${dir}/${corrupt}`, damaged);
       rmSync(`${dir}/${extra}`);
 
-      const store = await openStore();
+      const reports: JournalDamageReport[] = [];
+      const store = await openStore({ onJournalDamage: (report) => reports.push(report) });
       expect(textOf(await store.load('x'))).toBe('one');
       expect(await store.load('z')).toBeNull();
-      expect(await store.load('w')).toBeNull();
-      expect(journalFiles()).toHaveLength(1);
+      expect(textOf(await store.load('w'))).toBe('one');
+      expect(reports.map(({ file, damage }) => ({ file, damage }))).toEqual([
+        { file: `${dir}/${torn}`, damage: [{ offset: tornAt, bytes: 9 }] },
+        { file: `${dir}/${corrupt}`, damage: [{ offset: 0, bytes: bytes.length }] },
+      ]);
+      // Kept aside, byte for byte, where neither the replay nor new journal files look.
+      expect(readFileSync(reports[1]!.keptAs)).toEqual(damaged);
+      expect(damagedJournals(dir)).toHaveLength(2);
+      expect(journalFiles().filter((name) => !name.includes('damaged'))).toHaveLength(1);
+      await store.close();
+      const reopened = await openStore({ onJournalDamage: (report) => reports.push(report) });
+      expect(textOf(await reopened.load('w'))).toBe('one');
+      expect(reports).toHaveLength(2);
     });
 
     it('refuses to open, naming the file, when a record with a good checksum cannot be read', async () => {

@@ -130,13 +130,45 @@ describe('awareness table', () => {
     expect(table.removeOwner(a)).toBe(false);
   });
 
-  it('refuses a late echo of a removed state but accepts the client back with a newer clock', () => {
-    const table = new AwarenessTable<string>(1024, 8);
+  it('refuses a late echo of a removed state, and a takeover of the id by any connection present at the removal', () => {
+    const table = new AwarenessTable<string>(1024, 8, () => 'same user');
+    table.join(a);
+    table.join(b);
     table.apply(a, update([1, 3, '{"v":1}']));
     table.removeOwner(a);
     table.takeFrame();
     expect(table.apply(b, update([1, 3, '{"v":1}']))).toBe(AwarenessChange.None);
-    expect(table.apply(b, update([1, 4, '{"v":1}']))).toBe(AwarenessChange.Changed);
+    expect(table.apply(b, update([1, 4, '{"v":"taken over"}']))).toBe(AwarenessChange.None);
+    expect(table.size).toBe(0);
+  });
+
+  it('gives a removed id back to its owner reconnecting at the same clock, relayed above the removal, and its later clocks with it', () => {
+    const claims: Record<string, string> = { [a]: 'user ada', 'a again': 'user ada', intruder: 'user eve' };
+    const table = new AwarenessTable<string>(1024, 8, (owner) => claims[owner] ?? null);
+    table.join(a);
+    table.apply(a, update([1, 3, '{"v":1}']));
+    table.removeOwner(a);
+    expect(entries(table.takeFrame())).toEqual([[1, 3, 'null']]);
+    table.join('intruder');
+    expect(table.apply('intruder', update([1, 9, '{"v":"eve"}']))).toBe(AwarenessChange.None);
+    table.join('a again');
+    expect(table.apply('a again', update([1, 3, '{"v":1}']))).toBe(AwarenessChange.Changed);
+    expect(entries(table.takeFrame())).toEqual([[1, 4, '{"v":1}']]);
+    expect(table.apply('a again', update([1, 4, '{"v":2}']))).toBe(AwarenessChange.Changed);
+    expect(table.apply('a again', update([1, 4, '{"v":3}']))).toBe(AwarenessChange.None);
+    expect(entries(table.takeFrame())).toEqual([[1, 5, '{"v":2}']]);
+    expect(table.apply('a again', update([1, 5, 'null']))).toBe(AwarenessChange.Changed);
+    expect(entries(table.takeFrame())).toEqual([[1, 6, 'null']]);
+  });
+
+  it('refuses presence states that are not JSON objects with 4400, with or without a rewrite', () => {
+    const table = new AwarenessTable<string>(1024, 8);
+    for (const state of ['[1,2]', '12', '"text"', 'true']) {
+      expect(closeCode(() => table.apply(a, update([1, 1, state]))), state).toBe(CloseCode.BadMessage);
+    }
+    table.apply(a, update([1, 1, '{"v":1}']));
+    expect(closeCode(() => table.apply(a, update([1, 2, '[1]'])))).toBe(CloseCode.BadMessage);
+    expect(entries(table.snapshotFrame())).toEqual([[1, 1, '{"v":1}']]);
   });
 
   it('lets the owner remove its state, at the same clock as y-protocols allows', () => {
@@ -159,9 +191,9 @@ describe('awareness table', () => {
   });
 
   it('counts multi-byte characters by their UTF-8 bytes', () => {
-    const table = new AwarenessTable<string>(16, 8);
-    expect(closeCode(() => table.apply(a, update([1, 1, `"${'é'.repeat(8)}"`])))).toBe(CloseCode.TooLarge);
-    expect(closeCode(() => table.apply(a, update([1, 1, `"${'é'.repeat(7)}"`])))).toBeNull();
+    const table = new AwarenessTable<string>(24, 8);
+    expect(closeCode(() => table.apply(a, update([1, 1, `{"é":"${'é'.repeat(8)}"}`])))).toBe(CloseCode.TooLarge);
+    expect(closeCode(() => table.apply(a, update([1, 1, `{"é":"${'é'.repeat(7)}"}`])))).toBeNull();
   });
 
   it('refuses truncated and trailing bytes with 4400', () => {

@@ -28,6 +28,13 @@ describe('config', () => {
     expect(config.limits.messagesPerSecond).toBe(7);
   });
 
+  it('reads how long a deleted document keeps its tombstone, and names a bad value', () => {
+    expect(parseCommand([], {}, null).config.deletedDocumentTtlMs).toBe(7 * 24 * 60 * 60 * 1000);
+    expect(parseCommand(['--deleted-document-ttl-ms', '0'], {}, null).config.deletedDocumentTtlMs).toBe(0);
+    expect(parseCommand([], { TANDEM_DELETED_DOCUMENT_TTL_MS: '60000' }, null).config.deletedDocumentTtlMs).toBe(60_000);
+    expect(() => parseCommand(['--deleted-document-ttl-ms', '-1'], {}, null)).toThrow(/--deleted-document-ttl-ms/);
+  });
+
   it('mirrors every flag as an environment variable', () => {
     expect(envName('max-unsent-bytes')).toBe('TANDEM_MAX_UNSENT_BYTES');
     expect(envName('port')).toBe('TANDEM_PORT');

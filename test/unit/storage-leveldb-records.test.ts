@@ -4,11 +4,15 @@ import {
   decodeLogSeq,
   decodeMeta,
   decodeMetaKey,
+  decodeTombstone,
   encodeLogKey,
   encodeMeta,
   encodeMetaKey,
+  encodeTombstone,
+  encodeTombstoneKey,
   logRange,
   metaRange,
+  tombstoneRange,
   type KeyRange,
 } from '../../server/storage/leveldb-records.js';
 
@@ -51,6 +55,17 @@ describe('LevelDB records', () => {
       expect(inRange(key, metaRange)).toBe(true);
       expect(inRange(encodeLogKey(name, 0), metaRange)).toBe(false);
     }
+  });
+
+  it('round-trips names through tombstone keys, which fall in the tombstone range only, and their times', () => {
+    for (const name of ['a', 'team/plan']) {
+      const key = encodeTombstoneKey(name);
+      expect(decodeMetaKey(key)).toBe(name);
+      expect(inRange(key, tombstoneRange)).toBe(true);
+      expect(inRange(key, metaRange) || inRange(key, logRange(name))).toBe(false);
+      expect(inRange(encodeMetaKey(name), tombstoneRange)).toBe(false);
+    }
+    for (const time of [0, Date.now(), 2 ** 50]) expect(decodeTombstone(encodeTombstone(time))).toBe(time);
   });
 
   it('round-trips metadata records, timestamps and large counts included', () => {
