@@ -143,38 +143,43 @@ export interface TandemServerOptions {
   maxVersions?: number;
 }
 
-/** Every option {@link createTandemServer} knows; any other is refused by name. */
-const KNOWN_OPTIONS: ReadonlySet<string> = new Set<keyof TandemServerOptions>([
-  'port',
-  'host',
-  'dataDir',
-  'syncWrites',
-  'store',
-  'databaseUrl',
-  'redisUrl',
-  'instanceId',
-  'clusterTiming',
-  'staticDir',
-  'limits',
-  'heartbeatIntervalMs',
-  'unloadGraceMs',
-  'logLevel',
-  'logFormat',
-  'auth',
-  'allowedOrigins',
-  'tls',
-  'trustProxy',
-  'readOnlyPresence',
-  'webhook',
-  'server',
-  'noServer',
-  'path',
-  'authenticate',
-  'hooks',
-  'hookTimeoutMs',
-  'versionIntervalMs',
-  'maxVersions',
-]);
+/**
+ * Every option {@link createTandemServer} knows; any other is refused by name. A record rather
+ * than a list, so that an option added to {@link TandemServerOptions} and not here fails to compile.
+ */
+const OPTION_NAMES: Readonly<Record<keyof TandemServerOptions, true>> = {
+  port: true,
+  host: true,
+  dataDir: true,
+  syncWrites: true,
+  store: true,
+  databaseUrl: true,
+  redisUrl: true,
+  instanceId: true,
+  clusterTiming: true,
+  staticDir: true,
+  limits: true,
+  heartbeatIntervalMs: true,
+  unloadGraceMs: true,
+  logLevel: true,
+  logFormat: true,
+  auth: true,
+  allowedOrigins: true,
+  tls: true,
+  trustProxy: true,
+  readOnlyPresence: true,
+  webhook: true,
+  server: true,
+  noServer: true,
+  path: true,
+  authenticate: true,
+  hooks: true,
+  hookTimeoutMs: true,
+  deletedDocumentTtlMs: true,
+  versionIntervalMs: true,
+  maxVersions: true,
+};
+const KNOWN_OPTIONS: ReadonlySet<string> = new Set(Object.keys(OPTION_NAMES));
 
 const KNOWN_HOOKS: ReadonlySet<string> = new Set<keyof TandemHooks>(['onLoad', 'onChange', 'onConnect', 'onDisconnect', 'onUnload']);
 
