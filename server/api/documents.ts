@@ -28,7 +28,7 @@ import type { RoomMember } from '../rooms/room.js';
 import type { RoomRegistry } from '../rooms/registry.js';
 import type { DocumentInfo, DocumentStore } from '../storage/store.js';
 import type { VersionInfo } from '../storage/versions.js';
-import { createVersion, labelOf, matchVersionRoute, readVersion, restoreVersion, type VersionRoute, type VersionRouteContext } from './versions.js';
+import { backedUpVersion, createVersion, labelOf, matchVersionRoute, readVersion, restoreVersion, type VersionRoute, type VersionRouteContext } from './versions.js';
 import { checkYjsUpdate, ContentError, CONTENT_TYPES, DOCUMENT_FORMATS, documentUpdate, exportDocument, isDocumentFormat, parseContent, type DocumentFormat } from './convert.js';
 
 /** The route prefix of the document API. */
@@ -244,6 +244,14 @@ export function createDocumentApi(context: DocumentApiContext): (request: Incomi
       require(identity, name, 'write');
       const before = await restoreVersion(versionContext, name, route.id, author);
       return sendJson(response, 200, { restored: route.id, beforeRestore: before });
+    }
+    if (request.method === 'PUT') {
+      // Restoring a backup: the version as it was, with its record (admin only: it writes history).
+      requireAdmin(identity, 'writing the versions of');
+      const state = await readBody(request, context.maxBodyBytes);
+      checkYjsUpdate(state);
+      const version = backedUpVersion(versionContext, route.id, query);
+      return sendJson(response, 201, await context.store.versions.save(name, state, version));
     }
     if (request.method !== 'GET' && request.method !== 'HEAD') throw new ApiError(405, 'method_not_allowed', 'GET reads a version');
     require(identity, name, 'read');

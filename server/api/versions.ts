@@ -6,11 +6,13 @@
  * - `GET /api/documents/:name/versions/:id?format=yjs|json|html|markdown|text` (read).
  * - `POST /api/documents/:name/versions/:id/restore` (write): saves a `before-restore` version,
  *   then applies the difference to the version's content as one live edit.
+ * - `PUT /api/documents/:name/versions/:id?kind=&createdAt=&label=&createdBy=` (admin), the state
+ *   as the body: writes a version as it was backed up (`tandem restore` of a backup).
  *
  * A document name with a `/` is sent percent-encoded (`team%2Fplan`) in these routes.
  */
 import type { DocumentStore } from '../storage/store.js';
-import { MAX_VERSION_LABEL_LENGTH, type VersionInfo, type VersionKind } from '../storage/versions.js';
+import { MAX_VERSION_LABEL_LENGTH, type NewVersion, type VersionInfo, type VersionKind } from '../storage/versions.js';
 import { restoreUpdate } from '../versions/restore.js';
 
 /** A version route: which version (none for the list and create), and whether to restore it. */
@@ -93,4 +95,13 @@ export function labelOf(context: VersionRouteContext, body: string): string | nu
     context.fail(400, 'bad_content', `label must be a string of at most ${MAX_VERSION_LABEL_LENGTH} characters`);
   }
   return label;
+}
+
+/** The record of a version written back from a backup, from the query of its PUT; fails with 400. */
+export function backedUpVersion(context: VersionRouteContext, id: string, query: URLSearchParams): NewVersion {
+  const kind = query.get('kind');
+  const createdAt = Number(query.get('createdAt'));
+  if (kind !== 'manual' && kind !== 'auto' && kind !== 'before-restore') context.fail(400, 'bad_content', 'kind must be manual, auto or before-restore');
+  if (!Number.isSafeInteger(createdAt) || createdAt < 0) context.fail(400, 'bad_content', 'createdAt must be a time in ms since the epoch');
+  return { id, kind, createdAt, label: query.get('label'), createdBy: query.get('createdBy') };
 }

@@ -42,5 +42,7 @@ export interface AdminTarget {
   readVersion(name: string, id: string, format: DocumentFormat): Promise<Uint8Array>;
   /** Restores version `id` of `name` as an edit; resolves with the before-restore version. */
   restoreVersion(name: string, id: string): Promise<VersionInfo>;
+  /** Writes a version as it was backed up: its record and state (a restore of a backup). */
+  putVersion(name: string, info: VersionInfo, state: Uint8Array): Promise<void>;
   close(): Promise<void>;
 }

@@ -100,7 +100,7 @@ const SWITCHES: ReadonlySet<string> = new Set(['replace', 'json', 'create']);
 /** The backup folder's table of contents. */
 interface BackupManifest {
   version: 1;
-  documents: { name: string; file: string; bytes: number; updatedAt: string }[];
+  documents: { name: string; file: string; bytes: number; updatedAt: string; versions?: { info: VersionInfo; file: string }[] }[];
 }
 
 /** Where the verbs write: stdout for results, stderr for errors. */
@@ -153,7 +153,13 @@ async function backup(target: AdminTarget, dir: string): Promise<BackupManifest>
     const file = `${String(index).padStart(6, '0')}.yjs`;
     const bytes = await target.read(info.name, 'yjs');
     await writeFile(join(dir, file), bytes);
-    manifest.documents.push({ name: info.name, file, bytes: bytes.length, updatedAt: info.updatedAt });
+    const versions: { info: VersionInfo; file: string }[] = [];
+    for (const [at, version] of (await target.versions(info.name)).entries()) {
+      const versionFile = `${String(index).padStart(6, '0')}.v${String(at).padStart(4, '0')}.yjs`;
+      await writeFile(join(dir, versionFile), await target.readVersion(info.name, version.id, 'yjs'));
+      versions.push({ info: version, file: versionFile });
+    }
+    manifest.documents.push({ name: info.name, file, bytes: bytes.length, updatedAt: info.updatedAt, versions });
   }
   await writeFile(join(dir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   return manifest;
@@ -191,7 +197,10 @@ async function restore(target: AdminTarget, dir: string, manifest: BackupManifes
     } catch (error) {
       if (!(error instanceof AdminError && error.reason === 'conflict')) throw error;
       report.skipped.push(entry.name);
+      continue;
     }
+    // Versions keep their ids, so restoring over a document that has them replaces rather than doubles them.
+    for (const version of entry.versions ?? []) await target.putVersion(entry.name, version.info, await readFile(join(dir, version.file)));
   }
   return report;
 }
@@ -199,7 +208,8 @@ async function restore(target: AdminTarget, dir: string, manifest: BackupManifes
 /** Checks every entry of the manifest before anything is written, so a bad backup writes nothing. */
 function checkManifest(dir: string, manifest: BackupManifest): void {
   for (const entry of manifest.documents) {
-    if (!isValidDocumentName(entry.name) || typeof entry.file !== 'string' || entry.file.includes('/')) {
+    const files = [entry.file, ...(entry.versions ?? []).map((version) => version.file)];
+    if (!isValidDocumentName(entry.name) || files.some((file) => typeof file !== 'string' || file.includes('/'))) {
       throw new AdminError('bad_input', `${dir}/manifest.json lists an invalid entry '${String(entry.name)}'`);
     }
   }

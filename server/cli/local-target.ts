@@ -81,6 +81,9 @@ export async function openLocalTarget(dataDir: string): Promise<AdminTarget> {
       return exportDocument((await readVersion(versionContext, name, id)).state, format);
     },
     restoreVersion: (name, id) => restoreVersion(versionContext, name, id, null),
+    async putVersion(name, info, state) {
+      await store.versions.save(name, state, info);
+    },
     close: () => store.close(),
   };
 }

@@ -70,6 +70,10 @@ export function openRemoteTarget(serverUrl: string, token: string | null): Admin
       const path = `/${encodeURIComponent(name)}/versions/${encodeURIComponent(id)}/restore`;
       return ((await (await call(path, { method: 'POST' })).json()) as { beforeRestore: VersionInfo }).beforeRestore;
     },
+    async putVersion(name, info, state) {
+      const query = new URLSearchParams({ kind: info.kind, createdAt: String(info.createdAt), ...(info.label === null ? {} : { label: info.label }), ...(info.createdBy === null ? {} : { createdBy: info.createdBy }) });
+      await call(`/${encodeURIComponent(name)}/versions/${encodeURIComponent(info.id)}?${query}`, { method: 'PUT', body: Buffer.from(state) });
+    },
     close: () => Promise.resolve(),
   };
 }

@@ -1,9 +1,10 @@
 /**
- * Automatic versions of documents being edited: at most one per interval of activity (the first
- * durable change after a quiet spell starts the interval; the version is taken at its end, with
- * what was written in it), and one as soon as the last connection leaves a document that changed
- * since its last version. A version's id is its interval's bucket (`auto-<start>`), so instances
- * of a cluster taking the version of the same moment write one version, not one each.
+ * Automatic versions of documents being edited: at most one per interval of activity, and one as
+ * soon as the last connection leaves a document that changed since its last version. Intervals are
+ * fixed slices of the clock (multiples of the interval since the epoch): a document changed in a
+ * slice gets its version when the slice ends, with what was written in it, and the version's id
+ * names the slice (`auto-<start>`). So the instances of a cluster whose clients edited the same
+ * document in the same slice write one version under one id, not one each.
  */
 import type { DocumentStore } from '../storage/store.js';
 import type { VersionInfo } from '../storage/versions.js';
@@ -22,8 +23,8 @@ export interface AutoVersionsOptions {
 
 /** The automatic versions of one server. */
 export class AutoVersions {
-  /** Documents changed since their last automatic version, with the timer of the next one. */
-  private readonly dirty = new Map<string, NodeJS.Timeout>();
+  /** Documents changed since their last automatic version: the slice of that change, and the timer at its end. */
+  private readonly dirty = new Map<string, { slice: number; timer: NodeJS.Timeout }>();
   private readonly taking = new Set<Promise<void>>();
   private closed = false;
 
@@ -32,12 +33,14 @@ export class AutoVersions {
     private readonly options: AutoVersionsOptions,
   ) {}
 
-  /** A durable change of `name`: the interval starts if it is not running. */
+  /** A durable change of `name`: its version is due when the current slice ends. */
   changed(name: string): void {
     if (this.closed || this.dirty.has(name)) return;
-    const timer = setTimeout(() => this.take(name), this.options.intervalMs);
+    const now = Date.now();
+    const slice = now - (now % this.options.intervalMs);
+    const timer = setTimeout(() => this.take(name), slice + this.options.intervalMs - now);
     timer.unref();
-    this.dirty.set(name, timer);
+    this.dirty.set(name, { slice, timer });
   }
 
   /** The last connection left `name`: a version now if it changed since the last. */
@@ -47,7 +50,7 @@ export class AutoVersions {
 
   /** The document was deleted: nothing to take. */
   deleted(name: string): void {
-    clearTimeout(this.dirty.get(name));
+    clearTimeout(this.dirty.get(name)?.timer);
     this.dirty.delete(name);
   }
 
@@ -59,10 +62,13 @@ export class AutoVersions {
   }
 
   private take(name: string): void {
-    clearTimeout(this.dirty.get(name));
-    if (!this.dirty.delete(name)) return;
+    const dirty = this.dirty.get(name);
+    if (dirty === undefined) return;
+    clearTimeout(dirty.timer);
+    this.dirty.delete(name);
     const now = Date.now();
-    const bucket = now - (now % this.options.intervalMs);
+    // Named by the slice of the change, not the time it fires: a timer may fire late, past the slice's end.
+    const bucket = dirty.slice;
     const taken = this.store
       .load(name)
       .then(async (state) => {

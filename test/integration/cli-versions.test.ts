@@ -70,6 +70,29 @@ describe.each(installations)('tandem versions on %s', (_, install) => {
   });
 });
 
+describe.each(installations)('backup and restore on %s', (_, install) => {
+  it('carry the versions of each document with their records', async () => {
+    const source = await install();
+    const file = join(await tempDir(), 'doc.txt');
+    await writeFile(file, 'first');
+    await admin('import', 'kept', file, '--format', 'text', ...source);
+    await admin('versions', 'kept', '--create', '--label', 'One', ...source);
+    await writeFile(file, 'second');
+    await admin('import', 'kept', file, '--format', 'text', '--replace', ...source);
+    const before = JSON.parse((await admin('versions', 'kept', '--json', ...source)).stdout) as { versions: { id: string }[] };
+    const backupDir = join(await tempDir(), 'backup');
+    expect((await admin('backup', backupDir, ...source)).code).toBe(0);
+
+    const target = await install();
+    const restored = await admin('restore', backupDir, ...target);
+    expect(restored.code, restored.stderr).toBe(0);
+    const after = JSON.parse((await admin('versions', 'kept', '--json', ...target)).stdout) as { versions: { id: string }[] };
+    expect(after).toEqual(before);
+    const id = before.versions[0]?.id ?? '';
+    expect((await admin('versions', 'kept', '--export', id, '--format', 'text', ...target)).stdout).toBe('first');
+  });
+});
+
 describe('tandem versions', () => {
   it('refuses two actions at once with exit 2', async () => {
     expect((await admin('versions', 'plan', '--create', '--restore', 'x', '--data', await tempDir())).code).toBe(EXIT_CODES.usage);

@@ -41,16 +41,17 @@ describe('automatic versions', () => {
     await vi.waitFor(() => expect(created.length + failures.length).toBeGreaterThan(0));
   }
 
-  it('takes one version per interval of editing, at its end, with everything written in it', async () => {
+  it('takes one version per slice of the clock with edits, at its end, with everything written in it', async () => {
+    // The clock stands 5 s into the slice that starts at 10 intervals.
     await write('a');
     vi.advanceTimersByTime(INTERVAL / 2);
     await write('b');
     expect(created).toEqual([]);
-    vi.advanceTimersByTime(INTERVAL / 2);
+    vi.advanceTimersByTime(INTERVAL / 2 - 5_000);
     await settle();
     const versions = await store.versions.list('doc');
     expect(versions).toHaveLength(1);
-    expect(versions[0]).toMatchObject({ kind: 'auto', id: `auto-${11 * INTERVAL}` });
+    expect(versions[0]).toMatchObject({ kind: 'auto', id: `auto-${10 * INTERVAL}`, createdAt: 11 * INTERVAL });
     const state = (await store.versions.get('doc', versions[0]?.id ?? ''))?.state ?? null;
     expect(textOf(state)?.length).toBe(2);
   });
