@@ -53,6 +53,10 @@ export interface TandemConfig {
   redisUrl: string | null;
   /** This instance's id in the cluster; absent picks a random one at start. */
   instanceId?: string;
+  /** At most one automatic version per document per this many ms of editing; 0 takes none. */
+  versionIntervalMs: number;
+  /** Versions kept per document (the oldest automatic ones go first). */
+  maxVersions: number;
 }
 
 /** Defaults of everything but `staticDir`, which depends on where the package is installed. */
@@ -75,6 +79,8 @@ export const DEFAULT_CONFIG: Readonly<Omit<TandemConfig, 'staticDir'>> = Object.
   webhook: null,
   databaseUrl: null,
   redisUrl: null,
+  versionIntervalMs: 600_000,
+  maxVersions: 200,
 });
 
 type Setting =
@@ -105,6 +111,8 @@ type Setting =
   | 'webhookDebounceMs'
   | 'webhookMaxWaitMs'
   | 'webhookMaxAttempts'
+  | 'versionIntervalMs'
+  | 'maxVersions'
   | keyof Limits;
 
 /** kebab-case flag name (without `--`) of each setting; limits use their field names. */
@@ -136,6 +144,8 @@ const FLAG_NAMES: Readonly<Record<Setting, string>> = {
   webhookDebounceMs: 'webhook-debounce-ms',
   webhookMaxWaitMs: 'webhook-max-wait-ms',
   webhookMaxAttempts: 'webhook-max-attempts',
+  versionIntervalMs: 'version-interval-ms',
+  maxVersions: 'max-versions',
   ...(Object.fromEntries(
     Object.keys(DEFAULT_LIMITS).map((field) => [field, field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)]),
   ) as Record<keyof Limits, string>),
@@ -266,6 +276,8 @@ export function parseCommand(argv: readonly string[], env: Readonly<Record<strin
     databaseUrl: readServiceUrl(raw('databaseUrl'), ['postgresql:', 'postgres:']),
     redisUrl: readServiceUrl(raw('redisUrl'), ['redis:', 'rediss:']),
     webhook: readWebhook(raw, integer),
+    versionIntervalMs: integer('versionIntervalMs', DEFAULT_CONFIG.versionIntervalMs, 0),
+    maxVersions: integer('maxVersions', DEFAULT_CONFIG.maxVersions, 1),
   };
   const instanceId = raw('instanceId');
   if (instanceId !== null) config.instanceId = instanceId.value;

@@ -40,6 +40,8 @@ import { createRequestHandler, handleClientErrors, requestLimits, type HttpConte
 import { UpgradeGate } from './transport/upgrade-gate.js';
 import { isLoopback } from './transport/loopback.js';
 import { createWebSocketAcceptor } from './transport/ws-adapter.js';
+import { DEFAULT_MAX_VERSIONS } from './storage/versions.js';
+import { AutoVersions, DEFAULT_VERSION_INTERVAL_MS } from './versions/auto-versions.js';
 import { tandemVersion } from './version.js';
 
 export { ConfigError } from './config.js';
@@ -132,6 +134,13 @@ export interface TandemServerOptions {
   hooks?: TandemHooks;
   /** How long `authenticate` and `onLoad` may take before they count as failed (default 10 000 ms). */
   hookTimeoutMs?: number;
+  /**
+   * At most one automatic version of a document per this much time of editing, and one when its
+   * last connection leaves after changes (default 600 000 ms); 0 takes none.
+   */
+  versionIntervalMs?: number;
+  /** Versions kept per document; the oldest automatic ones go first (default 200). Ignored with {@link store}. */
+  maxVersions?: number;
 }
 
 /**
@@ -167,6 +176,8 @@ const OPTION_NAMES: Readonly<Record<keyof TandemServerOptions, true>> = {
   hooks: true,
   hookTimeoutMs: true,
   deletedDocumentTtlMs: true,
+  versionIntervalMs: true,
+  maxVersions: true,
 };
 const KNOWN_OPTIONS: ReadonlySet<string> = new Set(Object.keys(OPTION_NAMES));
 
@@ -284,6 +295,7 @@ export async function createTandemServer(options: TandemServerOptions = {}): Pro
     (databaseUrl !== null
       ? await openPostgresStore(databaseUrl, {
           onError,
+          maxVersions: options.maxVersions ?? DEFAULT_MAX_VERSIONS,
           onHealth,
           onRetry: (error, attempt) => {
             countRetry();
@@ -293,6 +305,7 @@ export async function createTandemServer(options: TandemServerOptions = {}): Pro
       : await openLevelDbStore(options.dataDir ?? DEFAULT_CONFIG.dataDir, {
           syncWrites: options.syncWrites ?? DEFAULT_CONFIG.syncWrites,
           onError,
+          maxVersions: options.maxVersions ?? DEFAULT_MAX_VERSIONS,
           onHealth,
           onJournalDamage: (report) => logger.error(report, 'damaged journal file: its intact records were replayed, the file is kept aside'),
         }));
@@ -303,13 +316,24 @@ export async function createTandemServer(options: TandemServerOptions = {}): Pro
   const onChange = options.hooks?.onChange === undefined ? null : (name: string, update: Uint8Array) => hooks.notify('onChange', { documentName: name, update });
   // Rooms and the API write through this, so that every durable change schedules its event and
   // reaches the app's onChange.
-  const roomStore =
-    webhooks === null && onChange === null
-      ? store
-      : notifyingStore(store, (name, update) => {
-          webhooks?.changed(name);
-          if (update !== null) onChange?.(name, update);
+  const versionIntervalMs = options.versionIntervalMs ?? DEFAULT_VERSION_INTERVAL_MS;
+  const autoVersions =
+    versionIntervalMs === 0
+      ? null
+      : new AutoVersions(store, {
+          intervalMs: versionIntervalMs,
+          created: (name, version) => webhooks?.versionEvent('version.created', name, version),
+          failed: (error, name) => logger.warn({ err: error, room: name }, 'taking an automatic version failed'),
         });
+  const roomStore = notifyingStore(store, (name, update) => {
+    webhooks?.changed(name);
+    if (update === null) {
+      autoVersions?.deleted(name);
+      return;
+    }
+    autoVersions?.changed(name);
+    onChange?.(name, update);
+  });
   const registry = new RoomRegistry({
     store: roomStore,
     metrics,
@@ -337,6 +361,7 @@ export async function createTandemServer(options: TandemServerOptions = {}): Pro
     trustProxy: options.trustProxy ?? DEFAULT_CONFIG.trustProxy,
     hooks,
     basePath,
+    roomEmpty: (name) => autoVersions?.idle(name),
     isReady: () => ready,
     failingDependency: () => {
       const health = store.health();
@@ -352,6 +377,7 @@ export async function createTandemServer(options: TandemServerOptions = {}): Pro
         ? {}
         : { identify: (request, token, documentName) => identityFromAuthenticate(authenticate, hooks, { token, documentName, request }) }),
       maxBodyBytes: limits.maxFrameBytes,
+      ...(webhooks === null ? {} : { versionEvent: (type, name, version) => webhooks.versionEvent(type, name, version) }),
       connectedClients: (name) => gate.clientsOf(name),
       disconnect: (name) => gate.closeDocument(name),
     }),
@@ -441,6 +467,7 @@ export async function createTandemServer(options: TandemServerOptions = {}): Pro
     await stopped;
     await documents.closeAll();
     await registry.close();
+    await autoVersions?.close();
     webhooks?.close();
     await fanOut.close();
     if (ownsStore) await store.close();

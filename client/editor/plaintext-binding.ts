@@ -11,7 +11,7 @@ import { Plugin, PluginKey, TextSelection, type EditorState, type Selection, typ
 import type { EditorView } from '@tiptap/pm/view';
 import * as Y from 'yjs';
 import { positionAt, sliceOfText, textIndexAt, textOf } from './plaintext-schema.js';
-import { diffText } from './text-diff.js';
+import { diffText } from '../../shared/text-diff.js';
 
 /** The binding's plugin state: which Y.Text it binds, and whether the last transaction came from it. */
 export interface PlaintextSyncState {

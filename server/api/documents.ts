@@ -27,10 +27,15 @@ import { connectionOrigin } from '../rooms/origins.js';
 import type { RoomMember } from '../rooms/room.js';
 import type { RoomRegistry } from '../rooms/registry.js';
 import type { DocumentInfo, DocumentStore } from '../storage/store.js';
+import type { VersionInfo } from '../storage/versions.js';
+import { backedUpVersion, createVersion, labelOf, matchVersionRoute, readVersion, restoreVersion, type VersionRoute, type VersionRouteContext } from './versions.js';
 import { checkYjsUpdate, ContentError, CONTENT_TYPES, DOCUMENT_FORMATS, documentUpdate, exportDocument, isDocumentFormat, parseContent, type DocumentFormat } from './convert.js';
 
 /** The route prefix of the document API. */
 export const API_PREFIX = '/api/documents';
+
+/** Largest body of a create-version request (a JSON label). */
+const MAX_VERSION_REQUEST_BYTES = 64 * 1024;
 
 /** Default and largest page of `GET /api/documents`. */
 export const DEFAULT_PAGE_SIZE = 100;
@@ -68,6 +73,8 @@ export interface DocumentApiContext {
   disconnect(name: string): void;
   /** Told after the API changed or deleted a document. */
   changed?(name: string): void;
+  /** Told after a version was created or a document restored (webhooks). */
+  versionEvent?(event: 'version.created' | 'document.restored', name: string, version: VersionInfo): void;
 }
 
 /** A failed request: its status and stable code. */
@@ -201,14 +208,71 @@ export function createDocumentApi(context: DocumentApiContext): (request: Incomi
       context.changed?.(name);
     });
 
+  const versionContext: VersionRouteContext = {
+    store: context.store,
+    fail(status, code, message) {
+      throw new ApiError(status, code, message);
+    },
+    editLive: (name, edit) =>
+      serialise(name, async () => {
+        const room = await context.registry.acquire(name);
+        try {
+          await room.applyUpdate(API_MEMBER, edit(await context.store.load(name)));
+        } finally {
+          context.registry.release(room);
+        }
+        context.changed?.(name);
+      }),
+    ...(context.versionEvent === undefined ? {} : { notify: context.versionEvent }),
+  };
+
+  const versions = async (request: IncomingMessage, response: ServerResponse, name: string, route: VersionRoute, identity: Identity, query: URLSearchParams): Promise<void> => {
+    // Open mode has no user to name as the author.
+    const author = identity === OPEN_IDENTITY ? null : identity.userId;
+    if (route.id === null) {
+      if (request.method === 'GET') {
+        require(identity, name, 'read');
+        return sendJson(response, 200, { versions: await context.store.versions.list(name) });
+      }
+      if (request.method !== 'POST') throw new ApiError(405, 'method_not_allowed', 'GET lists the versions, POST creates one');
+      require(identity, name, 'write');
+      const label = labelOf(versionContext, (await readBody(request, MAX_VERSION_REQUEST_BYTES)).toString('utf8'));
+      return sendJson(response, 201, await createVersion(versionContext, name, 'manual', label, author));
+    }
+    if (route.restore) {
+      if (request.method !== 'POST') throw new ApiError(405, 'method_not_allowed', 'POST restores a version');
+      require(identity, name, 'write');
+      const before = await restoreVersion(versionContext, name, route.id, author);
+      return sendJson(response, 200, { restored: route.id, beforeRestore: before });
+    }
+    if (request.method === 'PUT') {
+      // Restoring a backup: the version as it was, with its record (admin only: it writes history).
+      requireAdmin(identity, 'writing the versions of');
+      const state = await readBody(request, context.maxBodyBytes);
+      checkYjsUpdate(state);
+      const version = backedUpVersion(versionContext, route.id, query);
+      return sendJson(response, 201, await context.store.versions.save(name, state, version));
+    }
+    if (request.method !== 'GET' && request.method !== 'HEAD') throw new ApiError(405, 'method_not_allowed', 'GET reads a version');
+    require(identity, name, 'read');
+    const format = formatOf(query.get('format'));
+    const { state } = await readVersion(versionContext, name, route.id);
+    const body = exportDocument(state, format);
+    response.writeHead(200, { 'content-type': CONTENT_TYPES[format], 'cache-control': 'no-store' });
+    response.end(request.method === 'HEAD' ? undefined : body);
+  };
+
   const route = async (request: IncomingMessage, response: ServerResponse, pathname: string, query: URLSearchParams): Promise<void> => {
     if (pathname === API_PREFIX || pathname === `${API_PREFIX}/`) {
       const identity = await identify(request, query, '');
       if (request.method !== 'GET') throw new ApiError(405, 'method_not_allowed', 'GET lists the documents');
       return sendJson(response, 200, await list(identity, query));
     }
-    const name = documentName(pathname.slice(API_PREFIX.length + 1));
+    const rest = pathname.slice(API_PREFIX.length + 1);
+    const versionRoute = matchVersionRoute(rest);
+    const name = documentName(versionRoute?.encodedName ?? rest);
     const identity = await identify(request, query, name);
+    if (versionRoute !== null) return versions(request, response, name, versionRoute, identity, query);
     if (request.method === 'GET' && query.has('info')) {
       require(identity, name, 'read');
       return sendJson(response, 200, summary(await stored(name)));

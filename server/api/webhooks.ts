@@ -10,11 +10,16 @@
  * "format": F, "content": string | null }` (content base64 for `yjs`; null once deleted, with
  * `"deleted": true`). Each event is read from storage when it is sent, so it carries the latest
  * content.
+ *
+ * Version events go at once, signed and retried the same way: `{ "type": "version.created" |
+ * "document.restored", "document": name, "version": { id, label, createdAt, createdBy, kind,
+ * bytes } }` (for a restore, the version restored).
  */
 import { createHmac, randomUUID } from 'node:crypto';
 import { Counter, type Registry } from 'prom-client';
 import type { Logger } from '../observability/logger.js';
 import type { DocumentStore } from '../storage/store.js';
+import type { VersionInfo } from '../storage/versions.js';
 import { exportDocument, type DocumentFormat } from './convert.js';
 
 /** How events are sent. */
@@ -57,6 +62,9 @@ export function signBody(secret: string, body: string): string {
   return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
 }
 
+/** The events a webhook receives, named in the `X-Tandem-Event` header and the body's `type`. */
+export type WebhookEventType = 'document.changed' | 'version.created' | 'document.restored';
+
 interface Pending {
   timer: NodeJS.Timeout;
   firstAt: number;
@@ -95,6 +103,12 @@ export class WebhookSender {
     this.pending.set(name, { firstAt, timer: setTimeout(() => this.fire(name), delay) });
   }
 
+  /** Sends a version event (`version.created`, `document.restored`) of `name` now. */
+  versionEvent(type: 'version.created' | 'document.restored', name: string, version: VersionInfo): void {
+    if (this.closed) return;
+    this.attempt(name, JSON.stringify({ type, document: name, version }), 1, type);
+  }
+
   /** Stops: events not yet due and retries not yet made are dropped (and logged). */
   close(): void {
     this.closed = true;
@@ -126,10 +140,10 @@ export class WebhookSender {
     return JSON.stringify({ type: 'document.changed', document: name, updatedAt, format, content });
   }
 
-  private attempt(name: string, body: string, attempt: number): void {
+  private attempt(name: string, body: string, attempt: number, type: WebhookEventType = 'document.changed'): void {
     if (this.closed) return;
     const id = randomUUID();
-    const headers: Record<string, string> = { 'content-type': 'application/json', 'x-tandem-event': 'document.changed', 'x-tandem-delivery': id };
+    const headers: Record<string, string> = { 'content-type': 'application/json', 'x-tandem-event': type, 'x-tandem-delivery': id };
     if (this.options.secret !== null) headers[SIGNATURE_HEADER] = signBody(this.options.secret, body);
     const controller = new AbortController();
     const deadline = setTimeout(() => controller.abort(new Error(`no answer within ${this.options.timeoutMs} ms`)), this.options.timeoutMs);
@@ -140,14 +154,14 @@ export class WebhookSender {
         if (!response.ok) throw new Error(`answered ${response.status}`);
         this.deliveries.inc({ outcome: 'delivered' });
       })
-      .catch((error: unknown) => this.failed(name, body, attempt, error))
+      .catch((error: unknown) => this.failed(name, body, attempt, error, type))
       .finally(() => {
         clearTimeout(deadline);
         this.inFlight.delete(controller);
       });
   }
 
-  private failed(name: string, body: string, attempt: number, error: unknown): void {
+  private failed(name: string, body: string, attempt: number, error: unknown, type: WebhookEventType): void {
     if (this.closed) return;
     const reason = failureReason(error);
     if (attempt >= this.options.maxAttempts) {
@@ -162,7 +176,7 @@ export class WebhookSender {
     this.logger.info({ room: name, attempt, reason, retryInMs: Math.round(wait) }, 'webhook delivery failed; retrying');
     const timer = setTimeout(() => {
       this.retries.delete(timer);
-      this.attempt(name, body, attempt + 1);
+      this.attempt(name, body, attempt + 1, type);
     }, wait);
     this.retries.add(timer);
   }
@@ -200,6 +214,7 @@ export function notifyingStore(store: DocumentStore, changed: (name: string, upd
     list: () => store.list(),
     compact: (name) => store.compact(name),
     close: () => store.close(),
+    versions: store.versions,
     async append(name, update) {
       await store.append(name, update);
       changed(name, update);

@@ -5,6 +5,7 @@
  */
 import type { DocumentFormat } from '../api/convert.js';
 import type { DocumentSummary } from '../api/documents.js';
+import type { VersionInfo } from '../storage/versions.js';
 
 export type { DocumentSummary } from '../api/documents.js';
 
@@ -33,5 +34,15 @@ export interface AdminTarget {
   delete(name: string): Promise<void>;
   compact(name: string): Promise<void>;
   info(name: string): Promise<DocumentSummary>;
+  /** The versions of `name`, newest first. */
+  versions(name: string): Promise<VersionInfo[]>;
+  /** Takes a manual version of `name` now. */
+  createVersion(name: string, label: string | null): Promise<VersionInfo>;
+  /** Version `id` of `name` in `format`. */
+  readVersion(name: string, id: string, format: DocumentFormat): Promise<Uint8Array>;
+  /** Restores version `id` of `name` as an edit; resolves with the before-restore version. */
+  restoreVersion(name: string, id: string): Promise<VersionInfo>;
+  /** Writes a version as it was backed up: its record and state (a restore of a backup). */
+  putVersion(name: string, info: VersionInfo, state: Uint8Array): Promise<void>;
   close(): Promise<void>;
 }

@@ -22,9 +22,10 @@ import { AdminError, type AdminFailure, type AdminTarget, type DocumentSummary }
 import { describeDiagnosis, diagnoseDataDir, diagnoseServer } from './doctor.js';
 import { openLocalTarget } from './local-target.js';
 import { openRemoteTarget } from './remote-target.js';
+import type { VersionInfo } from '../storage/versions.js';
 
 /** The admin verbs. */
-export const ADMIN_VERBS = ['list', 'export', 'import', 'delete', 'compact', 'inspect', 'backup', 'restore', 'doctor'] as const;
+export const ADMIN_VERBS = ['list', 'export', 'import', 'delete', 'compact', 'inspect', 'backup', 'restore', 'versions', 'doctor'] as const;
 
 /** One of {@link ADMIN_VERBS}. */
 export type AdminVerb = (typeof ADMIN_VERBS)[number];
@@ -65,6 +66,10 @@ const VERB_HELP: Readonly<Record<AdminVerb, { synopsis: string; text: string }>>
     synopsis: 'tandem restore <dir> [--replace]',
     text: 'Restores a backup: creates the documents that do not exist, and with --replace overwrites those that do. Without it, existing documents are skipped and listed, the rest restored, and the exit code is 4.',
   },
+  versions: {
+    synopsis: 'tandem versions <name> [--create [--label L] | --export ID [--format F] [--out FILE] | --restore ID]',
+    text: `Lists the versions of a document, newest first; --create takes a version now (named with --label); --export writes one in F (${DOCUMENT_FORMATS.join(', ')}, default json); --restore applies one as an edit, after saving a before-restore version.`,
+  },
   doctor: {
     synopsis: 'tandem doctor',
     text: "Reports damaged journal files in --data (it reads them without opening LevelDB, so it works beside a running server); with --server URL, that server's /readyz answer. Exits 1 when it finds something wrong.",
@@ -89,13 +94,13 @@ export function adminVerbUsage(verb: AdminVerb): string {
   return `Usage: ${synopsis} [--data DIR | --server URL [--token T]] [--json]\n\n${text}\n\n${COMMON_FLAGS}`;
 }
 
-const FLAGS: ReadonlySet<string> = new Set(['data', 'server', 'token', 'format', 'out', 'replace', 'json']);
-const SWITCHES: ReadonlySet<string> = new Set(['replace', 'json']);
+const FLAGS: ReadonlySet<string> = new Set(['data', 'server', 'token', 'format', 'out', 'replace', 'json', 'create', 'label', 'export', 'restore']);
+const SWITCHES: ReadonlySet<string> = new Set(['replace', 'json', 'create']);
 
 /** The backup folder's table of contents. */
 interface BackupManifest {
   version: 1;
-  documents: { name: string; file: string; bytes: number; updatedAt: string }[];
+  documents: { name: string; file: string; bytes: number; updatedAt: string; versions?: { info: VersionInfo; file: string }[] }[];
 }
 
 /** Where the verbs write: stdout for results, stderr for errors. */
@@ -148,7 +153,13 @@ async function backup(target: AdminTarget, dir: string): Promise<BackupManifest>
     const file = `${String(index).padStart(6, '0')}.yjs`;
     const bytes = await target.read(info.name, 'yjs');
     await writeFile(join(dir, file), bytes);
-    manifest.documents.push({ name: info.name, file, bytes: bytes.length, updatedAt: info.updatedAt });
+    const versions: { info: VersionInfo; file: string }[] = [];
+    for (const [at, version] of (await target.versions(info.name)).entries()) {
+      const versionFile = `${String(index).padStart(6, '0')}.v${String(at).padStart(4, '0')}.yjs`;
+      await writeFile(join(dir, versionFile), await target.readVersion(info.name, version.id, 'yjs'));
+      versions.push({ info: version, file: versionFile });
+    }
+    manifest.documents.push({ name: info.name, file, bytes: bytes.length, updatedAt: info.updatedAt, versions });
   }
   await writeFile(join(dir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   return manifest;
@@ -186,7 +197,10 @@ async function restore(target: AdminTarget, dir: string, manifest: BackupManifes
     } catch (error) {
       if (!(error instanceof AdminError && error.reason === 'conflict')) throw error;
       report.skipped.push(entry.name);
+      continue;
     }
+    // Versions keep their ids, so restoring over a document that has them replaces rather than doubles them.
+    for (const version of entry.versions ?? []) await target.putVersion(entry.name, version.info, await readFile(join(dir, version.file)));
   }
   return report;
 }
@@ -194,7 +208,8 @@ async function restore(target: AdminTarget, dir: string, manifest: BackupManifes
 /** Checks every entry of the manifest before anything is written, so a bad backup writes nothing. */
 function checkManifest(dir: string, manifest: BackupManifest): void {
   for (const entry of manifest.documents) {
-    if (!isValidDocumentName(entry.name) || typeof entry.file !== 'string' || entry.file.includes('/')) {
+    const files = [entry.file, ...(entry.versions ?? []).map((version) => version.file)];
+    if (!isValidDocumentName(entry.name) || files.some((file) => typeof file !== 'string' || file.includes('/'))) {
       throw new AdminError('bad_input', `${dir}/manifest.json lists an invalid entry '${String(entry.name)}'`);
     }
   }
@@ -265,9 +280,46 @@ async function run(command: Command<DocumentVerb>, target: AdminTarget, output: 
       if (report.skipped.length > 0) throw new AdminError('conflict', `${report.skipped.length} of ${manifest.documents.length} documents were skipped because they exist`);
       return;
     }
+    case 'versions':
+      return versions(command, target, say, output);
     default:
       return command.verb satisfies never;
   }
+}
+
+function versionTable(versions: readonly VersionInfo[]): string {
+  if (versions.length === 0) return 'no versions\n';
+  const rows = versions.map((v) => [v.id, v.kind, new Date(v.createdAt).toISOString(), v.createdBy ?? '-', String(v.bytes), v.label ?? '']);
+  const all = [['ID', 'KIND', 'CREATED', 'BY', 'BYTES', 'LABEL'], ...rows];
+  const widths = all[0]?.map((_, i) => Math.max(...all.map((row) => row[i]?.length ?? 0))) ?? [];
+  return `${all.map((row) => row.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ').trimEnd()).join('\n')}\n`;
+}
+
+/** `tandem versions <name>` and its --create, --export and --restore. */
+async function versions(command: Command, target: AdminTarget, say: (human: string, data: unknown) => void, output: AdminOutput): Promise<void> {
+  const name = documentArg(command, 0);
+  const exportId = single(command, 'export');
+  const restoreId = single(command, 'restore');
+  if ([command.flags.has('create'), exportId !== null, restoreId !== null].filter(Boolean).length > 1) {
+    throw new ConfigError('versions', 'give one of --create, --export and --restore');
+  }
+  if (command.flags.has('create')) {
+    const version = await target.createVersion(name, single(command, 'label'));
+    return say(`created version ${version.id} of ${name}\n`, version);
+  }
+  if (exportId !== null) {
+    const bytes = await target.readVersion(name, exportId, formatFlag(command));
+    const out = single(command, 'out');
+    if (out === null) return output.out(bytes);
+    await writeFile(out, bytes);
+    return say(`wrote ${bytes.length} bytes to ${out}\n`, { file: out, bytes: bytes.length });
+  }
+  if (restoreId !== null) {
+    const before = await target.restoreVersion(name, restoreId);
+    return say(`restored ${name} to version ${restoreId}; what it held before is version ${before.id}\n`, { restored: restoreId, beforeRestore: before });
+  }
+  const list = await target.versions(name);
+  return say(versionTable(list), { versions: list });
 }
 
 /** `doctor`: reads the data dir's journal files itself, with no store opened, or asks the server. */
@@ -289,7 +341,7 @@ export async function runAdmin(verb: AdminVerb, argv: readonly string[], env: Re
     }
     command = { verb, args: positionals, flags, env };
     // Checked before anything is opened, so that a typo never waits on storage or the network.
-    if (verb === 'export' || verb === 'import') formatFlag(command);
+    if (verb === 'export' || verb === 'import' || verb === 'versions') formatFlag(command);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     output.err(`tandem ${verb}: ${error.message}\nRun 'tandem ${verb} --help' for the flags.\n`);

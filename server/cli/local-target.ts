@@ -5,6 +5,7 @@
 import { existsSync } from 'node:fs';
 import type { DocumentFormat } from '../api/convert.js';
 import { documentUpdate, exportDocument } from '../api/convert.js';
+import { createVersion, readVersion, restoreVersion, type VersionRouteContext } from '../api/versions.js';
 import { openLevelDbStore } from '../storage/leveldb-store.js';
 import { StoreLockedError, type DocumentInfo, type DocumentStore } from '../storage/store.js';
 import { AdminError, type AdminTarget, type DocumentSummary } from './admin-target.js';
@@ -31,6 +32,17 @@ export async function openLocalTarget(dataDir: string): Promise<AdminTarget> {
     }
     throw error;
   }
+  // The version rules of the HTTP API, with the data dir's store in place of a live room.
+  const versionContext: VersionRouteContext = {
+    store,
+    fail(status, _code, message) {
+      throw new AdminError(status === 404 ? 'not_found' : 'bad_input', message);
+    },
+    async editLive(name, edit) {
+      const update = edit(await store.load(name));
+      if (update.length > 2) await store.append(name, update);
+    },
+  };
   const existing = async (name: string): Promise<DocumentInfo> => {
     const info = await store.info(name);
     if (info === null) throw new AdminError('not_found', `no document '${name}'`);
@@ -62,6 +74,15 @@ export async function openLocalTarget(dataDir: string): Promise<AdminTarget> {
     },
     async info(name) {
       return summary(await existing(name));
+    },
+    versions: (name) => store.versions.list(name),
+    createVersion: (name, label) => createVersion(versionContext, name, 'manual', label, null),
+    async readVersion(name, id, format) {
+      return exportDocument((await readVersion(versionContext, name, id)).state, format);
+    },
+    restoreVersion: (name, id) => restoreVersion(versionContext, name, id, null),
+    async putVersion(name, info, state) {
+      await store.versions.save(name, state, info);
     },
     close: () => store.close(),
   };

@@ -1,6 +1,7 @@
 /** Admin verbs on a running server, through its HTTP document API (server/api/documents.ts). */
 import type { DocumentFormat } from '../api/convert.js';
 import type { DocumentSummary } from '../api/documents.js';
+import type { VersionInfo } from '../storage/versions.js';
 import { AdminError, type AdminFailure, type AdminTarget } from './admin-target.js';
 
 const FAILURES: Readonly<Record<number, AdminFailure>> = { 400: 'bad_input', 401: 'denied', 403: 'denied', 404: 'not_found', 409: 'conflict', 413: 'bad_input' };
@@ -54,6 +55,24 @@ export function openRemoteTarget(serverUrl: string, token: string | null): Admin
     },
     async info(name) {
       return (await (await call(doc(name, 'info=1'))).json()) as DocumentSummary;
+    },
+    async versions(name) {
+      return ((await (await call(`/${encodeURIComponent(name)}/versions`)).json()) as { versions: VersionInfo[] }).versions;
+    },
+    async createVersion(name, label) {
+      const body = JSON.stringify(label === null ? {} : { label });
+      return (await (await call(`/${encodeURIComponent(name)}/versions`, { method: 'POST', body })).json()) as VersionInfo;
+    },
+    async readVersion(name, id, format) {
+      return new Uint8Array(await (await call(`/${encodeURIComponent(name)}/versions/${encodeURIComponent(id)}?format=${format}`)).arrayBuffer());
+    },
+    async restoreVersion(name, id) {
+      const path = `/${encodeURIComponent(name)}/versions/${encodeURIComponent(id)}/restore`;
+      return ((await (await call(path, { method: 'POST' })).json()) as { beforeRestore: VersionInfo }).beforeRestore;
+    },
+    async putVersion(name, info, state) {
+      const query = new URLSearchParams({ kind: info.kind, createdAt: String(info.createdAt), ...(info.label === null ? {} : { label: info.label }), ...(info.createdBy === null ? {} : { createdBy: info.createdBy }) });
+      await call(`/${encodeURIComponent(name)}/versions/${encodeURIComponent(info.id)}?${query}`, { method: 'PUT', body: Buffer.from(state) });
     },
     close: () => Promise.resolve(),
   };

@@ -26,6 +26,7 @@ import {
   metaRange,
   tombstoneRange,
 } from './leveldb-records.js';
+import { createLevelDbVersionBackend } from './leveldb-versions.js';
 import { createLogStore, type LogStoreOptions } from './log-store.js';
 import { StoreLockedError, type DocumentStore } from './store.js';
 
@@ -93,7 +94,7 @@ export async function openLevelDbStore(dir: string, options: LevelDbStoreOptions
     const lastJournal = await replayJournal(db, dir, onDamage);
     journal = sync ? null : new JournalWriter(dir, lastJournal);
     const backend = new LevelDbBackend(db, dir, sync, journal, options.journalApplyMs ?? DEFAULT_JOURNAL_APPLY_MS, onDamage);
-    return createLogStore(backend, await readMetas(db), options, await readTombstones(db));
+    return createLogStore(backend, await readMetas(db), options, await readTombstones(db), createLevelDbVersionBackend(db, sync));
   } catch (error) {
     journal?.close(true);
     await db.close();

@@ -11,6 +11,7 @@ import { planBatch, type LogOperation, type StoredState } from './log-batch.js';
 import { mergeLog, mergeLogForLoad } from './merge-log.js';
 import type { DocumentInfo, DocumentStore, StoreHealth } from './store.js';
 import { HealthMonitor } from './store-health.js';
+import { createMemoryVersionBackend, createVersionStore, type VersionBackend, type VersionStore, type VersionStoreOptions } from './versions.js';
 import { StoreLifecycle } from './store-lifecycle.js';
 
 /** What one written batch held, for metrics. */
@@ -24,7 +25,7 @@ export interface BatchStats {
 }
 
 /** Tuning shared by every log-based store. */
-export interface LogStoreOptions {
+export interface LogStoreOptions extends VersionStoreOptions {
   /**
    * Compact a document once this many updates were appended since its last compaction. Loading
    * merges the whole log, so this bounds load time: 500 keystroke-sized updates merge in a few
@@ -77,11 +78,13 @@ export function createLogStore(
   metas: ReadonlyMap<string, DocumentMeta>,
   options: LogStoreOptions = {},
   tombstones: ReadonlyMap<string, number> = new Map(),
+  versions: VersionBackend = createMemoryVersionBackend(),
 ): DocumentStore {
-  return new LogStore(backend, metas, options, tombstones);
+  return new LogStore(backend, metas, options, tombstones, versions);
 }
 
 class LogStore implements DocumentStore {
+  readonly versions: VersionStore;
   readonly #backend: LogBackend;
   readonly #onError: (error: unknown, document: string) => void;
   readonly #onBatch: ((batch: BatchStats) => void) | undefined;
@@ -104,7 +107,14 @@ class LogStore implements DocumentStore {
     readSeqs: (name) => this.#backend.readSeqs(name),
   };
 
-  constructor(backend: LogBackend, metas: ReadonlyMap<string, DocumentMeta>, options: LogStoreOptions, tombstones: ReadonlyMap<string, number>) {
+  constructor(
+    backend: LogBackend,
+    metas: ReadonlyMap<string, DocumentMeta>,
+    options: LogStoreOptions,
+    tombstones: ReadonlyMap<string, number>,
+    versions: VersionBackend,
+  ) {
+    this.versions = createVersionStore(versions, options, (name) => this.#check(name));
     this.#backend = backend;
     this.#onError = options.onError ?? warnCompactionFailed;
     this.#onBatch = options.onBatch;
@@ -168,7 +178,8 @@ class LogStore implements DocumentStore {
     this.#health.check();
     const doc = this.#doc(name);
     doc.generation++;
-    return this.#writes.submit({ type: 'delete', name });
+    await this.#writes.submit({ type: 'delete', name });
+    await this.versions.removeAll(name);
   }
 
   async deletedAt(name: string): Promise<number | null> {

@@ -9,6 +9,7 @@
  *   statement or transaction that changes the log, so they stay exact under concurrency.
  * - `tandem_tombstones`: when each deleted document was deleted. A tombstone counts only while
  *   the document has no counters row (nothing stored since), so appends never touch this table.
+ * - `tandem_versions`: whole-document versions (versions.ts), one row each, state as bytea.
  * - `tandem_schema_version`: the migrations applied, one row each.
  *
  * Migrations run in one transaction under an advisory lock, so instances starting together
@@ -56,6 +57,17 @@ const MIGRATIONS: readonly string[] = [
   `CREATE TABLE tandem_tombstones (
      name text PRIMARY KEY,
      deleted_at timestamptz NOT NULL
+   );`,
+  `CREATE TABLE tandem_versions (
+     name text NOT NULL,
+     id text NOT NULL,
+     label text,
+     created_at bigint NOT NULL,
+     created_by text,
+     kind text NOT NULL,
+     bytes bigint NOT NULL,
+     state bytea NOT NULL,
+     PRIMARY KEY (name, id)
    );`,
 ];
 

@@ -17,6 +17,8 @@ import { HealthMonitor } from './store-health.js';
 import { compactLog, listInfos, readDeletedAt, readInfo, readLog, type Counters, type LogRow } from './postgres-log.js';
 import { migrate, type SqlResult, type SqlSession } from './postgres-schema.js';
 import { type DocumentInfo, type DocumentStore, type StoreHealth } from './store.js';
+import { createPostgresVersionBackend } from './postgres-versions.js';
+import { createVersionStore, type VersionStore } from './versions.js';
 import { StoreLifecycle } from './store-lifecycle.js';
 
 /** Options of {@link openPostgresStore}. */
@@ -97,6 +99,7 @@ class PostgresStore implements DocumentStore {
   readonly #database: BatchDatabase;
   #pendingBytes = 0;
   readonly #lifecycle = new StoreLifecycle();
+  readonly versions: VersionStore;
 
   constructor(pool: Pool, options: PostgresStoreOptions) {
     this.#pool = pool;
@@ -114,6 +117,7 @@ class PostgresStore implements DocumentStore {
       onChange: options.onHealth,
     });
     this.#shared = this.#session(pool);
+    this.versions = createVersionStore(createPostgresVersionBackend(this.#shared), options, (name) => this.#lifecycle.checkName(name));
     this.#database = {
       shared: this.#shared,
       transaction: (work) => this.#transaction(work),
@@ -186,7 +190,8 @@ class PostgresStore implements DocumentStore {
 
   async delete(name: string): Promise<void> {
     this.#lifecycle.checkName(name);
-    return this.#writes.submit({ type: 'delete', name });
+    await this.#writes.submit({ type: 'delete', name });
+    await this.versions.removeAll(name);
   }
 
   async deletedAt(name: string): Promise<number | null> {

@@ -1,3 +1,5 @@
+import type { VersionStore } from './versions.js';
+
 /**
  * The storage seam. Every backend (LevelDB, memory, PostgreSQL) implements {@link DocumentStore}
  * and passes the one contract suite in test/integration/storage-contract.test.ts.
@@ -33,7 +35,7 @@ export interface DocumentStore {
   /** Every stored document, ordered by name. */
   list(): Promise<DocumentInfo[]>;
   /**
-   * Removes everything stored for `name`, leaving a tombstone: {@link deletedAt} answers when,
+   * Removes everything stored for `name`, its versions included, leaving a tombstone: {@link deletedAt} answers when,
    * until something is stored under the name again.
    */
   delete(name: string): Promise<void>;
@@ -43,6 +45,8 @@ export interface DocumentStore {
    * that a stale client cannot write it back.
    */
   deletedAt(name: string): Promise<number | null>;
+  /** Whole-document versions of each document, kept beside its log (versions.ts). */
+  readonly versions: VersionStore;
   /** Writes whatever is pending, then releases the storage. Further calls reject. */
   close(): Promise<void>;
   /**

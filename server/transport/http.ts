@@ -44,6 +44,8 @@ export interface HttpContext extends ConnectionContext {
    * `/collab/<name>`. Upgrades elsewhere are not Tandem's.
    */
   readonly basePath?: string;
+  /** Told when the last connection to a document closed. */
+  roomEmpty?(name: string): void;
   /** Answers requests under /api/ (server/api/documents.ts); null answers them 404. */
   readonly api: ((request: IncomingMessage, response: ServerResponse, pathname: string, query: URLSearchParams) => void) | null;
 }

@@ -198,7 +198,9 @@ export class UpgradeGate {
   /** Gives back the counts an attempt holds. */
   private release(attempt: Attempt): void {
     adjust(this.perIp, attempt.key, -1);
-    if (attempt.room !== null) adjust(this.perRoom, attempt.room, -1);
+    if (attempt.room === null) return;
+    adjust(this.perRoom, attempt.room, -1);
+    if (!this.perRoom.has(attempt.room)) this.context.roomEmpty?.(attempt.room);
   }
 }
 

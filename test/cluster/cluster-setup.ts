@@ -4,7 +4,7 @@
  * and resync timings so that a test of a dead instance takes seconds.
  */
 import { afterAll, afterEach, beforeAll } from 'vitest';
-import { createTandemServer, type TandemServer } from '../../server/index.js';
+import { createTandemServer, type TandemServer, type TandemServerOptions } from '../../server/index.js';
 import type { ClusterTiming } from '../../server/cluster/cluster-fanout.js';
 import { openPostgresStore } from '../../server/storage/postgres-store.js';
 import { startPostgres, type TestPostgres } from '../helpers/postgres.js';
@@ -21,8 +21,11 @@ export interface TestCluster {
   readonly postgres: TestPostgres;
   /** A fresh database for one test. */
   database(): Promise<string>;
-  /** An instance in this process over `databaseUrl`, fanning out through `redisUrl` (default: the file's Redis). */
-  instance(databaseUrl: string, instanceId: string, redisUrl?: string): Promise<TandemServer>;
+  /**
+   * An instance in this process over `databaseUrl`, fanning out through `redisUrl` (default: the
+   * file's Redis), with `options` over the test defaults.
+   */
+  instance(databaseUrl: string, instanceId: string, redisUrl?: string, options?: TandemServerOptions): Promise<TandemServer>;
   /** An instance in a child process over `databaseUrl`, to be killed with SIGKILL. */
   child(databaseUrl: string, instanceId: string): Promise<ChildServer>;
   /** The document as stored in `databaseUrl`, read by a store of its own. */
@@ -42,7 +45,7 @@ export async function startCluster(): Promise<TestCluster> {
     redis,
     postgres,
     database: () => postgres.createDatabase(),
-    async instance(databaseUrl, instanceId, redisUrl = redis.url) {
+    async instance(databaseUrl, instanceId, redisUrl = redis.url, options = {}) {
       const server = await createTandemServer({
         port: 0,
         databaseUrl,
@@ -51,6 +54,7 @@ export async function startCluster(): Promise<TestCluster> {
         clusterTiming: TEST_TIMING,
         logLevel: 'silent',
         unloadGraceMs: 200,
+        ...options,
       });
       servers.push(server);
       return server;

@@ -33,6 +33,7 @@ export function gatedStore(): GatedStore {
     list: () => inner.list(),
     delete: (name) => inner.delete(name),
     close: () => inner.close(),
+    versions: inner.versions,
     health: () => inner.health(),
     deletedAt: (name) => inner.deletedAt(name),
   };

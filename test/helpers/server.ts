@@ -174,6 +174,7 @@ export function storeWith(inner: DocumentStore, overrides: Partial<DocumentStore
     list: () => inner.list(),
     delete: (name) => inner.delete(name),
     close: () => inner.close(),
+    versions: inner.versions,
     health: () => inner.health(),
     deletedAt: (name) => inner.deletedAt(name),
     ...overrides,

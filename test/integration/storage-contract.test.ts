@@ -341,9 +341,66 @@ describe.each(kinds)('the $kind store', ({ open, durable }) => {
     for (const call of calls) await expect(call()).rejects.toBeInstanceOf(StoreClosedError);
   });
 
+  it('keeps versions with their record, lists them newest first, and reads each state back', async () => {
+    const store = await openStore();
+    const first = await store.versions.save('doc', textUpdate('first'), { kind: 'manual', label: 'Draft', createdBy: 'ada', createdAt: 1_000 });
+    const second = await store.versions.save('doc', textUpdate('second'), { kind: 'auto', createdAt: 2_000 });
+    expect(first).toMatchObject({ label: 'Draft', createdBy: 'ada', kind: 'manual', createdAt: 1_000, bytes: textUpdate('first').length });
+    expect(second).toMatchObject({ label: null, createdBy: null, kind: 'auto' });
+    expect(first.id).not.toBe(second.id);
+    expect((await store.versions.list('doc')).map((v) => v.id)).toEqual([second.id, first.id]);
+    const read = await store.versions.get('doc', first.id);
+    expect(read?.info).toEqual(first);
+    expect(textOf(read?.state ?? null)).toBe('first');
+    expect(await store.versions.get('doc', 'no-such-id')).toBeNull();
+    expect(await store.versions.list('other')).toEqual([]);
+  });
+
+  it('replaces a version saved again under the same id (one automatic version per moment)', async () => {
+    const store = await openStore();
+    await store.versions.save('doc', textUpdate('early'), { kind: 'auto', id: 'auto-1', createdAt: 1_000 });
+    await store.versions.save('doc', textUpdate('late'), { kind: 'auto', id: 'auto-1', createdAt: 1_500 });
+    const versions = await store.versions.list('doc');
+    expect(versions.map((v) => [v.id, v.createdAt])).toEqual([['auto-1', 1_500]]);
+    expect(textOf((await store.versions.get('doc', 'auto-1'))?.state ?? null)).toBe('late');
+  });
+
+  it('drops the oldest automatic versions first when a document has more than maxVersions', async () => {
+    const store = await openStore({ maxVersions: 3 });
+    const manual = await store.versions.save('doc', textUpdate('m'), { kind: 'manual', createdAt: 1 });
+    const old = await store.versions.save('doc', textUpdate('a1'), { kind: 'auto', createdAt: 2 });
+    const restore = await store.versions.save('doc', textUpdate('r'), { kind: 'before-restore', createdAt: 3 });
+    const newer = await store.versions.save('doc', textUpdate('a2'), { kind: 'auto', createdAt: 4 });
+    expect((await store.versions.list('doc')).map((v) => v.id)).toEqual([newer.id, restore.id, manual.id]);
+    expect(old.id).not.toBe(newer.id);
+    const manuals = [];
+    for (let i = 0; i < 3; i++) manuals.push(await store.versions.save('doc', textUpdate(`m${i}`), { kind: 'manual', createdAt: 10 + i }));
+    expect((await store.versions.list('doc')).map((v) => v.id)).toEqual(manuals.map((v) => v.id).reverse());
+  });
+
+  it('deletes the versions of a deleted document', async () => {
+    const store = await openStore();
+    await store.append('doc', textUpdate('x'));
+    await store.versions.save('doc', textUpdate('x'), { kind: 'manual' });
+    await store.versions.save('kept', textUpdate('y'), { kind: 'manual' });
+    await store.delete('doc');
+    expect(await store.versions.list('doc')).toEqual([]);
+    expect(await store.versions.list('kept')).toHaveLength(1);
+  });
+
+  it.runIf(durable)('keeps versions across a reopen', async () => {
+    const store = await openStore();
+    const saved = await store.versions.save('doc', textUpdate('durable'), { kind: 'manual', label: 'Before the trip' });
+    await store.close();
+    const reopened = await openStore();
+    expect(await reopened.versions.list('doc')).toEqual([saved]);
+    expect(textOf((await reopened.versions.get('doc', saved.id))?.state ?? null)).toBe('durable');
+  });
+
   it('refuses document names that could break out of their key range', async () => {
     const store = await openStore();
     for (const name of ['', 'a\u0000b', '../up', 'trailing/', 'line\nbreak']) {
+      await expect(store.versions.save(name, textUpdate('x'), { kind: 'manual' })).rejects.toBeInstanceOf(TypeError);
       await expect(store.append(name, textUpdate('x'))).rejects.toBeInstanceOf(TypeError);
       await expect(store.load(name)).rejects.toBeInstanceOf(TypeError);
     }
