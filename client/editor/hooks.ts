@@ -174,31 +174,35 @@ export function useDocumentGuard(session: DocumentSession | null, options: Edito
   return { ...useWatch(session, format, schema, schemaVersion), extensions };
 }
 
-/** A watch of `session` for as long as the component is mounted and the expectation holds. */
-function useWatch(session: DocumentSession | null, format: DocumentFormat, schema: Schema | null, schemaVersion?: string): Omit<DocumentGuard, 'extensions'> {
+/**
+ * A watch of `target` for as long as the component is mounted and the expectation holds: a
+ * session, which claims and records, or a bare Y.Doc, which is only read.
+ */
+function useWatch(target: DocumentSession | Y.Doc | null, format: DocumentFormat, schema: Schema | null, schemaVersion?: string): Omit<DocumentGuard, 'extensions'> {
   const [watch, setWatch] = useState<DocumentWatch | null>(null);
   useEffect(() => {
-    if (session === null) return;
-    const created = watchDocument(session, { format, schema, schemaVersion });
+    if (target === null) return;
+    const created = watchDocument(target, { format, schema, schemaVersion });
     setWatch(created);
     return () => {
       created.stop();
       setWatch(null);
     };
-  }, [session, format, schema, schemaVersion]);
+  }, [target, format, schema, schemaVersion]);
   const check = useSyncExternalStore(watch === null ? noSubscription : watch.subscribe, () => watch?.current() ?? PENDING);
   return { check, watch };
 }
 
 /**
- * Whether `session`'s document is in `format` (its content is not compared with a schema),
- * kept current; `pending` until it is known.
+ * Whether `session`'s document is in `format`, kept current: `mismatch` when it is in the other
+ * format, else `ok` (`pending` before the session exists). It only reads: the editor claims a
+ * new document, with its schema record.
  * @example
  * const check = useDocumentFormat(session, 'plaintext');
  * if (check.kind === 'mismatch') return <p>{checkMessage(check)}</p>;
  */
 export function useDocumentFormat(session: DocumentSession | null, format: DocumentFormat): DocumentCheck {
-  return useWatch(session, format, null).check;
+  return useWatch(session?.doc ?? null, format, null).check;
 }
 
 /** Options of {@link useCollaborativeEditor}. */

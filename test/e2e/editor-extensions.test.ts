@@ -9,7 +9,7 @@ import type { Page } from 'playwright-core';
 import * as Y from 'yjs';
 import { readSchemaRecord } from '../../shared/document-format.js';
 import { waitFor } from '../helpers/wait-for.js';
-import { BROWSER_TEST_TIMEOUT_MS, editorText, startBrowserSuite, type BrowserSuite, type EditorUser } from './editor-page.js';
+import { BROWSER_TEST_TIMEOUT_MS, editorText, openDemoApp, startBrowserSuite, statusState, type BrowserSuite, type EditorUser } from './editor-page.js';
 
 const CUSTOM = { ext: 'custom' };
 const ADA: EditorUser = { name: 'Ada', color: '#e11d48' };
@@ -32,15 +32,6 @@ function asDocument(doc: Y.Doc): { stateVector: number[]; xml: string; meta: unk
   return { stateVector: [...Y.encodeStateVector(doc)], xml: doc.getXmlFragment('default').toString(), meta: doc.getMap('tandem').toJSON() };
 }
 
-/** A page of the demo app at `/d/<name>`, as `user`. */
-async function openDemo(suite: BrowserSuite, name: string, user: EditorUser): Promise<Page> {
-  const page = await suite.newPage();
-  await page.addInitScript((identity) => localStorage.setItem('tandem.identity', JSON.stringify(identity)), user);
-  await page.goto(`${suite.server.httpUrl}/d/${name}`);
-  return page;
-}
-
-const statusState = (page: Page): Promise<string | undefined> => page.evaluate(() => document.querySelector<HTMLElement>('.tandem-status')?.dataset.state);
 
 /** Waits until every change `page` made is on the server's disk. */
 const saved = (page: Page): Promise<unknown> => waitFor(async () => (await statusState(page)) === 'live-saved', { timeout: 20_000, message: 'saved' });
@@ -70,7 +61,7 @@ describe("an app's own extensions", { timeout: BROWSER_TEST_TIMEOUT_MS }, () => 
     expect(before.xml).toContain('<callout tone="warning">');
     expect(before.xml).toContain('<spoiler>out</spoiler>');
 
-    const demo = await openDemo(suite, 'ext-written', BOB);
+    const demo = await openDemoApp(suite, BOB, '/d/ext-written');
     const message = demo.locator('.tandem-editor__unsupported');
     await message.waitFor();
     expect(await message.textContent()).toContain("This document uses callout and spoiler, which this editor doesn't support");
@@ -82,12 +73,17 @@ describe("an app's own extensions", { timeout: BROWSER_TEST_TIMEOUT_MS }, () => 
   });
 
   it('turns the demo app read-only when a node it lacks arrives after it bound, and keeps the node', async () => {
-    const demo = await openDemo(suite, 'ext-later', BOB);
+    const demo = await openDemoApp(suite, BOB, '/d/ext-later');
     await demo.locator('.ProseMirror').waitFor();
     await saved(demo);
     await demo.click('.ProseMirror');
     await demo.keyboard.type('demo words');
     await saved(demo);
+    // The demo app created the document: the record holds its schema, highlight and task lists included.
+    const created = readSchemaRecord(await storedDoc(suite, 'ext-later'));
+    expect(created?.marks.has('highlight')).toBe(true);
+    expect(created?.nodes.has('taskList')).toBe(true);
+    expect(created?.nodes.has('callout')).toBe(false);
 
     const writer = await suite.join('ext-later', ADA, CUSTOM);
     await waitFor(async () => (await editorText(writer)).includes('demo words'), { message: 'the custom editor shows the demo text' });

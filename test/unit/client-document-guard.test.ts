@@ -10,7 +10,9 @@ import { Editor } from '@tiptap/core';
 import * as Y from 'yjs';
 import { Awareness } from 'y-protocols/awareness';
 import { checkMessage, watchDocument, type DocumentWatch, type GuardedSession } from '../../client/editor/document-guard.js';
-import { editorSchema, tandemExtensions } from '../../client/editor/extensions.js';
+import { contentExtensions, editorSchema, tandemExtensions } from '../../client/editor/extensions.js';
+import Highlight from '@tiptap/extension-highlight';
+import StarterKit from '@tiptap/starter-kit';
 import type { SessionStatus } from '../../client/session/status.js';
 import { readSchemaRecord, readDocumentFormat } from '../../shared/document-format.js';
 import { CUSTOM_EXTENSIONS } from '../e2e/fixtures/custom-extensions.js';
@@ -187,5 +189,25 @@ describe('the document watch', () => {
     expect(checkMessage({ kind: 'unsupported', format: 'richtext', missing: ['callout', 'highlight'] })).toBe(
       "This document uses callout and highlight, which this editor doesn't support: it was written by a newer or different editor. Opened read-only so nothing is lost.",
     );
+  });
+});
+
+describe("an app's content extensions", () => {
+  it('are added to the default schema: StarterKit, highlight and task lists', () => {
+    const schema = editorSchema(CUSTOM_EXTENSIONS);
+    for (const node of ['paragraph', 'heading', 'taskList', 'taskItem', 'callout']) expect(schema.nodes[node]).toBeDefined();
+    for (const mark of ['bold', 'link', 'underline', 'highlight', 'spoiler']) expect(schema.marks[mark]).toBeDefined();
+  });
+
+  it('replace the default of the same name', () => {
+    const extensions = contentExtensions([StarterKit.configure({ undoRedo: false, heading: false }), Highlight.configure({ multicolor: true })]);
+    expect(extensions.filter((extension) => extension.name === 'starterKit')).toHaveLength(1);
+    const schema = editorSchema([StarterKit.configure({ undoRedo: false, heading: false }), Highlight.configure({ multicolor: true })]);
+    expect(schema.nodes.heading).toBeUndefined();
+    expect(schema.marks.highlight?.spec.attrs).toHaveProperty('color');
+  });
+
+  it("refuse Tiptap's own undo and redo, because Yjs is the history", () => {
+    expect(() => contentExtensions([StarterKit])).toThrow(/undoRedo: false/);
   });
 });
