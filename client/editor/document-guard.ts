@@ -17,9 +17,10 @@ import type { Schema } from '@tiptap/pm/model';
 import type { Plugin, PluginView } from '@tiptap/pm/state';
 import { ySyncPluginKey } from '@tiptap/y-tiptap';
 import * as Y from 'yjs';
-import { addContentNames, contentNames, emptyNames, missingNames, type ContentNames } from '../../shared/content-names.js';
+import { contentNames, emptyNames, markNameOf, missingNames, type ContentNames } from '../../shared/content-names.js';
 import {
   addToSchemaRecord,
+  META_MAP,
   readDocumentFormat,
   readSchemaRecord,
   RICHTEXT_FIELD,
@@ -113,40 +114,29 @@ export function checkDocument(target: GuardedSession | Y.Doc, expectation: Docum
   return evaluate(target, expectation, used);
 }
 
-/** A Yjs shared type of any kind. */
-type SharedType = Y.AbstractType<any>; // Yjs types differ in their event type; only the tree is read here.
-
-/** True when `type` lies inside `root` (or is it). */
-function isWithin(type: SharedType, root: SharedType): boolean {
-  for (let current: SharedType | null = type; current !== null; current = current._item?.parent as SharedType | null) {
-    if (current === root) return true;
-    if (current._item === null) return false;
-  }
-  return false;
-}
-
-/** True when `item` was created by `transaction` (so nothing in it was seen before). */
-const isNew = (item: Y.Item | null, transaction: Y.Transaction): boolean => item !== null && item.id.clock >= (transaction.beforeState.get(item.id.client) ?? 0);
-
 /**
- * Adds the names that `transaction` brought into `fragment` to `used`, reading only what it
- * changed: a changed text's formatting, a changed element's own name and attributes, and the
- * whole of every element it created.
+ * Adds the names that `transaction` brought into `fragment` to `used`, from the items it created
+ * and nothing else: in Yjs an element is an item holding a type, an element's attribute an item
+ * keyed by the attribute's name, and formatting an item holding the key and the mark's
+ * attributes. A keystroke costs one item, not a walk of its paragraph.
  */
 function addChangedNames(transaction: Y.Transaction, fragment: Y.XmlFragment, used: ContentNames): void {
-  for (const type of transaction.changed.keys()) {
-    if (!isWithin(type, fragment)) continue;
-    if (type instanceof Y.XmlText) {
-      addContentNames(type, used);
-      continue;
-    }
-    if (!(type instanceof Y.XmlElement || type instanceof Y.XmlFragment)) continue;
-    if (type instanceof Y.XmlElement) {
-      used.nodes.add(type.nodeName);
-      for (const key of Object.keys(type.getAttributes())) used.attributes.add(`${type.nodeName}.${key}`);
-    }
-    for (const child of type.toArray()) {
-      if ((child instanceof Y.XmlElement || child instanceof Y.XmlText) && isNew(child._item, transaction)) addContentNames(child, used);
+  const { afterState, beforeState, doc } = transaction;
+  for (const [client, after] of afterState) {
+    const before = beforeState.get(client) ?? 0;
+    const structs = doc.store.clients.get(client);
+    if (after <= before || structs === undefined) continue;
+    for (let index = Y.findIndexSS(structs, before); index < structs.length; index++) {
+      const item = structs[index];
+      if (!(item instanceof Y.Item) || item.deleted || !Y.isParentOf(fragment, item)) continue;
+      const { content, parent, parentSub } = item;
+      if (content instanceof Y.ContentType && content.type instanceof Y.XmlElement) used.nodes.add(content.type.nodeName);
+      else if (content instanceof Y.ContentFormat && content.value !== null) {
+        const mark = markNameOf(content.key);
+        used.marks.add(mark);
+        if (typeof content.value === 'object') for (const key of Object.keys(content.value as object)) used.attributes.add(`${mark}.${key}`);
+      }
+      if (parentSub !== null && parent instanceof Y.XmlElement) used.attributes.add(`${parent.nodeName}.${parentSub}`);
     }
   }
 }
@@ -196,11 +186,17 @@ export function watchDocument(target: GuardedSession | Y.Doc, expectation: Docum
     current = next;
     for (const listener of [...listeners]) listener();
   };
+  const meta = doc.getMap(META_MAP);
   const beforeObservers = (transaction: Y.Transaction): void => {
     // The editor's own edits hold only types of its own schema.
     if (transaction.origin === ySyncPluginKey && current.kind === 'ok') return;
+    const known = used.nodes.size + used.marks.size + used.attributes.size;
     if (fragment !== null) addChangedNames(transaction, fragment, used);
-    recheck();
+    const learned = used.nodes.size + used.marks.size + used.attributes.size > known;
+    // Only a new name or a change of the record or format can change a rich-text outcome; an
+    // unclaimed document may be claimed by any transaction.
+    const changed = transaction.changed as Map<object, unknown>;
+    if (learned || changed.has(meta) || current.kind === 'pending' || fragment === null) recheck();
   };
   doc.on('beforeObserverCalls', beforeObservers);
   const stopStatus = target instanceof Y.Doc ? () => undefined : target.onStatus(recheck);

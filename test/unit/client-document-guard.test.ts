@@ -98,6 +98,16 @@ describe('an editor meeting types its schema lacks', () => {
     expect(editor.isEditable).toBe(false);
   });
 
+  it('unbinds when an attribute it lacks is set on a paragraph it shows, and the document keeps it', () => {
+    const [mine, theirs] = linked();
+    const editor = openEditor(mine);
+    editor.commands.insertContent('<p>aligned</p>');
+    const paragraph = theirs.getXmlFragment('default').get(0) as Y.XmlElement;
+    paragraph.setAttribute('textAlign', 'center');
+    expect(editor.isEditable).toBe(false);
+    expect(mine.getXmlFragment('default').toString()).toBe('<paragraph textAlign="center">aligned</paragraph>');
+  });
+
   it('edits normally when given the extensions, and records nothing it lacks', () => {
     const doc = customDoc();
     const record = readSchemaRecord(doc);
