@@ -2,7 +2,8 @@
  * Apps' own Tiptap extensions in real Chromium (issue 14): a document written with a node and
  * a mark that the demo app lacks is never changed by the demo app, which opens it read-only and
  * says why, even when the types arrive after it bound; an editor given the extensions through
- * the component edits it, and its schema record gains nothing.
+ * the component edits it, and its schema record gains nothing. The demo app's own schema adds
+ * highlight and task lists, with toolbar buttons, and the server exports them.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
@@ -123,4 +124,23 @@ describe("an app's own extensions", { timeout: BROWSER_TEST_TIMEOUT_MS }, () => 
     expect(stored.getXmlFragment('default').toString()).toContain('<callout tone="warning"><paragraph>watch <spoiler>out</spoiler> here and more</paragraph></callout>');
     expect(readSchemaRecord(stored)).toEqual(recordBefore);
   });
+
+  it('highlights text and makes task lists from the demo toolbar, and the server exports them', async () => {
+    const demo = await openDemoApp(suite, ADA, '/d/demo-schema');
+    await demo.locator('.ProseMirror').waitFor();
+    await saved(demo);
+    await demo.click('.ProseMirror');
+    await demo.keyboard.type('ship it');
+    await demo.keyboard.press('Shift+Home');
+    await demo.click('button[data-tool="highlight"]');
+    await demo.click('button[data-tool="task-list"]');
+    expect(await demo.locator('button[data-tool="highlight"]').getAttribute('aria-pressed')).toBe('true');
+    await saved(demo);
+    const xml = (await storedDoc(suite, 'demo-schema')).getXmlFragment('default').toString();
+    // Y.XmlElement#toString lowercases names; StarterKit keeps an empty paragraph after a list.
+    expect(xml).toBe('<tasklist><taskitem checked="false"><paragraph><highlight>ship it</highlight></paragraph></taskitem></tasklist><paragraph></paragraph>');
+    const markdown = await (await fetch(`${suite.server.httpUrl}/api/documents/demo-schema?format=markdown`)).text();
+    expect(markdown.trim()).toBe('- [ ] ==ship it==');
+  });
 });
+
