@@ -57,7 +57,7 @@ export interface DocumentExpectation {
 export type GuardedSession = Pick<DocumentSession, 'doc' | 'synced' | 'status' | 'readOnly' | 'onStatus'>;
 
 /** The origin of the guard's own writes (the format claim and the schema record). */
-export const GUARD_ORIGIN = { guard: 'tandem-document' } as const;
+const GUARD_ORIGIN = { guard: 'tandem-document' } as const;
 
 const PENDING: DocumentCheck = { kind: 'pending' };
 

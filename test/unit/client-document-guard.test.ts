@@ -14,6 +14,7 @@ import { contentExtensions, editorSchema, tandemExtensions } from '../../client/
 import Highlight from '@tiptap/extension-highlight';
 import StarterKit from '@tiptap/starter-kit';
 import type { SessionStatus } from '../../client/session/status.js';
+import { textBlocks } from '../../client/editor/ReadOnlyText.js';
 import { readSchemaRecord, readDocumentFormat } from '../../shared/document-format.js';
 import { CUSTOM_EXTENSIONS } from '../e2e/fixtures/custom-extensions.js';
 
@@ -106,6 +107,11 @@ describe('an editor meeting types its schema lacks', () => {
     paragraph.setAttribute('textAlign', 'center');
     expect(editor.isEditable).toBe(false);
     expect(mine.getXmlFragment('default').toString()).toBe('<paragraph textAlign="center">aligned</paragraph>');
+  });
+
+  it('shows the text of every block read-only, unknown ones included', () => {
+    const doc = customDoc();
+    expect(textBlocks(doc.getXmlFragment('default'))).toEqual(['one', 'watch out', 'three']);
   });
 
   it('edits normally when given the extensions, and records nothing it lacks', () => {
