@@ -92,16 +92,20 @@ export const GuardedCollaboration = Collaboration.extend<GuardedCollaborationOpt
 /**
  * The content extensions of an editor: the default schema with `extensions` added, each
  * replacing a default of the same name (so `StarterKit.configure({ ... })` replaces Tandem's
- * StarterKit). Tiptap's own undo/redo cannot be among them: Yjs is the history.
+ * StarterKit). Tiptap's own undo/redo cannot be among them (Yjs is the history), nor
+ * Collaboration (Tandem binds the document, guarded).
  * @example
  * contentExtensions([Highlight.configure({ multicolor: true }), Callout]);
  */
 export function contentExtensions(extensions: readonly AnyExtension[] = []): AnyExtension[] {
-  const names = new Set(extensions.map((extension) => extension.name));
-  const merged = [...schemaExtensions().filter((extension) => !names.has(extension.name)), ...extensions];
-  if (flattenExtensions(merged).some((extension) => extension.name === 'undoRedo')) {
+  const replaced = new Set(extensions.map((extension) => extension.name));
+  const merged = [...schemaExtensions().filter((extension) => !replaced.has(extension.name)), ...extensions];
+  const names = new Set(flattenExtensions(merged).map((extension) => extension.name));
+  if (names.has('undoRedo')) {
     throw new Error("Tandem editors take no 'undoRedo' extension: Yjs is the history. Configure StarterKit with { undoRedo: false }.");
   }
+  // A second, unguarded binding would delete what this schema cannot hold.
+  if (names.has('collaboration')) throw new Error("Tandem editors take no 'collaboration' extension: Tandem binds the document itself, guarded.");
   return merged;
 }
 
@@ -140,7 +144,8 @@ export function tandemExtensions(options: TandemExtensionsOptions): AnyExtension
   return [
     ...contentExtensions(options.extensions),
     GuardedCollaboration.configure({ document: options.doc, field: DOCUMENT_FIELD, guard: options.guard ?? null }),
-    Placeholder.configure({ placeholder: options.placeholder ?? DEFAULT_PLACEHOLDER }),
+    // An app's own placeholder replaces Tandem's.
+    ...(options.extensions?.some((extension) => extension.name === 'placeholder') ? [] : [Placeholder.configure({ placeholder: options.placeholder ?? DEFAULT_PLACEHOLDER })]),
     TandemPresence.configure({ awareness: options.awareness, pointer: options.pointer ?? true }),
   ];
 }

@@ -11,6 +11,7 @@ import * as Y from 'yjs';
 import { Awareness } from 'y-protocols/awareness';
 import { checkMessage, watchDocument, type DocumentWatch, type GuardedSession } from '../../client/editor/document-guard.js';
 import { contentExtensions, editorSchema, tandemExtensions } from '../../client/editor/extensions.js';
+import Collaboration from '@tiptap/extension-collaboration';
 import Highlight from '@tiptap/extension-highlight';
 import StarterKit from '@tiptap/starter-kit';
 import type { SessionStatus } from '../../client/session/status.js';
@@ -225,5 +226,9 @@ describe("an app's content extensions", () => {
 
   it("refuse Tiptap's own undo and redo, because Yjs is the history", () => {
     expect(() => contentExtensions([StarterKit])).toThrow(/undoRedo: false/);
+  });
+
+  it('refuse a second, unguarded Collaboration', () => {
+    expect(() => contentExtensions([Collaboration])).toThrow(/binds the document itself/);
   });
 });
