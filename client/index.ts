@@ -15,6 +15,7 @@ export {
   type BlockedCheck,
   type CollaborativeEditorProps,
   type DocumentEditorProps,
+  type EditorSurfaceProps,
   type ToolbarOption,
 } from './editor/CollaborativeEditor.js';
 export {

@@ -24,7 +24,7 @@ export type ToolbarOption = boolean | ReactNode | ((editor: Editor) => ReactNode
 export type BlockedCheck = Extract<DocumentCheck, { kind: 'mismatch' | 'unsupported' }>;
 
 /** The props a Tandem editor surface shares with {@link CollaborativeEditor}. */
-interface EditorSurfaceProps {
+export interface EditorSurfaceProps {
   /**
    * `richtext` (default: the Y.XmlFragment `default`) or `plaintext` (lines of the Y.Text `text`).
    * A new document takes this format; an existing one in the other format shows a message instead.
