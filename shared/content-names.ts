@@ -73,14 +73,6 @@ export function contentNames(fragment: Y.XmlFragment): ContentNames {
   return addContentNames(fragment);
 }
 
-/** Adds every name of `from` to `into`, and returns `into`. */
-export function mergeNames(into: ContentNames, from: ContentNames): ContentNames {
-  for (const name of from.nodes) into.nodes.add(name);
-  for (const name of from.marks) into.marks.add(name);
-  for (const name of from.attributes) into.attributes.add(name);
-  return into;
-}
-
 /** True when the name `type.attribute` names an attribute that `schema` defines on that type. */
 function schemaHasAttribute(schema: Schema, qualified: string): boolean {
   const dot = qualified.lastIndexOf('.');

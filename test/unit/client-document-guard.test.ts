@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Editor } from '@tiptap/core';
 import * as Y from 'yjs';
 import { Awareness } from 'y-protocols/awareness';
-import { checkMessage, watchDocument, type DocumentWatch, type GuardedSession } from '../../client/editor/document-guard.js';
+import { checkDocument, checkMessage, watchDocument, type DocumentWatch, type GuardedSession } from '../../client/editor/document-guard.js';
 import { contentExtensions, editorSchema, tandemExtensions } from '../../client/editor/extensions.js';
 import Collaboration from '@tiptap/extension-collaboration';
 import Highlight from '@tiptap/extension-highlight';
@@ -68,6 +68,7 @@ describe('an editor meeting types its schema lacks', () => {
   it('never binds a document holding a node and a mark it lacks, and the document keeps them', () => {
     const doc = customDoc();
     const before = snapshot(doc);
+    expect(checkDocument(doc, { format: 'richtext', schema: editorSchema() })).toEqual({ kind: 'unsupported', format: 'richtext', missing: ['callout', 'spoiler'] });
     const editor = openEditor(doc);
     expect(snapshot(doc)).toEqual(before);
     expect(editor.getText()).toBe('');
