@@ -12,24 +12,47 @@
 export {
   CollaborativeEditor,
   DocumentEditor,
+  type BlockedCheck,
   type CollaborativeEditorProps,
   type DocumentEditorProps,
+  type EditorSurfaceProps,
+  type ToolbarOption,
 } from './editor/CollaborativeEditor.js';
+export {
+  checkDocument,
+  checkMessage,
+  guardSyncPlugin,
+  watchDocument,
+  type DocumentCheck,
+  type DocumentExpectation,
+  type DocumentWatch,
+  type GuardedSession,
+} from './editor/document-guard.js';
+export { ReadOnlyText, textBlocks, type ReadOnlyTextProps } from './editor/ReadOnlyText.js';
 export { ConnectionStatus, statusState, type ConnectionStatusProps } from './editor/ConnectionStatus.js';
 export { PresenceList, initials, type PresenceListProps } from './editor/PresenceList.js';
 export { Toolbar, type ToolbarProps } from './editor/Toolbar.js';
 export {
   useCollaborativeEditor,
+  useDocumentFormat,
+  useDocumentGuard,
   useTandemDocument,
+  type DocumentGuard,
+  type EditorSchemaOptions,
   type TandemDocument,
   type UseCollaborativeEditorOptions,
   type UseTandemDocumentOptions,
 } from './editor/hooks.js';
 export {
+  contentExtensions,
   DEFAULT_PLACEHOLDER,
   DOCUMENT_FIELD,
+  editorSchema,
+  GuardedCollaboration,
   TandemPresence,
   tandemExtensions,
+  type GuardedCollaborationOptions,
+  type GuardedCollaborationStorage,
   type TandemExtensionsOptions,
   type TandemPresenceOptions,
 } from './editor/extensions.js';

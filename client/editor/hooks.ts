@@ -2,8 +2,10 @@
  * React hooks over the framework-free session: `useTandemDocument` opens a document and exposes
  * its state; `useCollaborativeEditor` binds a Tiptap editor to it.
  */
-import { useEffect, useRef, useState, useSyncExternalStore } from 'react';
+import { useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import { useEditor, type Editor } from '@tiptap/react';
+import type { AnyExtension } from '@tiptap/core';
+import type { Schema } from '@tiptap/pm/model';
 import type { EditorState } from '@tiptap/pm/state';
 import { ySyncPluginKey } from '@tiptap/y-tiptap';
 import type * as Y from 'yjs';
@@ -16,8 +18,8 @@ import type { TokenSource } from '../session/provider.js';
 import { createDocumentSession, type DocumentSession, type DocumentSessionOptions } from '../session/session.js';
 import type { SessionStatus } from '../session/status.js';
 import type { DocumentFormat } from '../../shared/document-format.js';
-import { tandemExtensions } from './extensions.js';
-import { watchFormat, type FormatCheck, type FormatWatch } from './format-guard.js';
+import { editorSchema, tandemExtensions } from './extensions.js';
+import { watchDocument, type DocumentCheck, type DocumentWatch } from './document-guard.js';
 import { plaintextExtensions } from './plaintext-extension.js';
 import { plaintextSyncKey } from './plaintext-binding.js';
 import { PlainDocument, PlainLine, PlainText } from './plaintext-schema.js';
@@ -123,72 +125,136 @@ export function useTandemDocument(options: UseTandemDocumentOptions): TandemDocu
   };
 }
 
+/** What the app chooses about an editor's document: its format and, for rich text, its schema. */
+export interface EditorSchemaOptions {
+  /** `richtext` (default) or `plaintext`; an editor binds only a document of its own format. */
+  format?: DocumentFormat | undefined;
+  /**
+   * The app's Tiptap extensions for rich text: added to the default schema, or replacing a
+   * default of the same name (see contentExtensions). A new list of other names makes a new
+   * editor; the same names keep the editor.
+   */
+  extensions?: readonly AnyExtension[] | undefined;
+  /** The app's schema version, recorded in a document this editor creates. */
+  schemaVersion?: string | undefined;
+}
+
+/** A running document check, see {@link useDocumentGuard}. */
+export interface DocumentGuard {
+  /** The latest check: `pending`, `ok`, `mismatch` or `unsupported`. */
+  check: DocumentCheck;
+  /** The watch behind it; null before the session exists. */
+  watch: DocumentWatch | null;
+  /** The content extensions the check was made for (rich text). */
+  extensions: readonly AnyExtension[];
+}
+
+const PENDING: DocumentCheck = { kind: 'pending' };
+const NO_EXTENSIONS: readonly AnyExtension[] = [];
+
+/** `extensions`, kept the same array while the names in it stay the same. */
+function useStableExtensions(extensions: readonly AnyExtension[] | undefined): readonly AnyExtension[] {
+  const key = (extensions ?? NO_EXTENSIONS).map((extension) => extension.name).join('\n');
+  // The names are the identity: an inline `extensions={[Highlight]}` must not make a new editor
+  // on every render.
+  return useMemo(() => extensions ?? NO_EXTENSIONS, [key]);
+}
+
+/**
+ * Whether `session`'s document may be bound by an editor of `format` with `extensions` (see
+ * document-guard.ts), kept current; `pending` until the document's format is known.
+ * @example
+ * const { check } = useDocumentGuard(session, { extensions: [Highlight] });
+ * if (check.kind === 'unsupported') return <p>{checkMessage(check)}</p>;
+ */
+export function useDocumentGuard(session: DocumentSession | null, options: EditorSchemaOptions = {}): DocumentGuard {
+  const { format = 'richtext', schemaVersion } = options;
+  const extensions = useStableExtensions(options.extensions);
+  const schema = useMemo(() => (format === 'richtext' ? editorSchema(extensions) : null), [format, extensions]);
+  return { ...useWatch(session, format, schema, schemaVersion), extensions };
+}
+
+/**
+ * A watch of `target` for as long as the component is mounted and the expectation holds: a
+ * session, which claims and records, or a bare Y.Doc, which is only read.
+ */
+function useWatch(target: DocumentSession | Y.Doc | null, format: DocumentFormat, schema: Schema | null, schemaVersion?: string): Omit<DocumentGuard, 'extensions'> {
+  const [watch, setWatch] = useState<DocumentWatch | null>(null);
+  useEffect(() => {
+    if (target === null) return;
+    const created = watchDocument(target, { format, schema, schemaVersion });
+    setWatch(created);
+    return () => {
+      created.stop();
+      setWatch(null);
+    };
+  }, [target, format, schema, schemaVersion]);
+  const check = useSyncExternalStore(watch === null ? noSubscription : watch.subscribe, () => watch?.current() ?? PENDING);
+  return { check, watch };
+}
+
+/**
+ * Whether `session`'s document is in `format`, kept current: `mismatch` when it is in the other
+ * format, else `ok` (`pending` before the session exists). It only reads: the editor claims a
+ * new document, with its schema record.
+ * @example
+ * const check = useDocumentFormat(session, 'plaintext');
+ * if (check.kind === 'mismatch') return <p>{checkMessage(check)}</p>;
+ */
+export function useDocumentFormat(session: DocumentSession | null, format: DocumentFormat): DocumentCheck {
+  return useWatch(session?.doc ?? null, format, null).check;
+}
+
 /** Options of {@link useCollaborativeEditor}. */
-export interface UseCollaborativeEditorOptions {
+export interface UseCollaborativeEditorOptions extends EditorSchemaOptions {
   /** Whether the writer may edit (default true); a session that may only read is never editable. */
   editable?: boolean | undefined;
   /** Shown in an empty document. */
   placeholder?: string | undefined;
   /** Publish the mouse pointer (default true). */
   pointer?: boolean | undefined;
-  /** `richtext` (default) or `plaintext`; an editor binds only a document of its own format. */
-  format?: DocumentFormat | undefined;
-}
-
-const PENDING: FormatCheck = { kind: 'pending' };
-
-/**
- * Whether `session`'s document is in `format` (see format-guard.ts), kept current; `pending`
- * until the document's format is known.
- * @example
- * const check = useDocumentFormat(session, 'plaintext');
- * if (check.kind === 'mismatch') return <p>{mismatchMessage(check)}</p>;
- */
-export function useDocumentFormat(session: DocumentSession | null, format: DocumentFormat): FormatCheck {
-  const [watch, setWatch] = useState<FormatWatch | null>(null);
-  useEffect(() => {
-    if (session === null) return;
-    const created = watchFormat(session, format);
-    setWatch(created);
-    return () => {
-      created.stop();
-      setWatch(null);
-    };
-  }, [session, format]);
-  return useSyncExternalStore(watch === null ? noSubscription : watch.subscribe, () => watch?.current() ?? PENDING);
+  /**
+   * A guard from {@link useDocumentGuard} for the same format and extensions, when the caller
+   * also shows its outcome; without one the hook keeps its own.
+   */
+  guard?: DocumentGuard | undefined;
 }
 
 /**
- * A Tiptap editor bound to `session` (a new editor per session and format), or null before the
- * first render and while the document is not known to be in `format`.
+ * A Tiptap editor bound to `session` (a new editor per session, format and set of extension
+ * names), or null before the first render and while the document is not known to be in
+ * `format` with nothing the editor's schema lacks.
  * @example
- * const editor = useCollaborativeEditor(session, { placeholder: 'Write here', format: 'plaintext' });
+ * const editor = useCollaborativeEditor(session, { extensions: [Highlight], placeholder: 'Write here' });
  * return editor && <EditorContent editor={editor} />;
  */
 export function useCollaborativeEditor(session: DocumentSession, options: UseCollaborativeEditorOptions = {}): Editor | null {
   const { placeholder, pointer, format = 'richtext' } = options;
+  const own = useDocumentGuard(options.guard === undefined ? session : null, options);
+  const { check, watch, extensions } = options.guard ?? own;
   // A read-only grant makes the editor read-only: the server would drop the edits.
   const readOnly = useSyncExternalStore(session.onReadOnly, () => session.readOnly);
   const editable = (options.editable ?? true) && !readOnly;
-  const bound = useDocumentFormat(session, format).kind === 'ok';
-  const extensionOptions = { doc: session.doc, awareness: session.awareness, placeholder, pointer };
+  const bound = check.kind === 'ok' && watch !== null;
   const editor = useEditor(
     {
-      // Until the format is confirmed the editor holds nothing and binds nothing.
-      extensions: !bound
-        ? [PlainDocument, PlainLine, PlainText]
-        : format === 'plaintext'
-          ? plaintextExtensions(extensionOptions)
-          : tandemExtensions(extensionOptions),
+      // Until the document is known to fit, the editor holds nothing and binds nothing; the
+      // guarded binding checks again at the moment it binds.
+      extensions:
+        !bound || watch === null
+          ? [PlainDocument, PlainLine, PlainText]
+          : format === 'plaintext'
+            ? plaintextExtensions({ doc: session.doc, awareness: session.awareness, placeholder, pointer })
+            : tandemExtensions({ doc: session.doc, awareness: session.awareness, placeholder, pointer, extensions, guard: watch }),
       editable: bound && editable,
       immediatelyRender: false,
     },
-    [session, format, bound],
+    [session, format, bound, watch, extensions],
   );
   useEffect(() => {
     if (editor !== null && bound && editor.isEditable !== editable) editor.setEditable(editable);
   }, [editor, editable, bound]);
-  // Right after the format is confirmed, the inert editor is still around for one render.
+  // Right after the check turns `ok`, the inert editor is still around for one render.
   return bound && editor !== null && isBound(editor.state) ? editor : null;
 }
 

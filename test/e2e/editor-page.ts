@@ -137,3 +137,18 @@ export function drawnPosition(page: Page, selector: string): Promise<Point | nul
     return match ? { x: Number(match[1]), y: Number(match[2]) } : null;
   }, selector);
 }
+
+/** A page of the demo app at `path` whose remembered identity is `user`. */
+export async function openDemoApp(suite: BrowserSuite, user: EditorUser, path: string): Promise<Page> {
+  const page = await suite.newPage();
+  await page.addInitScript((identity) => {
+    if (localStorage.getItem('tandem.identity') === null) localStorage.setItem('tandem.identity', JSON.stringify(identity));
+  }, user);
+  await page.goto(`${suite.server.httpUrl}${path}`);
+  return page;
+}
+
+/** The state the page's status badge shows, e.g. `live-saved`. */
+export function statusState(page: Page): Promise<string | undefined> {
+  return page.evaluate(() => document.querySelector<HTMLElement>('.tandem-status')?.dataset.state);
+}
