@@ -16,6 +16,7 @@ import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Limits } from '../shared/limits.js';
 import { createTokenVerifier, type VerificationKey } from './auth/tokens.js';
+import { ConversionPool, conversionPoolOptions } from './api/convert-pool.js';
 import { createDocumentApi } from './api/documents.js';
 import { notifyingStore, WebhookSender, type WebhookOptions } from './api/webhooks.js';
 import { ConfigError, DEFAULT_CONFIG, resolveLimits } from './config.js';
@@ -168,7 +169,9 @@ export async function createTandemServer(options: TandemServerOptions = {}): Pro
       : await openLevelDbStore(options.dataDir ?? DEFAULT_CONFIG.dataDir, { syncWrites: options.syncWrites ?? DEFAULT_CONFIG.syncWrites, onError }));
   const redisUrl = options.redisUrl ?? null;
   if (redisUrl !== null) fanOut = await openRedisFanOut(redisUrl, options.instanceId ?? randomUUID(), logger, metrics.registry, options.clusterTiming);
-  const webhooks = options.webhook == null ? null : new WebhookSender(options.webhook, store, logger, metrics.registry);
+  // Starts its workers on the first conversion, so that a server nobody converts with runs none.
+  const converter = new ConversionPool(conversionPoolOptions(limits));
+  const webhooks = options.webhook == null ? null : new WebhookSender(options.webhook, store, converter, logger, metrics.registry);
   // Rooms and the API write through this, so that every durable change schedules its event.
   const roomStore = webhooks === null ? store : notifyingStore(store, (name) => webhooks.changed(name));
   const registry = new RoomRegistry({
@@ -198,6 +201,7 @@ export async function createTandemServer(options: TandemServerOptions = {}): Pro
       logger,
       verifier: authorizer === null || options.auth == null ? null : createTokenVerifier(options.auth),
       maxBodyBytes: limits.maxFrameBytes,
+      converter,
       connectedClients: (name) => gate.clientsOf(name),
       disconnect: (name) => gate.closeDocument(name),
     }),
@@ -215,6 +219,7 @@ export async function createTandemServer(options: TandemServerOptions = {}): Pro
   try {
     address = await listen(http, options.port ?? DEFAULT_CONFIG.port, options.host ?? DEFAULT_CONFIG.host);
   } catch (error) {
+    await converter.close();
     await fanOut.close();
     if (ownsStore) await store.close();
     throw error;
@@ -243,6 +248,7 @@ export async function createTandemServer(options: TandemServerOptions = {}): Pro
     await stopped;
     await registry.close();
     webhooks?.close();
+    await converter.close();
     await fanOut.close();
     if (ownsStore) await store.close();
     logger.info('stopped');

@@ -24,6 +24,13 @@ const LIMIT_HELP: Readonly<Record<keyof Limits, string>> = {
   awarenessBurst: 'presence messages one connection may send at once before the per-second rate applies',
   handshakeTimeoutMs: 'ms a client has to send its request headers (and finish TLS); then HTTP 408',
   maxHeaderBytes: 'bytes of one request\'s headers, the token in the URL included; more gets HTTP 431',
+  maxConversionBytes: 'bytes of an HTML, Markdown, text or JSON body an import converts; more gets HTTP 413',
+  maxConversionNodes: 'nodes (blocks, text runs) of a document an import or export converts; more gets HTTP 413',
+  maxConversionDepth: 'nesting depth of a document an import or export converts; deeper gets HTTP 422',
+  conversionTimeoutMs: 'ms one conversion may run in its worker thread; then the worker is replaced and HTTP 422',
+  maxConversionHeapMb: 'MiB of heap of each conversion worker thread; past it the worker is replaced and HTTP 413',
+  conversionWorkers: 'worker threads converting documents (imports, exports, webhooks) at once',
+  maxQueuedConversions: 'conversions waiting for a worker; more get HTTP 503 with Retry-After',
 };
 
 /** The `--help` text: every flag, its variable and its default, and the `token` command. */

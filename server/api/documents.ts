@@ -24,7 +24,9 @@ import { connectionOrigin } from '../rooms/origins.js';
 import type { RoomMember } from '../rooms/room.js';
 import type { RoomRegistry } from '../rooms/registry.js';
 import type { DocumentInfo, DocumentStore } from '../storage/store.js';
-import { checkYjsUpdate, ContentError, CONTENT_TYPES, DOCUMENT_FORMATS, documentUpdate, exportDocument, isDocumentFormat, parseContent, type DocumentFormat } from './convert.js';
+import { ContentError, ContentLimitError, ConversionUnavailableError } from './conversion-errors.js';
+import type { DocumentConverter } from './convert-pool.js';
+import { CONTENT_TYPES, DOCUMENT_FORMATS, isDocumentFormat, type DocumentFormat } from './convert.js';
 
 /** The route prefix of the document API. */
 export const API_PREFIX = '/api/documents';
@@ -54,6 +56,8 @@ export interface DocumentApiContext {
   readonly verifier: TokenVerifier | null;
   /** Largest request body accepted (413 `too_large` beyond it). */
   readonly maxBodyBytes: number;
+  /** Runs imports and exports off the event loop, within the conversion limits. */
+  readonly converter: DocumentConverter;
   /** Connected clients of a document. */
   connectedClients(name: string): number;
   /** Closes every connection to `name` with 4410 (they leave its room at once). */
@@ -146,15 +150,14 @@ export function createDocumentApi(context: DocumentApiContext): (request: Incomi
 
   const put = async (request: IncomingMessage, name: string, format: DocumentFormat, replace: boolean): Promise<{ status: number; body: unknown }> => {
     const body = await readBody(request, context.maxBodyBytes);
-    // Refuse bad content before queueing behind other writes.
-    if (format === 'yjs') checkYjsUpdate(body);
-    else parseContent(body.toString('utf8'), format);
     return serialise(name, async () => {
       const exists = (await context.store.info(name)) !== null;
       if (exists && !replace) throw new ApiError(409, 'already_exists', `document '${name}' exists; PUT with ?replace=1 to replace its content`);
+      // Converted before the room is loaded: content that is refused never loads or touches it.
+      const update = await context.converter.importDocument(await context.store.load(name), body, format);
       const room = await context.registry.acquire(name);
       try {
-        await room.applyUpdate(API_MEMBER, documentUpdate(await context.store.load(name), body, format));
+        await room.applyUpdate(API_MEMBER, update);
       } finally {
         context.registry.release(room);
       }
@@ -190,7 +193,7 @@ export function createDocumentApi(context: DocumentApiContext): (request: Incomi
         require(identity, name, 'read');
         const stored = await context.store.load(name);
         if (stored === null) throw new ApiError(404, 'not_found', `no document '${name}'`);
-        const body = exportDocument(stored, format);
+        const body = await context.converter.exportDocument(stored, format);
         response.writeHead(200, { 'content-type': CONTENT_TYPES[format], 'cache-control': 'no-store' });
         response.end(request.method === 'HEAD' ? undefined : body);
         return;
@@ -223,11 +226,34 @@ export function createDocumentApi(context: DocumentApiContext): (request: Incomi
   return (request, response, pathname, query) => {
     route(request, response, pathname, query).catch((error: unknown) => {
       if (error instanceof ApiError) return sendError(response, error);
+      if (error instanceof ContentLimitError) return sendError(response, limitError(error));
       if (error instanceof ContentError) return sendError(response, new ApiError(400, 'bad_content', error.message));
+      if (error instanceof ConversionUnavailableError) return sendError(response, new ApiError(503, 'conversion_unavailable', error.message), { 'retry-after': '1' });
       context.logger.error({ err: error, url: pathname }, 'document API request failed');
       sendError(response, new ApiError(500, 'internal', 'the request failed; see the server log'));
     });
   };
+}
+
+/**
+ * The answer to content past a conversion limit: 413 for what is too large (bytes, nodes, heap),
+ * 422 for what cannot be processed (too deep, too slow).
+ */
+function limitError(error: ContentLimitError): ApiError {
+  switch (error.limit) {
+    case 'bytes':
+      return new ApiError(413, 'too_large', error.message);
+    case 'nodes':
+      return new ApiError(413, 'too_many_nodes', error.message);
+    case 'memory':
+      return new ApiError(413, 'conversion_out_of_memory', error.message);
+    case 'depth':
+      return new ApiError(422, 'too_deep', error.message);
+    case 'time':
+      return new ApiError(422, 'conversion_timeout', error.message);
+    default:
+      return error.limit satisfies never;
+  }
 }
 
 function documentName(encoded: string): string {
@@ -276,15 +302,15 @@ function readBody(request: IncomingMessage, max: number): Promise<Buffer> {
   });
 }
 
-function sendJson(response: ServerResponse, status: number, body: unknown): void {
-  response.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  response.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers });
   response.end(`${JSON.stringify(body)}\n`);
 }
 
-function sendError(response: ServerResponse, error: ApiError): void {
+function sendError(response: ServerResponse, error: ApiError, headers: Record<string, string> = {}): void {
   if (response.headersSent) {
     response.destroy();
     return;
   }
-  sendJson(response, error.status, { code: error.code, message: error.message });
+  sendJson(response, error.status, { code: error.code, message: error.message }, headers);
 }

@@ -2,14 +2,27 @@
  * Admin verbs on a stopped server's data dir: the LevelDB store opened directly. Only one process
  * may open a data dir, so this refuses clearly while a server runs on it.
  */
+import { DEFAULT_LIMITS } from '../../shared/limits.js';
+import { ConversionPool, conversionPoolOptions } from '../api/convert-pool.js';
 import type { DocumentFormat } from '../api/convert.js';
-import { documentUpdate, exportDocument } from '../api/convert.js';
 import { openLevelDbStore } from '../storage/leveldb-store.js';
 import { StoreLockedError, type DocumentInfo, type DocumentStore } from '../storage/store.js';
 import { AdminError, type AdminTarget, type DocumentSummary } from './admin-target.js';
 
 function summary(info: DocumentInfo): DocumentSummary {
   return { name: info.name, bytes: info.bytes, updates: info.updates, updatedAt: new Date(info.updatedAt).toISOString(), clients: null };
+}
+
+let pool: ConversionPool | null = null;
+
+/**
+ * The same bounded conversion workers as the server's, so that a hostile file fails its import
+ * instead of taking the CLI's memory. One pool serves every target of the process (a worker
+ * costs a start-up per process, not per verb); idle, it never keeps the process alive.
+ */
+function converter(): ConversionPool {
+  pool ??= new ConversionPool(conversionPoolOptions(DEFAULT_LIMITS));
+  return pool;
 }
 
 /** Opens `dataDir`; rejects with a `locked` {@link AdminError} when a running server holds it. */
@@ -35,12 +48,12 @@ export async function openLocalTarget(dataDir: string): Promise<AdminTarget> {
     async read(name, format: DocumentFormat) {
       const stored = await store.load(name);
       if (stored === null) throw new AdminError('not_found', `no document '${name}'`);
-      return exportDocument(stored, format);
+      return converter().exportDocument(stored, format);
     },
     async write(name, format, body, replace) {
       const exists = (await store.info(name)) !== null;
       if (exists && !replace) throw new AdminError('conflict', `document '${name}' exists; use --replace to replace its content`);
-      const update = documentUpdate(exists ? await store.load(name) : null, body, format);
+      const update = await converter().importDocument(exists ? await store.load(name) : null, body, format);
       await store.append(name, update);
       return !exists;
     },
