@@ -182,7 +182,8 @@ export class ConversionPool implements DocumentConverter {
       this.settle(
         slot,
         current,
-        error.code === 'ERR_WORKER_OUT_OF_MEMORY'
+        // Out of memory before it loaded, the heap limit is too small for the worker itself, whatever the content.
+        error.code === 'ERR_WORKER_OUT_OF_MEMORY' && slot.ready
           ? new ContentLimitError('memory', `the conversion needed more than ${this.options.heapMb} MiB of memory`)
           : new ConversionUnavailableError(`the conversion worker failed: ${error.message}`, { cause: error }),
       );
