@@ -202,6 +202,7 @@ export async function createTandemServer(options: TandemServerOptions = {}): Pro
       verifier: authorizer === null || options.auth == null ? null : createTokenVerifier(options.auth),
       maxBodyBytes: limits.maxFrameBytes,
       converter,
+      limitHit: (limit) => metrics.limitHit(limit),
       connectedClients: (name) => gate.clientsOf(name),
       disconnect: (name) => gate.closeDocument(name),
     }),

@@ -29,9 +29,16 @@ export class ContentLimitError extends ContentError {
   }
 }
 
-/** The conversion could not run (every worker busy and the queue full, a worker crashed, shutting down); retry later. */
+/** Why a conversion could not run: every worker busy and the queue full, a worker that failed, or shutting down. */
+export type UnavailableReason = 'busy' | 'failed' | 'closed';
+
+/** The conversion could not run (see {@link UnavailableReason}); retry later. */
 export class ConversionUnavailableError extends Error {
-  constructor(message: string, options?: ErrorOptions) {
+  constructor(
+    readonly reason: UnavailableReason,
+    message: string,
+    options?: ErrorOptions,
+  ) {
     super(message, options);
     this.name = 'ConversionUnavailableError';
   }

@@ -113,14 +113,14 @@ export class ConversionPool implements DocumentConverter {
 
   async close(): Promise<void> {
     this.closed = true;
-    for (const job of this.queue.splice(0)) job.reject(new ConversionUnavailableError('the server is shutting down'));
+    for (const job of this.queue.splice(0)) job.reject(new ConversionUnavailableError('closed', 'the server is shutting down'));
     await Promise.all(this.slots.map((slot) => slot.worker?.terminate()));
   }
 
   private submit(operation: Operation): Promise<Uint8Array> {
-    if (this.closed) return Promise.reject(new ConversionUnavailableError('the server is shutting down'));
+    if (this.closed) return Promise.reject(new ConversionUnavailableError('closed', 'the server is shutting down'));
     if (this.queue.length >= this.options.maxQueued) {
-      return Promise.reject(new ConversionUnavailableError(`${this.options.workers} conversions are running and ${this.queue.length} are waiting; retry later`));
+      return Promise.reject(new ConversionUnavailableError('busy', `${this.options.workers} conversions are running and ${this.queue.length} are waiting; retry later`));
     }
     return new Promise((resolve, reject) => {
       this.queue.push({ operation, resolve, reject });
@@ -185,12 +185,12 @@ export class ConversionPool implements DocumentConverter {
         // Out of memory before it loaded, the heap limit is too small for the worker itself, whatever the content.
         error.code === 'ERR_WORKER_OUT_OF_MEMORY' && slot.ready
           ? new ContentLimitError('memory', `the conversion needed more than ${this.options.heapMb} MiB of memory`)
-          : new ConversionUnavailableError(`the conversion worker failed: ${error.message}`, { cause: error }),
+          : new ConversionUnavailableError('failed', `the conversion worker failed: ${error.message}`, { cause: error }),
       );
     });
     worker.on('exit', () => {
       const current = job();
-      if (current !== undefined) this.settle(slot, current, new ConversionUnavailableError('the conversion worker exited'));
+      if (current !== undefined) this.settle(slot, current, new ConversionUnavailableError('failed', 'the conversion worker exited'));
       this.retire(slot, worker);
     });
     return worker;

@@ -20,11 +20,12 @@ import { isValidDocumentName } from '../../shared/document-name.js';
 import { accessFor, type AccessMode } from '../auth/access.js';
 import { AuthError, type Identity, type TokenVerifier } from '../auth/tokens.js';
 import type { Logger } from '../observability/logger.js';
+import type { LimitName } from '../observability/metrics.js';
 import { connectionOrigin } from '../rooms/origins.js';
 import type { RoomMember } from '../rooms/room.js';
 import type { RoomRegistry } from '../rooms/registry.js';
 import type { DocumentInfo, DocumentStore } from '../storage/store.js';
-import { ContentError, ContentLimitError, ConversionUnavailableError } from './conversion-errors.js';
+import { ContentError, ContentLimitError, ConversionUnavailableError, type ContentLimit } from './conversion-errors.js';
 import type { DocumentConverter } from './convert-pool.js';
 import { CONTENT_TYPES, DOCUMENT_FORMATS, isDocumentFormat, type DocumentFormat } from './convert.js';
 
@@ -58,6 +59,8 @@ export interface DocumentApiContext {
   readonly maxBodyBytes: number;
   /** Runs imports and exports off the event loop, within the conversion limits. */
   readonly converter: DocumentConverter;
+  /** Counts a request refused by a conversion limit. */
+  limitHit(limit: LimitName): void;
   /** Connected clients of a document. */
   connectedClients(name: string): number;
   /** Closes every connection to `name` with 4410 (they leave its room at once). */
@@ -226,9 +229,16 @@ export function createDocumentApi(context: DocumentApiContext): (request: Incomi
   return (request, response, pathname, query) => {
     route(request, response, pathname, query).catch((error: unknown) => {
       if (error instanceof ApiError) return sendError(response, error);
-      if (error instanceof ContentLimitError) return sendError(response, limitError(error));
+      if (error instanceof ContentLimitError) {
+        const { status, code, limit } = LIMIT_ANSWERS[error.limit];
+        context.limitHit(limit);
+        return sendError(response, new ApiError(status, code, error.message));
+      }
       if (error instanceof ContentError) return sendError(response, new ApiError(400, 'bad_content', error.message));
-      if (error instanceof ConversionUnavailableError) return sendError(response, new ApiError(503, 'conversion_unavailable', error.message), { 'retry-after': '1' });
+      if (error instanceof ConversionUnavailableError) {
+        if (error.reason === 'busy') context.limitHit('max_queued_conversions');
+        return sendError(response, new ApiError(503, 'conversion_unavailable', error.message), { 'retry-after': '1' });
+      }
       context.logger.error({ err: error, url: pathname }, 'document API request failed');
       sendError(response, new ApiError(500, 'internal', 'the request failed; see the server log'));
     });
@@ -236,25 +246,16 @@ export function createDocumentApi(context: DocumentApiContext): (request: Incomi
 }
 
 /**
- * The answer to content past a conversion limit: 413 for what is too large (bytes, nodes, heap),
- * 422 for what cannot be processed (too deep, too slow).
+ * The answer to content past each conversion limit, and the limit counted: 413 for what is too
+ * large (bytes, nodes, heap), 422 for what cannot be processed (too deep, too slow).
  */
-function limitError(error: ContentLimitError): ApiError {
-  switch (error.limit) {
-    case 'bytes':
-      return new ApiError(413, 'too_large', error.message);
-    case 'nodes':
-      return new ApiError(413, 'too_many_nodes', error.message);
-    case 'memory':
-      return new ApiError(413, 'conversion_out_of_memory', error.message);
-    case 'depth':
-      return new ApiError(422, 'too_deep', error.message);
-    case 'time':
-      return new ApiError(422, 'conversion_timeout', error.message);
-    default:
-      return error.limit satisfies never;
-  }
-}
+const LIMIT_ANSWERS: Readonly<Record<ContentLimit, { status: number; code: string; limit: LimitName }>> = {
+  bytes: { status: 413, code: 'too_large', limit: 'max_conversion_bytes' },
+  nodes: { status: 413, code: 'too_many_nodes', limit: 'max_conversion_nodes' },
+  memory: { status: 413, code: 'conversion_out_of_memory', limit: 'max_conversion_heap_mb' },
+  depth: { status: 422, code: 'too_deep', limit: 'max_conversion_depth' },
+  time: { status: 422, code: 'conversion_timeout', limit: 'conversion_timeout_ms' },
+};
 
 function documentName(encoded: string): string {
   let name: string;

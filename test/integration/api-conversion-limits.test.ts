@@ -12,7 +12,7 @@ import { EXIT_CODES, runAdmin } from '../../server/cli/admin.js';
 import { resolveLimits } from '../../server/config.js';
 import { ConfigError } from '../../server/flags.js';
 import type { TandemServerOptions } from '../../server/index.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { readMetric, startTestServer, type TestServer } from '../helpers/server.js';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir.js';
 
 let server: TestServer | null = null;
@@ -55,6 +55,7 @@ describe('conversion limits', () => {
   it('refuses a text body past maxConversionBytes with 413 before converting it, but not a larger Yjs body', async () => {
     await start({ maxConversionBytes: 1000 });
     await refused('long', await put('long', 'text', 'x'.repeat(1001)), 413, 'too_large');
+    expect(await readMetric(server?.httpUrl ?? '', 'tandem_limit_hits_total', { limit: 'max_conversion_bytes' })).toBe(1);
     const update = documentUpdate(null, Buffer.from('y'.repeat(5000)), 'text');
     expect(update.byteLength).toBeGreaterThan(1000);
     expect((await put('yjs', 'yjs', new Uint8Array(update))).status).toBe(201);
@@ -81,6 +82,7 @@ describe('conversion limits', () => {
   it('stops a conversion at conversionTimeoutMs with 422, and the next one runs in a new worker', async () => {
     await start({ conversionTimeoutMs: 300 });
     await refused('slow', await put('slow', 'markdown', SLOW_MARKDOWN), 422, 'conversion_timeout');
+    expect(await readMetric(server?.httpUrl ?? '', 'tandem_limit_hits_total', { limit: 'conversion_timeout_ms' })).toBe(1);
     await stillConverts('after-slow');
   });
 
@@ -97,6 +99,7 @@ describe('conversion limits', () => {
     expect(alone.map((response) => response.status).sort()).toEqual([422, 422, 503]);
     expect(busy[0]?.headers.get('retry-after')).toBe('1');
     expect(await busy[0]?.json()).toMatchObject({ code: 'conversion_unavailable' });
+    expect(await readMetric(server?.httpUrl ?? '', 'tandem_limit_hits_total', { limit: 'max_queued_conversions' })).toBe(1);
     await server?.close();
     await start({ conversionWorkers: 2, maxQueuedConversions: 1, conversionTimeoutMs: 500 });
     const pair = await Promise.all(['a', 'b', 'c'].map((name) => put(`two-workers-${name}`, 'markdown', SLOW_MARKDOWN)));
