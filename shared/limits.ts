@@ -77,7 +77,8 @@ export interface Limits {
   /**
    * Most nodes (blocks and text runs) one imported or exported document may have. Stops a small
    * body that expands into a huge document (megabytes of `<p>x</p>` or of newlines) from building
-   * a Y.Doc that every room member then has to apply; past it the conversion answers HTTP 413.
+   * an update that the room applies on the event loop, and every member after it (applying Yjs
+   * siblings costs more than linear time); past it the conversion answers HTTP 413.
    */
   maxConversionNodes: number;
   /**
@@ -128,7 +129,7 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   handshakeTimeoutMs: 10_000,
   maxHeaderBytes: 16 * 1024,
   maxConversionBytes: 2 * 1024 * 1024,
-  maxConversionNodes: 20_000,
+  maxConversionNodes: 10_000,
   maxConversionDepth: 100,
   conversionTimeoutMs: 10_000,
   maxConversionHeapMb: 512,

@@ -87,8 +87,8 @@ describe('conversion limits', () => {
   });
 
   it('answers a conversion past maxConversionHeapMb with 413, and the next one runs in a new worker', async () => {
-    await start({ maxConversionHeapMb: 48 });
-    await refused('heavy', await put('heavy', 'html', '<p>x</p>'.repeat(9_000)), 413, 'conversion_out_of_memory');
+    await start({ maxConversionHeapMb: 40 });
+    await refused('heavy', await put('heavy', 'html', '<p>x</p>'.repeat(4_900)), 413, 'conversion_out_of_memory');
     await stillConverts('after-heavy');
   });
 
