@@ -77,8 +77,8 @@ export interface Limits {
   /**
    * Most nodes (blocks and text runs) one imported or exported document may have. Stops a small
    * body that expands into a huge document (megabytes of `<p>x</p>` or of newlines) from building
-   * an update that the room applies on the event loop, and every member after it (applying Yjs
-   * siblings costs more than linear time); past it the conversion answers HTTP 413.
+   * an update that the room applies on the event loop (the one part of an import that stays
+   * there), and every member after it; past it the conversion answers HTTP 413.
    */
   maxConversionNodes: number;
   /**
