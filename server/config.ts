@@ -7,7 +7,7 @@ import { DEFAULT_LIMITS, type Limits } from '../shared/limits.js';
 import type { VerificationKey } from './auth/tokens.js';
 import { ConfigError, parseBoolean, parseInteger, rawSetting, readFlags, type RawSetting } from './flags.js';
 import { LOG_LEVELS, isLogLevel, type LogLevel } from './observability/logger.js';
-import { DOCUMENT_FORMATS, isDocumentFormat } from './api/convert.js';
+import { DOCUMENT_FORMATS, isDocumentFormat } from './api/formats.js';
 import { WEBHOOK_DEFAULTS, type WebhookOptions } from './api/webhooks.js';
 import { parseOrigins, readAuth, readTls, type TlsOptions } from './security-settings.js';
 

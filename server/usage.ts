@@ -1,6 +1,6 @@
 /** The `--help` text of the `tandem` command. */
 import { DEFAULT_LIMITS, type Limits } from '../shared/limits.js';
-import { DOCUMENT_FORMATS } from './api/convert.js';
+import { DOCUMENT_FORMATS } from './api/formats.js';
 import { WEBHOOK_DEFAULTS } from './api/webhooks.js';
 import { DEFAULT_CONFIG, LIMIT_FIELDS, flagName } from './config.js';
 import { envName } from './flags.js';

@@ -9,7 +9,7 @@ import { Worker } from 'node:worker_threads';
 import type { Limits } from '../../shared/limits.js';
 import { checkBodyBytes, type ConversionBounds } from './content-bounds.js';
 import { ContentError, ContentLimitError, ConversionUnavailableError } from './conversion-errors.js';
-import type { DocumentFormat } from './convert.js';
+import type { DocumentFormat } from './formats.js';
 import type { ConversionReply, ConversionRequest } from './convert-worker.js';
 
 /** How the pool runs conversions; the server fills it from its limits (shared/limits.ts). */
@@ -24,6 +24,13 @@ export interface ConversionPoolOptions {
   heapMb: number;
   bounds: ConversionBounds;
 }
+
+/**
+ * How long a worker may take to load before its job fails as unavailable. Not a limit on
+ * content: loading takes under a second from dist/ and a few from the TypeScript sources; this
+ * only stops a broken install from holding conversions forever.
+ */
+const WORKER_START_TIMEOUT_MS = 30_000;
 
 /** The pool options that the conversion limits of `limits` set. */
 export function conversionPoolOptions(limits: Limits): ConversionPoolOptions {
@@ -162,8 +169,16 @@ export class ConversionPool implements DocumentConverter {
     const worker = new Worker(workerEntry(), { resourceLimits: { maxOldGenerationSizeMb: this.options.heapMb }, stdout: false, stderr: false });
     // Idle, a worker never keeps the process alive; it is held while it converts (see start).
     worker.unref();
+    // The deadline of a conversion runs from the worker's ready signal: one that never loads must not hold its job forever.
+    const starting = setTimeout(() => {
+      if (slot.worker !== worker) return;
+      const current = slot.job?.id;
+      if (current !== undefined) this.settle(slot, current, new ConversionUnavailableError('failed', `the conversion worker did not start within ${WORKER_START_TIMEOUT_MS} ms`));
+      this.retire(slot, worker);
+    }, WORKER_START_TIMEOUT_MS).unref();
     worker.on('message', (reply: ConversionReply) => {
       if ('ready' in reply) {
+        clearTimeout(starting);
         if (slot.worker !== worker) return;
         slot.ready = true;
         this.arm(slot, worker);
@@ -189,6 +204,7 @@ export class ConversionPool implements DocumentConverter {
       );
     });
     worker.on('exit', () => {
+      clearTimeout(starting);
       const current = job();
       if (current !== undefined) this.settle(slot, current, new ConversionUnavailableError('failed', 'the conversion worker exited'));
       this.retire(slot, worker);

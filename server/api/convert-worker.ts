@@ -6,7 +6,8 @@
 import { parentPort } from 'node:worker_threads';
 import type { ConversionBounds } from './content-bounds.js';
 import { ContentError, ContentLimitError, type ContentLimit } from './conversion-errors.js';
-import { documentUpdate, exportDocument, type DocumentFormat } from './convert.js';
+import { documentUpdate, exportDocument } from './convert.js';
+import type { DocumentFormat } from './formats.js';
 
 /** One conversion a worker is asked for: an operation of convert.ts, its bytes and options. */
 export type ConversionRequest =

@@ -19,29 +19,12 @@ import { PLAINTEXT_FIELD, readDocumentFormat } from '../../shared/document-forma
 import { DOCUMENT_FIELD, schemaExtensions } from '../../shared/schema.js';
 import { checkBodyBytes, checkDomBounds, checkJsonBounds, checkMarkdownDepth, checkNodeCount, UNBOUNDED, type ConversionBounds } from './content-bounds.js';
 import { ContentError } from './conversion-errors.js';
+import type { DocumentFormat } from './formats.js';
 
 export { ContentError } from './conversion-errors.js';
 export type { ConversionBounds } from './content-bounds.js';
+export { CONTENT_TYPES, DOCUMENT_FORMATS, isDocumentFormat, type DocumentFormat } from './formats.js';
 
-/** The formats a document can be read and written in. */
-export const DOCUMENT_FORMATS = ['yjs', 'json', 'html', 'markdown', 'text'] as const;
-
-/** One of {@link DOCUMENT_FORMATS}. */
-export type DocumentFormat = (typeof DOCUMENT_FORMATS)[number];
-
-/** The Content-Type each format is served with. */
-export const CONTENT_TYPES: Readonly<Record<DocumentFormat, string>> = {
-  yjs: 'application/octet-stream',
-  json: 'application/json; charset=utf-8',
-  html: 'text/html; charset=utf-8',
-  markdown: 'text/markdown; charset=utf-8',
-  text: 'text/plain; charset=utf-8',
-};
-
-/** True when `value` names a format. */
-export function isDocumentFormat(value: string): value is DocumentFormat {
-  return (DOCUMENT_FORMATS as readonly string[]).includes(value);
-}
 
 interface Tooling {
   schema: Schema;

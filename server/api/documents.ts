@@ -27,7 +27,7 @@ import type { RoomRegistry } from '../rooms/registry.js';
 import type { DocumentInfo, DocumentStore } from '../storage/store.js';
 import { ContentError, ContentLimitError, ConversionUnavailableError, type ContentLimit } from './conversion-errors.js';
 import type { DocumentConverter } from './convert-pool.js';
-import { CONTENT_TYPES, DOCUMENT_FORMATS, isDocumentFormat, type DocumentFormat } from './convert.js';
+import { CONTENT_TYPES, DOCUMENT_FORMATS, isDocumentFormat, type DocumentFormat } from './formats.js';
 
 /** The route prefix of the document API. */
 export const API_PREFIX = '/api/documents';

@@ -16,7 +16,7 @@ import { Counter, type Registry } from 'prom-client';
 import type { Logger } from '../observability/logger.js';
 import type { DocumentStore } from '../storage/store.js';
 import type { DocumentConverter } from './convert-pool.js';
-import type { DocumentFormat } from './convert.js';
+import type { DocumentFormat } from './formats.js';
 
 /** How events are sent. */
 export interface WebhookOptions {

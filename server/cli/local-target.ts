@@ -4,7 +4,7 @@
  */
 import { DEFAULT_LIMITS } from '../../shared/limits.js';
 import { ConversionPool, conversionPoolOptions } from '../api/convert-pool.js';
-import type { DocumentFormat } from '../api/convert.js';
+import type { DocumentFormat } from '../api/formats.js';
 import { openLevelDbStore } from '../storage/leveldb-store.js';
 import { StoreLockedError, type DocumentInfo, type DocumentStore } from '../storage/store.js';
 import { AdminError, type AdminTarget, type DocumentSummary } from './admin-target.js';

@@ -1,5 +1,5 @@
 /** Admin verbs on a running server, through its HTTP document API (server/api/documents.ts). */
-import type { DocumentFormat } from '../api/convert.js';
+import type { DocumentFormat } from '../api/formats.js';
 import type { DocumentSummary } from '../api/documents.js';
 import { AdminError, type AdminFailure, type AdminTarget } from './admin-target.js';
 
