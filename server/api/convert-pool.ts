@@ -63,8 +63,9 @@ interface Job {
 
 interface Slot {
   worker: Worker | null;
-  /** The worker has loaded its modules: a job's deadline starts when it is posted, not before. */
+  /** The worker has loaded its modules. */
   ready: boolean;
+  /** The slot's job; its deadline starts when the worker says it started it (see convert-worker.ts). */
   job: { id: number; job: Job; deadline: NodeJS.Timeout | null } | null;
 }
 
@@ -148,16 +149,15 @@ export class ConversionPool implements DocumentConverter {
     const worker = (slot.worker ??= this.spawn(slot));
     const id = this.nextId++;
     slot.job = { id, job, deadline: null };
-    if (slot.ready) this.arm(slot, worker);
     worker.ref();
     const request: ConversionRequest = { ...job.operation, id, bounds: this.options.bounds };
     worker.postMessage(request);
   }
 
-  /** Starts the deadline of the slot's job. */
-  private arm(slot: Slot, worker: Worker): void {
+  /** Starts the deadline of the slot's job `id`. */
+  private arm(slot: Slot, worker: Worker, id: number): void {
     const current = slot.job;
-    if (current === null) return;
+    if (current === null || current.id !== id) return;
     current.deadline = setTimeout(() => {
       this.settle(slot, current.id, new ContentLimitError('time', `the conversion took longer than ${this.options.timeoutMs} ms`));
       // The worker may be deep in a parse that never yields: only terminating it stops it.
@@ -169,7 +169,7 @@ export class ConversionPool implements DocumentConverter {
     const worker = new Worker(workerEntry(), { resourceLimits: { maxOldGenerationSizeMb: this.options.heapMb }, stdout: false, stderr: false });
     // Idle, a worker never keeps the process alive; it is held while it converts (see start).
     worker.unref();
-    // The deadline of a conversion runs from the worker's ready signal: one that never loads must not hold its job forever.
+    // A conversion's deadline runs from the worker's signal that it started: one that never loads must not hold its job forever.
     const starting = setTimeout(() => {
       if (slot.worker !== worker) return;
       const current = slot.job?.id;
@@ -179,9 +179,11 @@ export class ConversionPool implements DocumentConverter {
     worker.on('message', (reply: ConversionReply) => {
       if ('ready' in reply) {
         clearTimeout(starting);
-        if (slot.worker !== worker) return;
-        slot.ready = true;
-        this.arm(slot, worker);
+        if (slot.worker === worker) slot.ready = true;
+        return;
+      }
+      if ('started' in reply) {
+        if (slot.worker === worker) this.arm(slot, worker, reply.started);
         return;
       }
       if (slot.job?.id !== reply.id) return;
@@ -197,8 +199,8 @@ export class ConversionPool implements DocumentConverter {
       this.settle(
         slot,
         current,
-        // Out of memory before it loaded, the heap limit is too small for the worker itself, whatever the content.
-        error.code === 'ERR_WORKER_OUT_OF_MEMORY' && slot.ready
+        // Out of memory before its conversion started, the heap limit is too small for the worker itself, whatever the content.
+        error.code === 'ERR_WORKER_OUT_OF_MEMORY' && (slot.job?.deadline ?? null) !== null
           ? new ContentLimitError('memory', `the conversion needed more than ${this.options.heapMb} MiB of memory`)
           : new ConversionUnavailableError('failed', `the conversion worker failed: ${error.message}`, { cause: error }),
       );

@@ -6,7 +6,7 @@
 import { parentPort } from 'node:worker_threads';
 import type { ConversionBounds } from './content-bounds.js';
 import { ContentError, ContentLimitError, type ContentLimit } from './conversion-errors.js';
-import { documentUpdate, exportDocument } from './convert.js';
+import { documentUpdate, exportDocument, prepareConversion } from './convert.js';
 import type { DocumentFormat } from './formats.js';
 
 /** One conversion a worker is asked for: an operation of convert.ts, its bytes and options. */
@@ -18,10 +18,15 @@ export type ConversionRequest =
 export type ConversionFailure = { kind: 'content' } | { kind: 'limit'; limit: ContentLimit } | { kind: 'internal' };
 
 /**
- * What a worker posts: `ready` once, when it has loaded (a conversion's deadline runs from then,
- * not from the worker's start), then the answer to each request, by id.
+ * What a worker posts: `ready` once, when its modules have loaded; then, for each request,
+ * `started` once what the format needs is loaded too (the conversion's deadline runs from there,
+ * so that it times the content, not the loading), and the answer, by id.
  */
-export type ConversionReply = { ready: true } | { id: number; ok: true; bytes: Uint8Array } | { id: number; ok: false; failure: ConversionFailure; message: string };
+export type ConversionReply =
+  | { ready: true }
+  | { started: number }
+  | { id: number; ok: true; bytes: Uint8Array }
+  | { id: number; ok: false; failure: ConversionFailure; message: string };
 
 function run(request: ConversionRequest): Uint8Array {
   switch (request.op) {
@@ -47,6 +52,8 @@ if (port === null) throw new Error('convert-worker runs only as a worker thread 
 port.on('message', (request: ConversionRequest) => {
   let reply: ConversionReply;
   try {
+    prepareConversion(request.format);
+    port.postMessage({ started: request.id } satisfies ConversionReply);
     reply = { id: request.id, ok: true, bytes: run(request) };
   } catch (error) {
     const failure = failureOf(error);

@@ -9,11 +9,12 @@
  * in worker threads with a deadline and a heap limit (convert-pool.ts), and each checks the
  * document's size and depth against its {@link ConversionBounds} before its expensive steps.
  */
+import { createRequire } from 'node:module';
 import { getSchema, type JSONContent } from '@tiptap/core';
 import { MarkdownManager } from '@tiptap/markdown';
 import { DOMParser, DOMSerializer, Node as PmNode, type Schema } from '@tiptap/pm/model';
 import { prosemirrorJSONToYXmlFragment, updateYFragment, yXmlFragmentToProsemirrorJSON } from '@tiptap/y-tiptap';
-import { Window } from 'happy-dom';
+import type { Window } from 'happy-dom';
 import * as Y from 'yjs';
 import { PLAINTEXT_FIELD, readDocumentFormat } from '../../shared/document-format.js';
 import { DOCUMENT_FIELD, schemaExtensions } from '../../shared/schema.js';
@@ -25,26 +26,46 @@ export { ContentError } from './conversion-errors.js';
 export type { ConversionBounds } from './content-bounds.js';
 export { CONTENT_TYPES, DOCUMENT_FORMATS, isDocumentFormat, type DocumentFormat } from './formats.js';
 
-
 interface Tooling {
   schema: Schema;
   markdown: MarkdownManager;
-  window: Window;
 }
 
 let tooling: Tooling | null = null;
+let htmlWindow: Window | null = null;
 
 /** Built on first use, so that importing this module costs nothing. */
 function tools(): Tooling {
   tooling ??= {
     schema: getSchema(schemaExtensions()),
     markdown: new MarkdownManager({ extensions: schemaExtensions() }),
-    // Content is only parsed and serialised: no script runs and nothing is fetched.
-    window: new Window({
-      settings: { disableJavaScriptEvaluation: true, disableJavaScriptFileLoading: true, disableCSSFileLoading: true, disableIframePageLoading: true },
-    }),
   };
   return tooling;
+}
+
+/**
+ * The DOM that HTML is parsed and written in. happy-dom is loaded with the first HTML conversion
+ * (a synchronous require of its ES module): it is most of the time a conversion worker takes to
+ * start, and the other formats never need it.
+ */
+function dom(): Window {
+  if (htmlWindow === null) {
+    const { Window: HappyWindow } = createRequire(import.meta.url)('happy-dom') as typeof import('happy-dom');
+    // Content is only parsed and serialised: no script runs and nothing is fetched.
+    htmlWindow = new HappyWindow({
+      settings: { disableJavaScriptEvaluation: true, disableJavaScriptFileLoading: true, disableCSSFileLoading: true, disableIframePageLoading: true },
+    });
+  }
+  return htmlWindow;
+}
+
+/**
+ * Loads what converting to or from `format` needs (the schema and parsers; happy-dom for HTML),
+ * so that a caller timing the conversion itself can leave the loading out.
+ */
+export function prepareConversion(format: DocumentFormat): void {
+  tools();
+  if (format === 'html') dom();
 }
 
 /** A document node of the schema from ProseMirror JSON; throws {@link ContentError} when it does not fit. */
@@ -78,7 +99,8 @@ export function renderJson(json: JSONContent, format: Exclude<DocumentFormat, 'y
     case 'json':
       return `${JSON.stringify(node.toJSON())}\n`;
     case 'html': {
-      const { window, schema } = tools();
+      const { schema } = tools();
+      const window = dom();
       const container = window.document.createElement('div');
       const fragment = DOMSerializer.fromSchema(schema).serializeFragment(node.content, { document: window.document as unknown as Document });
       container.appendChild(fragment as unknown as Parameters<typeof container.appendChild>[0]);
@@ -111,8 +133,8 @@ export function parseContent(body: string, format: Exclude<DocumentFormat, 'yjs'
     case 'html': {
       // A start tag opens at most one element: too many of them is refused before happy-dom builds them.
       checkNodeCount(countMatches(body, /<[a-z]/gi), bounds);
-      const { window, schema } = tools();
-      const container = window.document.createElement('div');
+      const { schema } = tools();
+      const container = dom().document.createElement('div');
       container.innerHTML = body;
       checkDomBounds(container, bounds);
       return DOMParser.fromSchema(schema).parse(container as unknown as HTMLElement).toJSON() as JSONContent;
