@@ -3,6 +3,7 @@
  * workload, which server and which repetition it belongs to.
  */
 import type { ColdMeasurement } from './cold-run.js';
+import type { HostileMeasurement } from './hostile-run.js';
 import type { IdleMeasurement } from './idle-run.js';
 import type { LiveMeasurement, LiveSpec } from './live-run.js';
 import type { TargetKind } from './server-process.js';
@@ -19,6 +20,13 @@ export interface LiveRecord extends RunHead {
   kind: 'live' | 'saturation';
   spec: LiveSpec;
   m: LiveMeasurement;
+}
+
+/** One run of the hostile workload (Tandem only): typing beside a loop of hostile imports. */
+export interface HostileRecord extends RunHead {
+  kind: 'hostile';
+  spec: LiveSpec;
+  m: HostileMeasurement;
 }
 
 /** One run of the idle workload. */
@@ -40,11 +48,11 @@ export interface StorageRecord extends RunHead {
 }
 
 /** Any run. */
-export type RunRecord = LiveRecord | IdleRecord | ColdRecord | StorageRecord;
+export type RunRecord = LiveRecord | HostileRecord | IdleRecord | ColdRecord | StorageRecord;
 
 /** The JSON line of a run: its head, the workload's shape and every figure, flat. */
 export function toJsonLine(record: RunRecord): string {
-  const spec = record.kind === 'live' || record.kind === 'saturation' ? record.spec : {};
+  const spec = record.kind === 'live' || record.kind === 'saturation' || record.kind === 'hostile' ? record.spec : {};
   return JSON.stringify({ workload: record.workload, target: record.target, rep: record.rep, ...spec, ...record.m, at: new Date().toISOString() });
 }
 
@@ -67,6 +75,8 @@ export function failureOf(record: RunRecord): string | null {
       if (!failed) return null;
       return `${m.skipped} keystrokes skipped, ${m.missing} deliveries missing after the drain, stored text ${m.storedText}, closes ${JSON.stringify(m.closes)}`;
     }
+    case 'hostile':
+      return record.m.converged ? null : `${record.m.skipped} keystrokes skipped, ${record.m.missing} deliveries missing after the drain, stored text ${record.m.storedText}`;
     case 'idle':
       return Object.keys(record.m.closes).length === 0 ? null : `server closed idle sockets ${JSON.stringify(record.m.closes)}`;
     case 'cold':

@@ -16,6 +16,15 @@ export function renderTables(records: readonly RunRecord[]): string {
   if (live.length > 0) sections.push('### Live workloads: summary (medians over reps)\n', liveSummary(live), '\n### Live workloads: every run\n', liveRuns(live));
   const saturation = records.filter((r): r is LiveRecord => r.kind === 'saturation');
   if (saturation.length > 0) sections.push('\n### Saturation (1x50, awareness 20 Hz)\n', saturationTable(saturation));
+  const hostile = records.flatMap((r) => (r.kind === 'hostile' ? [r] : []));
+  if (hostile.length > 0) {
+    sections.push('\n### Typing beside a hostile import loop (Tandem)\n', table(
+      ['rep', 'edits/s delivered (expected)', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'CPU %', 'peak RSS MB', 'PUTs (statuses)', 'slowest PUT ms', 'converged'],
+      hostile.map(({ rep, m }) => [String(rep), `${f(m.deliveredEditsPerSec, 0)} (${f(m.expectedEditsPerSec, 0)})`, f(m.p50, 2), f(m.p95, 2), f(m.p99, 2),
+        f(m.max, 1), f(m.serverCpuPercent, 1), f(m.peakRssMB, 0), `${m.puts} (${Object.entries(m.putStatuses).map(([s, n]) => `${s}: ${n}`).join(', ')})`,
+        f(m.slowestPutMs, 0), m.converged ? 'yes' : 'NO']),
+    ));
+  }
   const idle = records.filter((r): r is IdleRecord => r.kind === 'idle');
   if (idle.length > 0) sections.push('\n### Idle connections\n', idleTable(idle));
   const cold = records.flatMap((r) => (r.kind === 'cold' ? [r] : []));

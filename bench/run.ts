@@ -2,7 +2,7 @@
  * `npm run bench`: runs the workloads against Tandem and, interleaved in the same session, the
  * raw relay; prints one JSON line per run and the tables at the end.
  *
- *   npm run bench -- [--workload 1x50,idle|all] [--seconds 8] [--reps 2] [--target relay,tandem]
+ *   npm run bench -- [--workload 1x50,hostile,idle|all] [--seconds 8] [--reps 2] [--target relay,tandem]
  *                    [--rates 5,10,20] [--seed 1] [--docs] [--cpu-prof DIR] [--skip-build]
  */
 import { spawnSync } from 'node:child_process';
@@ -13,6 +13,7 @@ import { parseArgs } from 'node:util';
 import { makeTempDir, removeTempDir } from '../test/helpers/temp-dir.js';
 import { runCold } from './cold-run.js';
 import { describeBuild, writeResults } from './docs.js';
+import { runHostile } from './hostile-run.js';
 import { runIdle } from './idle-run.js';
 import { runLive, type LiveSpec } from './live-run.js';
 import { failureOf, keptUp, toJsonLine, type RunRecord } from './records.js';
@@ -29,7 +30,9 @@ const LIVE: Readonly<Record<string, Pick<LiveSpec, 'docs' | 'clientsPerDoc' | 'e
   '200x2': { docs: 200, clientsPerDoc: 2, editRate: 5 },
   '1x50-r20': { docs: 1, clientsPerDoc: 50, editRate: 20 },
 };
-const WORKLOADS = [...Object.keys(LIVE), 'idle', 'cold', 'storage', 'saturation'];
+/** The typing of the hostile workload (a hostile import loop runs beside it; bench/hostile-run.ts). */
+const HOSTILE: Pick<LiveSpec, 'docs' | 'clientsPerDoc' | 'editRate'> = { docs: 20, clientsPerDoc: 5, editRate: 5 };
+const WORKLOADS = [...Object.keys(LIVE), 'hostile', 'idle', 'cold', 'storage', 'saturation'];
 const DEFAULT_RATES = [10, 20, 40, 70, 100, 150, 200, 300, 400];
 const IDLE_COUNTS = [100, 500, 1000];
 /**
@@ -186,6 +189,12 @@ async function main(): Promise<void> {
             return { kind: 'live', workload, target, rep, spec, m };
           });
         }
+      } else if (workload === 'hostile' && tandem) {
+        const spec: LiveSpec = { ...HOSTILE, awarenessHz: 20, seconds: options.seconds, warmupSeconds: WARMUP_SECONDS, seed: options.seed };
+        await attempt(what('tandem'), async () => {
+          const m = await withServer({ kind: 'tandem', ...profiled('tandem') }, (server) => runHostile(server, spec));
+          return { kind: 'hostile', workload, target: 'tandem', rep, spec, m };
+        });
       } else if (workload === 'saturation') {
         await saturate(options, rep, profiled, attempt);
       } else if (workload === 'idle') {

@@ -7,7 +7,7 @@ import { DEFAULT_LIMITS, type Limits } from '../shared/limits.js';
 import type { VerificationKey } from './auth/tokens.js';
 import { ConfigError, parseBoolean, parseInteger, rawSetting, readFlags, type RawSetting } from './flags.js';
 import { LOG_FORMATS, LOG_LEVELS, isLogFormat, isLogLevel, type LogFormat, type LogLevel } from './observability/logger.js';
-import { DOCUMENT_FORMATS, isDocumentFormat } from './api/convert.js';
+import { DOCUMENT_FORMATS, isDocumentFormat } from './api/formats.js';
 import { WEBHOOK_DEFAULTS, type WebhookOptions } from './api/webhooks.js';
 import { parseOrigins, readAuth, readTls, type TlsOptions } from './security-settings.js';
 
@@ -164,9 +164,12 @@ const KNOWN_FLAGS: ReadonlySet<string> = new Set(Object.values(FLAG_NAMES));
 /** Flags that may stand alone (`--sync-writes` means `--sync-writes=true`). */
 const SWITCHES: ReadonlySet<string> = new Set([FLAG_NAMES.syncWrites, FLAG_NAMES.trustProxy, FLAG_NAMES.readOnlyPresence]);
 
+/** The smallest heap a conversion worker loads in (measured: 16 MiB is too small). */
+const MIN_CONVERSION_HEAP_MB = 32;
+
 /**
- * Checks a full set of limits: every value a positive integer, and the byte bucket able to hold
- * one largest frame (else a legal frame could never pass).
+ * Checks a full set of limits: every value a positive integer, the byte bucket able to hold one
+ * largest frame (else a legal frame could never pass), a conversion heap a worker can load in.
  */
 export function resolveLimits(overrides: Partial<Limits> = {}): Limits {
   const limits: Limits = { ...DEFAULT_LIMITS, ...overrides };
@@ -175,6 +178,9 @@ export function resolveLimits(overrides: Partial<Limits> = {}): Limits {
     if (!Number.isSafeInteger(value) || value < 1) {
       throw new ConfigError(`--${FLAG_NAMES[field]}`, `expected a positive whole number, got ${value}`);
     }
+  }
+  if (limits.maxConversionHeapMb < MIN_CONVERSION_HEAP_MB) {
+    throw new ConfigError(`--${FLAG_NAMES.maxConversionHeapMb}`, `must be at least ${MIN_CONVERSION_HEAP_MB}: a conversion worker needs that much to load the editor schema and its parsers`);
   }
   if (limits.byteBurst < limits.maxFrameBytes) {
     throw new ConfigError(`--${FLAG_NAMES.byteBurst}`, `must be at least --${FLAG_NAMES.maxFrameBytes} (${limits.maxFrameBytes})`);

@@ -17,6 +17,7 @@ import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Limits } from '../shared/limits.js';
 import { createTokenVerifier, type VerificationKey } from './auth/tokens.js';
+import { ConversionPool, conversionPoolOptions } from './api/convert-pool.js';
 import { createDocumentApi } from './api/documents.js';
 import { notifyingStore, WebhookSender, type WebhookOptions } from './api/webhooks.js';
 import { ConfigError, DEFAULT_CONFIG, resolveLimits } from './config.js';
@@ -311,7 +312,9 @@ export async function createTandemServer(options: TandemServerOptions = {}): Pro
         }));
   const redisUrl = options.redisUrl ?? null;
   if (redisUrl !== null) fanOut = await openRedisFanOut(redisUrl, options.instanceId ?? randomUUID(), logger, metrics.registry, options.clusterTiming);
-  const webhooks = options.webhook == null ? null : new WebhookSender(options.webhook, store, logger, metrics.registry);
+  // Starts its workers on the first conversion, so that a server nobody converts with runs none.
+  const converter = new ConversionPool(conversionPoolOptions(limits));
+  const webhooks = options.webhook == null ? null : new WebhookSender(options.webhook, store, converter, logger, metrics.registry);
   const hooks = new HookRunner(options.hooks ?? {}, options.hookTimeoutMs ?? DEFAULT_HOOK_TIMEOUT_MS, logger, (hook) => metrics.hookError(hook));
   const onChange = options.hooks?.onChange === undefined ? null : (name: string, update: Uint8Array) => hooks.notify('onChange', { documentName: name, update });
   // Rooms and the API write through this, so that every durable change schedules its event and
@@ -378,6 +381,8 @@ export async function createTandemServer(options: TandemServerOptions = {}): Pro
         : { identify: (request, token, documentName) => identityFromAuthenticate(authenticate, hooks, { token, documentName, request }) }),
       maxBodyBytes: limits.maxFrameBytes,
       ...(webhooks === null ? {} : { versionEvent: (type, name, version) => webhooks.versionEvent(type, name, version) }),
+      converter,
+      limitHit: (limit) => metrics.limitHit(limit),
       connectedClients: (name) => gate.clientsOf(name),
       disconnect: (name) => gate.closeDocument(name),
     }),
@@ -406,6 +411,7 @@ export async function createTandemServer(options: TandemServerOptions = {}): Pro
     try {
       await listen(http, options.port ?? DEFAULT_CONFIG.port, options.host ?? DEFAULT_CONFIG.host);
     } catch (error) {
+      await converter.close();
       await fanOut.close();
       if (ownsStore) await store.close();
       throw error;
@@ -469,6 +475,7 @@ export async function createTandemServer(options: TandemServerOptions = {}): Pro
     await registry.close();
     await autoVersions?.close();
     webhooks?.close();
+    await converter.close();
     await fanOut.close();
     if (ownsStore) await store.close();
     logger.info('stopped');

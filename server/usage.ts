@@ -1,6 +1,6 @@
 /** The `--help` text of the `tandem` command. */
 import { DEFAULT_LIMITS, type Limits } from '../shared/limits.js';
-import { DOCUMENT_FORMATS } from './api/convert.js';
+import { DOCUMENT_FORMATS } from './api/formats.js';
 import { ADMIN_USAGE } from './cli/admin.js';
 import { WEBHOOK_DEFAULTS } from './api/webhooks.js';
 import { DEFAULT_CONFIG, LIMIT_FIELDS, flagName } from './config.js';
@@ -25,6 +25,13 @@ const LIMIT_HELP: Readonly<Record<keyof Limits, string>> = {
   awarenessBurst: 'presence messages one connection may send at once before the per-second rate applies',
   handshakeTimeoutMs: 'ms a client has to send its request headers (and finish TLS); then HTTP 408',
   maxHeaderBytes: 'bytes of one request\'s headers, the token in the URL included; more gets HTTP 431',
+  maxConversionBytes: 'bytes of an HTML, Markdown, text or JSON body an import converts; more gets HTTP 413',
+  maxConversionNodes: 'nodes (blocks, text runs) of a document an import or export converts; more gets HTTP 413',
+  maxConversionDepth: 'nesting depth of a document an import or export converts; deeper gets HTTP 422',
+  conversionTimeoutMs: 'ms one conversion may run in its worker thread; then the worker is replaced and HTTP 422',
+  maxConversionHeapMb: 'MiB of heap of each conversion worker thread; past it the worker is replaced and HTTP 413',
+  conversionWorkers: 'worker threads converting documents (imports, exports, webhooks) at once',
+  maxQueuedConversions: 'conversions waiting for a worker; more get HTTP 503 with Retry-After',
 };
 
 /** The `--help` text: the commands, then every flag of `serve` with its variable and default. */

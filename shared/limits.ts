@@ -67,6 +67,47 @@ export interface Limits {
    * socket gets HTTP 431 and is closed.
    */
   maxHeaderBytes: number;
+  /**
+   * Largest HTML, Markdown, text or JSON body a document import converts, in bytes (a Yjs body is
+   * bounded by {@link maxFrameBytes} like any sync message). Stops a body that is cheap to send
+   * from costing the server a parse proportional to its size; past it the import is refused with
+   * HTTP 413 before any work is done.
+   */
+  maxConversionBytes: number;
+  /**
+   * Most nodes (blocks and text runs) one imported or exported document may have. Stops a small
+   * body that expands into a huge document (megabytes of `<p>x</p>` or of newlines) from building
+   * an update that the room applies on the event loop (the one part of an import that stays
+   * there), and every member after it; past it the conversion answers HTTP 413.
+   */
+  maxConversionNodes: number;
+  /**
+   * Deepest nesting of nodes a conversion accepts. Stops deeply nested HTML, Markdown (`>>>>`) or
+   * JSON from overflowing the recursive parsers; past it the conversion answers HTTP 422.
+   */
+  maxConversionDepth: number;
+  /**
+   * Milliseconds one conversion may run in its worker thread. Stops content that is slow to parse
+   * (a megabyte of `[` as Markdown) from holding a worker, and with it every later conversion;
+   * past it the worker is terminated and replaced and the request answers HTTP 422.
+   */
+  conversionTimeoutMs: number;
+  /**
+   * Heap of each conversion worker thread, in MiB. Stops a conversion that builds a huge DOM or
+   * document from exhausting the server's memory; past it the worker dies alone, is replaced, and
+   * the request answers HTTP 413.
+   */
+  maxConversionHeapMb: number;
+  /**
+   * Worker threads converting documents at once. Stops hostile conversions from taking every core
+   * away from the rooms' event loop.
+   */
+  conversionWorkers: number;
+  /**
+   * Conversions waiting for a worker. Stops a loop of imports or exports from queueing work (and
+   * request bodies) without bound; past it a request answers HTTP 503 with Retry-After.
+   */
+  maxQueuedConversions: number;
 }
 
 /** Defaults suited to a public deployment of human writers; raise them for scripted clients. */
@@ -87,4 +128,11 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   awarenessBurst: 200,
   handshakeTimeoutMs: 10_000,
   maxHeaderBytes: 16 * 1024,
+  maxConversionBytes: 2 * 1024 * 1024,
+  maxConversionNodes: 10_000,
+  maxConversionDepth: 100,
+  conversionTimeoutMs: 10_000,
+  maxConversionHeapMb: 512,
+  conversionWorkers: 1,
+  maxQueuedConversions: 8,
 });

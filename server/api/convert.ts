@@ -4,63 +4,68 @@
  * one editor schema (shared/schema.ts). HTML is parsed and written with ProseMirror's own DOM
  * parser and serializer over a happy-dom document (the server has no DOM of its own), Markdown
  * with @tiptap/markdown, Yjs <-> JSON with @tiptap/y-tiptap.
+ *
+ * These functions take as long and as much memory as their input asks for: the server runs them
+ * in worker threads with a deadline and a heap limit (convert-pool.ts), and each checks the
+ * document's size and depth against its {@link ConversionBounds} before its expensive steps.
  */
+import { createRequire } from 'node:module';
 import { getSchema, type JSONContent } from '@tiptap/core';
 import { MarkdownManager } from '@tiptap/markdown';
 import { DOMParser, DOMSerializer, Node as PmNode, type Schema } from '@tiptap/pm/model';
 import { prosemirrorJSONToYXmlFragment, updateYFragment, yXmlFragmentToProsemirrorJSON } from '@tiptap/y-tiptap';
-import { Window } from 'happy-dom';
+import type { Window } from 'happy-dom';
 import * as Y from 'yjs';
 import { PLAINTEXT_FIELD, readDocumentFormat } from '../../shared/document-format.js';
 import { DOCUMENT_FIELD, schemaExtensions } from '../../shared/schema.js';
+import { checkBodyBytes, checkDomBounds, checkJsonBounds, checkMarkdownDepth, checkNodeCount, UNBOUNDED, type ConversionBounds } from './content-bounds.js';
+import { ContentError } from './conversion-errors.js';
+import type { DocumentFormat } from './formats.js';
 
-/** The formats a document can be read and written in. */
-export const DOCUMENT_FORMATS = ['yjs', 'json', 'html', 'markdown', 'text'] as const;
-
-/** One of {@link DOCUMENT_FORMATS}. */
-export type DocumentFormat = (typeof DOCUMENT_FORMATS)[number];
-
-/** The Content-Type each format is served with. */
-export const CONTENT_TYPES: Readonly<Record<DocumentFormat, string>> = {
-  yjs: 'application/octet-stream',
-  json: 'application/json; charset=utf-8',
-  html: 'text/html; charset=utf-8',
-  markdown: 'text/markdown; charset=utf-8',
-  text: 'text/plain; charset=utf-8',
-};
-
-/** True when `value` names a format. */
-export function isDocumentFormat(value: string): value is DocumentFormat {
-  return (DOCUMENT_FORMATS as readonly string[]).includes(value);
-}
-
-/** Content that is not valid in its declared format, or not valid in the editor's schema. */
-export class ContentError extends Error {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'ContentError';
-  }
-}
+export { ContentError } from './conversion-errors.js';
+export type { ConversionBounds } from './content-bounds.js';
+export { CONTENT_TYPES, DOCUMENT_FORMATS, isDocumentFormat, type DocumentFormat } from './formats.js';
 
 interface Tooling {
   schema: Schema;
   markdown: MarkdownManager;
-  window: Window;
 }
 
 let tooling: Tooling | null = null;
+let htmlWindow: Window | null = null;
 
 /** Built on first use, so that importing this module costs nothing. */
 function tools(): Tooling {
   tooling ??= {
     schema: getSchema(schemaExtensions()),
     markdown: new MarkdownManager({ extensions: schemaExtensions() }),
-    // Content is only parsed and serialised: no script runs and nothing is fetched.
-    window: new Window({
-      settings: { disableJavaScriptEvaluation: true, disableJavaScriptFileLoading: true, disableCSSFileLoading: true, disableIframePageLoading: true },
-    }),
   };
   return tooling;
+}
+
+/**
+ * The DOM that HTML is parsed and written in. happy-dom is loaded with the first HTML conversion
+ * (a synchronous require of its ES module): it is most of the time a conversion worker takes to
+ * start, and the other formats never need it.
+ */
+function dom(): Window {
+  if (htmlWindow === null) {
+    const { Window: HappyWindow } = createRequire(import.meta.url)('happy-dom') as typeof import('happy-dom');
+    // Content is only parsed and serialised: no script runs and nothing is fetched.
+    htmlWindow = new HappyWindow({
+      settings: { disableJavaScriptEvaluation: true, disableJavaScriptFileLoading: true, disableCSSFileLoading: true, disableIframePageLoading: true },
+    });
+  }
+  return htmlWindow;
+}
+
+/**
+ * Loads what converting to or from `format` needs (the schema and parsers; happy-dom for HTML),
+ * so that a caller timing the conversion itself can leave the loading out.
+ */
+export function prepareConversion(format: DocumentFormat): void {
+  tools();
+  if (format === 'html') dom();
 }
 
 /** A document node of the schema from ProseMirror JSON; throws {@link ContentError} when it does not fit. */
@@ -75,11 +80,12 @@ function toNode(json: JSONContent): PmNode {
 }
 
 /** The ProseMirror JSON of a stored document (an empty document for null). */
-export function updateToJson(update: Uint8Array | null): JSONContent {
+export function updateToJson(update: Uint8Array | null, bounds: ConversionBounds = UNBOUNDED): JSONContent {
   const doc = new Y.Doc();
   try {
     if (update !== null) Y.applyUpdate(doc, update);
     const json = yXmlFragmentToProsemirrorJSON(doc.getXmlFragment(DOCUMENT_FIELD)) as JSONContent;
+    checkJsonBounds(json, bounds);
     return toNode(json.content === undefined || json.content.length === 0 ? { type: 'doc', content: [{ type: 'paragraph' }] } : json).toJSON() as JSONContent;
   } finally {
     doc.destroy();
@@ -93,7 +99,8 @@ export function renderJson(json: JSONContent, format: Exclude<DocumentFormat, 'y
     case 'json':
       return `${JSON.stringify(node.toJSON())}\n`;
     case 'html': {
-      const { window, schema } = tools();
+      const { schema } = tools();
+      const window = dom();
       const container = window.document.createElement('div');
       const fragment = DOMSerializer.fromSchema(schema).serializeFragment(node.content, { document: window.document as unknown as Document });
       container.appendChild(fragment as unknown as Parameters<typeof container.appendChild>[0]);
@@ -109,7 +116,8 @@ export function renderJson(json: JSONContent, format: Exclude<DocumentFormat, 'y
 }
 
 /** Reads a document in a text format into ProseMirror JSON of the schema. */
-export function parseContent(body: string, format: Exclude<DocumentFormat, 'yjs'>): JSONContent {
+export function parseContent(body: string, format: Exclude<DocumentFormat, 'yjs'>, bounds: ConversionBounds = UNBOUNDED): JSONContent {
+  checkBodyBytes(Buffer.byteLength(body, 'utf8'), bounds);
   switch (format) {
     case 'json': {
       let json: unknown;
@@ -119,23 +127,40 @@ export function parseContent(body: string, format: Exclude<DocumentFormat, 'yjs'
         throw new ContentError('the body is not valid JSON', { cause: error });
       }
       if (typeof json !== 'object' || json === null || (json as JSONContent).type !== 'doc') throw new ContentError("expected ProseMirror JSON with type 'doc'");
+      checkJsonBounds(json as JSONContent, bounds);
       return toNode(json as JSONContent).toJSON() as JSONContent;
     }
     case 'html': {
-      const { window, schema } = tools();
-      const container = window.document.createElement('div');
+      // A start tag opens at most one element: too many of them is refused before happy-dom builds them.
+      checkNodeCount(countMatches(body, /<[a-z]/gi), bounds);
+      const { schema } = tools();
+      const container = dom().document.createElement('div');
       container.innerHTML = body;
+      checkDomBounds(container, bounds);
       return DOMParser.fromSchema(schema).parse(container as unknown as HTMLElement).toJSON() as JSONContent;
     }
-    case 'markdown':
-      return toNode(tools().markdown.parse(body)).toJSON() as JSONContent;
+    case 'markdown': {
+      checkMarkdownDepth(body, bounds);
+      const json = tools().markdown.parse(body);
+      checkJsonBounds(json, bounds);
+      return toNode(json).toJSON() as JSONContent;
+    }
     case 'text': {
+      // Each line is a paragraph: too many of them is refused before they are split out.
+      checkNodeCount(countMatches(body, /\r\n?|\n/g), bounds);
       const lines = body.replace(/\r\n?/g, '\n').replace(/\n$/, '').split('\n');
       return toNode({ type: 'doc', content: lines.map((line) => (line === '' ? { type: 'paragraph' } : { type: 'paragraph', content: [{ type: 'text', text: line }] })) }).toJSON() as JSONContent;
     }
     default:
       return format satisfies never;
   }
+}
+
+/** How often `pattern` (global) occurs in `text`, without building an array of the matches. */
+function countMatches(text: string, pattern: RegExp): number {
+  let count = 0;
+  for (const _ of text.matchAll(pattern)) count++;
+  return count;
 }
 
 /**
@@ -188,11 +213,12 @@ function plainTextOf(stored: Uint8Array): string | null {
  * document exports its text as it is for `text` and `markdown` (it is the source), and as one
  * paragraph per line for `json` and `html`.
  */
-export function exportDocument(stored: Uint8Array, format: DocumentFormat): Uint8Array {
+export function exportDocument(stored: Uint8Array, format: DocumentFormat, bounds: ConversionBounds = UNBOUNDED): Uint8Array {
   if (format === 'yjs') return stored;
   const plain = plainTextOf(stored);
-  if (plain === null) return Buffer.from(renderJson(updateToJson(stored), format), 'utf8');
-  return Buffer.from(format === 'text' || format === 'markdown' ? plain : renderJson(parseContent(plain, 'text'), format), 'utf8');
+  if (plain === null) return Buffer.from(renderJson(updateToJson(stored, bounds), format), 'utf8');
+  // The stored text is the document: only its conversion to blocks is bounded, not its length.
+  return Buffer.from(format === 'text' || format === 'markdown' ? plain : renderJson(parseContent(plain, 'text', { ...bounds, maxBytes: Infinity }), format), 'utf8');
 }
 
 /**
@@ -200,8 +226,8 @@ export function exportDocument(stored: Uint8Array, format: DocumentFormat): Uint
  * body as it is; anything else becomes an edit of `current` (see {@link replaceUpdate}). Throws
  * {@link ContentError} for a body that is not valid in its format.
  */
-export function documentUpdate(current: Uint8Array | null, body: Uint8Array, format: DocumentFormat): Uint8Array {
-  if (format !== 'yjs') return replaceUpdate(current, parseContent(Buffer.from(body).toString('utf8'), format));
+export function documentUpdate(current: Uint8Array | null, body: Uint8Array, format: DocumentFormat, bounds: ConversionBounds = UNBOUNDED): Uint8Array {
+  if (format !== 'yjs') return replaceUpdate(current, parseContent(Buffer.from(body).toString('utf8'), format, bounds));
   checkYjsUpdate(body);
-  return current === null ? body : replaceUpdate(current, updateToJson(body));
+  return current === null ? body : replaceUpdate(current, updateToJson(body, bounds));
 }

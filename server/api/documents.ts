@@ -23,13 +23,16 @@ import { accessFor, type AccessMode } from '../auth/access.js';
 import { AuthError, type Identity, type TokenVerifier } from '../auth/tokens.js';
 import { Refusal, type RefusalReason } from '../connection/auth.js';
 import type { Logger } from '../observability/logger.js';
+import type { LimitName } from '../observability/metrics.js';
 import { connectionOrigin } from '../rooms/origins.js';
 import type { RoomMember } from '../rooms/room.js';
 import type { RoomRegistry } from '../rooms/registry.js';
 import type { DocumentInfo, DocumentStore } from '../storage/store.js';
 import type { VersionInfo } from '../storage/versions.js';
 import { backedUpVersion, createVersion, labelOf, matchVersionRoute, readVersion, restoreVersion, type VersionRoute, type VersionRouteContext } from './versions.js';
-import { checkYjsUpdate, ContentError, CONTENT_TYPES, DOCUMENT_FORMATS, documentUpdate, exportDocument, isDocumentFormat, parseContent, type DocumentFormat } from './convert.js';
+import { ContentError, ContentLimitError, ConversionUnavailableError, type ContentLimit } from './conversion-errors.js';
+import type { DocumentConverter } from './convert-pool.js';
+import { CONTENT_TYPES, DOCUMENT_FORMATS, isDocumentFormat, type DocumentFormat } from './formats.js';
 
 /** The route prefix of the document API. */
 export const API_PREFIX = '/api/documents';
@@ -67,6 +70,10 @@ export interface DocumentApiContext {
   readonly identify?: (request: IncomingMessage, token: string | null, documentName: string) => Promise<Identity>;
   /** Largest request body accepted (413 `too_large` beyond it). */
   readonly maxBodyBytes: number;
+  /** Runs imports and exports off the event loop, within the conversion limits. */
+  readonly converter: DocumentConverter;
+  /** Counts a request refused by a conversion limit. */
+  limitHit(limit: LimitName): void;
   /** Connected clients of a document. */
   connectedClients(name: string): number;
   /** Closes every connection to `name` with 4410 (they leave its room at once). */
@@ -178,19 +185,18 @@ export function createDocumentApi(context: DocumentApiContext): (request: Incomi
 
   const put = async (request: IncomingMessage, name: string, format: DocumentFormat, replace: boolean): Promise<{ status: number; body: unknown }> => {
     const body = await readBody(request, context.maxBodyBytes);
-    // Refuse bad content before queueing behind other writes.
-    if (format === 'yjs') checkYjsUpdate(body);
-    else parseContent(body.toString('utf8'), format);
     return serialise(name, async () => {
       const exists = (await context.store.info(name)) !== null;
       if (exists && !replace) throw new ApiError(409, 'already_exists', `document '${name}' exists; PUT with ?replace=1 to replace its content`);
+      // Converted before the room is loaded: content that is refused never loads or touches it.
+      const update = await context.converter.importDocument(exists ? await context.store.load(name) : null, body, format);
       if (!exists && (await context.registry.recentlyDeleted(name))) {
         // No room may hold a recently deleted document: storing it lifts the tombstone.
-        await context.store.append(name, documentUpdate(null, body, format));
+        await context.store.append(name, update);
       } else {
         const room = await context.registry.acquire(name);
         try {
-          await room.applyUpdate(API_MEMBER, documentUpdate(await context.store.load(name), body, format));
+          await room.applyUpdate(API_MEMBER, update);
         } finally {
           context.registry.release(room);
         }
@@ -217,12 +223,13 @@ export function createDocumentApi(context: DocumentApiContext): (request: Incomi
       serialise(name, async () => {
         const room = await context.registry.acquire(name);
         try {
-          await room.applyUpdate(API_MEMBER, edit(await context.store.load(name)));
+          await room.applyUpdate(API_MEMBER, await edit(await context.store.load(name)));
         } finally {
           context.registry.release(room);
         }
         context.changed?.(name);
       }),
+    importYjs: (current, target) => context.converter.importDocument(current, target, 'yjs'),
     ...(context.versionEvent === undefined ? {} : { notify: context.versionEvent }),
   };
 
@@ -249,7 +256,8 @@ export function createDocumentApi(context: DocumentApiContext): (request: Incomi
       // Restoring a backup: the version as it was, with its record (admin only: it writes history).
       requireAdmin(identity, 'writing the versions of');
       const state = await readBody(request, context.maxBodyBytes);
-      checkYjsUpdate(state);
+      // Checked (applied in a worker) before it is kept: a version that does not load is no version.
+      await context.converter.importDocument(null, state, 'yjs');
       const version = backedUpVersion(versionContext, route.id, query);
       return sendJson(response, 201, await context.store.versions.save(name, state, version));
     }
@@ -257,7 +265,7 @@ export function createDocumentApi(context: DocumentApiContext): (request: Incomi
     require(identity, name, 'read');
     const format = formatOf(query.get('format'));
     const { state } = await readVersion(versionContext, name, route.id);
-    const body = exportDocument(state, format);
+    const body = await context.converter.exportDocument(state, format);
     response.writeHead(200, { 'content-type': CONTENT_TYPES[format], 'cache-control': 'no-store' });
     response.end(request.method === 'HEAD' ? undefined : body);
   };
@@ -284,7 +292,7 @@ export function createDocumentApi(context: DocumentApiContext): (request: Incomi
         require(identity, name, 'read');
         const stored = await context.store.load(name);
         if (stored === null) throw new ApiError(404, 'not_found', `no document '${name}'`);
-        const body = exportDocument(stored, format);
+        const body = await context.converter.exportDocument(stored, format);
         response.writeHead(200, { 'content-type': CONTENT_TYPES[format], 'cache-control': 'no-store' });
         response.end(request.method === 'HEAD' ? undefined : body);
         return;
@@ -317,12 +325,33 @@ export function createDocumentApi(context: DocumentApiContext): (request: Incomi
   return (request, response, pathname, query) => {
     route(request, response, pathname, query).catch((error: unknown) => {
       if (error instanceof ApiError) return sendError(response, error);
+      if (error instanceof ContentLimitError) {
+        const { status, code, limit } = LIMIT_ANSWERS[error.limit];
+        context.limitHit(limit);
+        return sendError(response, new ApiError(status, code, error.message));
+      }
       if (error instanceof ContentError) return sendError(response, new ApiError(400, 'bad_content', error.message));
+      if (error instanceof ConversionUnavailableError) {
+        if (error.reason === 'busy') context.limitHit('max_queued_conversions');
+        return sendError(response, new ApiError(503, 'conversion_unavailable', error.message), { 'retry-after': '1' });
+      }
       context.logger.error({ err: error, url: pathname }, 'document API request failed');
       sendError(response, new ApiError(500, 'internal', 'the request failed; see the server log'));
     });
   };
 }
+
+/**
+ * The answer to content past each conversion limit, and the limit counted: 413 for what is too
+ * large (bytes, nodes, heap), 422 for what cannot be processed (too deep, too slow).
+ */
+const LIMIT_ANSWERS: Readonly<Record<ContentLimit, { status: number; code: string; limit: LimitName }>> = {
+  bytes: { status: 413, code: 'too_large', limit: 'max_conversion_bytes' },
+  nodes: { status: 413, code: 'too_many_nodes', limit: 'max_conversion_nodes' },
+  memory: { status: 413, code: 'conversion_out_of_memory', limit: 'max_conversion_heap_mb' },
+  depth: { status: 422, code: 'too_deep', limit: 'max_conversion_depth' },
+  time: { status: 422, code: 'conversion_timeout', limit: 'conversion_timeout_ms' },
+};
 
 function documentName(encoded: string): string {
   let name: string;
@@ -370,15 +399,15 @@ function readBody(request: IncomingMessage, max: number): Promise<Buffer> {
   });
 }
 
-function sendJson(response: ServerResponse, status: number, body: unknown): void {
-  response.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  response.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers });
   response.end(`${JSON.stringify(body)}\n`);
 }
 
-function sendError(response: ServerResponse, error: ApiError): void {
+function sendError(response: ServerResponse, error: ApiError, headers: Record<string, string> = {}): void {
   if (response.headersSent) {
     response.destroy();
     return;
   }
-  sendJson(response, error.status, { code: error.code, message: error.message });
+  sendJson(response, error.status, { code: error.code, message: error.message }, headers);
 }

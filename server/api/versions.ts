@@ -40,7 +40,9 @@ export interface VersionRouteContext {
    * Applies to the live document, as one edit serialised with the document's other writes, the
    * update `edit` makes from the stored document.
    */
-  editLive(name: string, edit: (current: Uint8Array | null) => Uint8Array): Promise<void>;
+  editLive(name: string, edit: (current: Uint8Array | null) => Promise<Uint8Array>): Promise<void>;
+  /** The Yjs import of the conversion workers: the update that gives `current` the content of `target`. */
+  importYjs(current: Uint8Array | null, target: Uint8Array): Promise<Uint8Array>;
   /** Told after a version was created or a document restored (webhooks). */
   notify?(event: 'version.created' | 'document.restored', name: string, version: VersionInfo): void;
 }
@@ -74,7 +76,7 @@ export async function readVersion(context: VersionRouteContext, name: string, id
 export async function restoreVersion(context: VersionRouteContext, name: string, id: string, createdBy: string | null): Promise<VersionInfo> {
   const { state } = await readVersion(context, name, id);
   const before = await createVersion(context, name, 'before-restore', `Before restoring ${id}`, createdBy);
-  await context.editLive(name, (current) => restoreUpdate(current, state));
+  await context.editLive(name, (current) => restoreUpdate(current, state, (from, to) => context.importYjs(from, to)));
   const restored = await context.store.versions.get(name, id);
   if (restored !== null) context.notify?.('document.restored', name, restored.info);
   return before;

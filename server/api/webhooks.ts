@@ -20,7 +20,8 @@ import { Counter, type Registry } from 'prom-client';
 import type { Logger } from '../observability/logger.js';
 import type { DocumentStore } from '../storage/store.js';
 import type { VersionInfo } from '../storage/versions.js';
-import { exportDocument, type DocumentFormat } from './convert.js';
+import type { DocumentConverter } from './convert-pool.js';
+import type { DocumentFormat } from './formats.js';
 
 /** How events are sent. */
 export interface WebhookOptions {
@@ -81,6 +82,7 @@ export class WebhookSender {
   constructor(
     private readonly options: WebhookOptions,
     private readonly store: DocumentStore,
+    private readonly converter: DocumentConverter,
     private readonly logger: Logger,
     registry: Registry,
   ) {
@@ -135,7 +137,7 @@ export class WebhookSender {
     const [stored, info] = await Promise.all([this.store.load(name), this.store.info(name)]);
     const updatedAt = new Date(info?.updatedAt ?? Date.now()).toISOString();
     if (stored === null) return JSON.stringify({ type: 'document.changed', document: name, updatedAt, format, content: null, deleted: true });
-    const bytes = exportDocument(stored, format);
+    const bytes = await this.converter.exportDocument(stored, format);
     const content = format === 'yjs' ? Buffer.from(bytes).toString('base64') : Buffer.from(bytes).toString('utf8');
     return JSON.stringify({ type: 'document.changed', document: name, updatedAt, format, content });
   }

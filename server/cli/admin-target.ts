@@ -3,7 +3,7 @@
  * server's data dir opened directly (local-target.ts) and a running server through its HTTP API
  * (remote-target.ts). The verbs (admin.ts) do not know which one they talk to.
  */
-import type { DocumentFormat } from '../api/convert.js';
+import type { DocumentFormat } from '../api/formats.js';
 import type { DocumentSummary } from '../api/documents.js';
 import type { VersionInfo } from '../storage/versions.js';
 

@@ -16,7 +16,8 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isValidDocumentName } from '../../shared/document-name.js';
-import { ContentError, DOCUMENT_FORMATS, isDocumentFormat, type DocumentFormat } from '../api/convert.js';
+import { ContentError } from '../api/conversion-errors.js';
+import { DOCUMENT_FORMATS, isDocumentFormat, type DocumentFormat } from '../api/formats.js';
 import { ConfigError, rawSetting, readFlags } from '../config.js';
 import { AdminError, type AdminFailure, type AdminTarget, type DocumentSummary } from './admin-target.js';
 import { describeDiagnosis, diagnoseDataDir, diagnoseServer } from './doctor.js';

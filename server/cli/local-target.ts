@@ -3,8 +3,9 @@
  * may open a data dir, so this refuses clearly while a server runs on it.
  */
 import { existsSync } from 'node:fs';
-import type { DocumentFormat } from '../api/convert.js';
-import { documentUpdate, exportDocument } from '../api/convert.js';
+import { DEFAULT_LIMITS } from '../../shared/limits.js';
+import { ConversionPool, conversionPoolOptions } from '../api/convert-pool.js';
+import type { DocumentFormat } from '../api/formats.js';
 import { createVersion, readVersion, restoreVersion, type VersionRouteContext } from '../api/versions.js';
 import { openLevelDbStore } from '../storage/leveldb-store.js';
 import { StoreLockedError, type DocumentInfo, type DocumentStore } from '../storage/store.js';
@@ -12,6 +13,18 @@ import { AdminError, type AdminTarget, type DocumentSummary } from './admin-targ
 
 function summary(info: DocumentInfo): DocumentSummary {
   return { name: info.name, bytes: info.bytes, updates: info.updates, updatedAt: new Date(info.updatedAt).toISOString(), clients: null };
+}
+
+let pool: ConversionPool | null = null;
+
+/**
+ * The same bounded conversion workers as the server's, so that a hostile file fails its import
+ * instead of taking the CLI's memory. One pool serves every target of the process (a worker
+ * costs a start-up per process, not per verb); idle, it never keeps the process alive.
+ */
+function converter(): ConversionPool {
+  pool ??= new ConversionPool(conversionPoolOptions(DEFAULT_LIMITS));
+  return pool;
 }
 
 /**
@@ -38,8 +51,9 @@ export async function openLocalTarget(dataDir: string): Promise<AdminTarget> {
     fail(status, _code, message) {
       throw new AdminError(status === 404 ? 'not_found' : 'bad_input', message);
     },
+    importYjs: (current, target) => converter().importDocument(current, target, 'yjs'),
     async editLive(name, edit) {
-      const update = edit(await store.load(name));
+      const update = await edit(await store.load(name));
       if (update.length > 2) await store.append(name, update);
     },
   };
@@ -55,12 +69,12 @@ export async function openLocalTarget(dataDir: string): Promise<AdminTarget> {
     async read(name, format: DocumentFormat) {
       const stored = await store.load(name);
       if (stored === null) throw new AdminError('not_found', `no document '${name}'`);
-      return exportDocument(stored, format);
+      return converter().exportDocument(stored, format);
     },
     async write(name, format, body, replace) {
       const exists = (await store.info(name)) !== null;
       if (exists && !replace) throw new AdminError('conflict', `document '${name}' exists; use --replace to replace its content`);
-      const update = documentUpdate(exists ? await store.load(name) : null, body, format);
+      const update = await converter().importDocument(exists ? await store.load(name) : null, body, format);
       await store.append(name, update);
       return !exists;
     },
@@ -78,7 +92,7 @@ export async function openLocalTarget(dataDir: string): Promise<AdminTarget> {
     versions: (name) => store.versions.list(name),
     createVersion: (name, label) => createVersion(versionContext, name, 'manual', label, null),
     async readVersion(name, id, format) {
-      return exportDocument((await readVersion(versionContext, name, id)).state, format);
+      return converter().exportDocument((await readVersion(versionContext, name, id)).state, format);
     },
     restoreVersion: (name, id) => restoreVersion(versionContext, name, id, null),
     async putVersion(name, info, state) {

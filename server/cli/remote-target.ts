@@ -1,10 +1,10 @@
 /** Admin verbs on a running server, through its HTTP document API (server/api/documents.ts). */
-import type { DocumentFormat } from '../api/convert.js';
+import type { DocumentFormat } from '../api/formats.js';
 import type { DocumentSummary } from '../api/documents.js';
 import type { VersionInfo } from '../storage/versions.js';
 import { AdminError, type AdminFailure, type AdminTarget } from './admin-target.js';
 
-const FAILURES: Readonly<Record<number, AdminFailure>> = { 400: 'bad_input', 401: 'denied', 403: 'denied', 404: 'not_found', 409: 'conflict', 413: 'bad_input' };
+const FAILURES: Readonly<Record<number, AdminFailure>> = { 400: 'bad_input', 401: 'denied', 403: 'denied', 404: 'not_found', 409: 'conflict', 413: 'bad_input', 422: 'bad_input' };
 
 /** The server at `serverUrl` (e.g. `http://127.0.0.1:1234`), with `token` when it needs one. */
 export function openRemoteTarget(serverUrl: string, token: string | null): AdminTarget {

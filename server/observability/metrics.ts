@@ -21,7 +21,13 @@ export type LimitName =
   | 'connection_attempts_per_minute'
   | 'awareness_updates_per_second'
   | 'handshake_timeout_ms'
-  | 'max_header_bytes';
+  | 'max_header_bytes'
+  | 'max_conversion_bytes'
+  | 'max_conversion_nodes'
+  | 'max_conversion_depth'
+  | 'conversion_timeout_ms'
+  | 'max_conversion_heap_mb'
+  | 'max_queued_conversions';
 
 /** Why an upgrade was refused for who or where the client is; the `reason` label of `tandem_refusals_total`. */
 export type RefusalName = 'unauthenticated' | 'forbidden' | 'expired' | 'invalid_name' | 'auth_unavailable' | 'origin';
@@ -131,7 +137,7 @@ export function createMetrics(): ServerMetrics {
   });
   const limits = new Counter({
     name: 'tandem_limit_hits_total',
-    help: 'Connections, frames or states refused by a limit',
+    help: 'Connections, frames, states or conversions refused by a limit',
     labelNames: ['limit'] as const,
     registers,
   });

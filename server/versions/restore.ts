@@ -7,7 +7,6 @@
 import * as Y from 'yjs';
 import { PLAINTEXT_FIELD, readDocumentFormat } from '../../shared/document-format.js';
 import { diffText } from '../../shared/text-diff.js';
-import { replaceUpdate, updateToJson } from '../api/convert.js';
 
 /** The text of a plain-text document's state, or null when it is not one. */
 function plainTextOf(state: Uint8Array): string | null {
@@ -40,8 +39,16 @@ export function replaceTextUpdate(current: Uint8Array | null, text: string): Uin
   }
 }
 
-/** The update that turns `current` into the content of the version state `target`. */
-export function restoreUpdate(current: Uint8Array | null, target: Uint8Array): Uint8Array {
+/**
+ * The update that turns `current` into the content of the version state `target`. A rich-text
+ * document goes through `importYjs` (the conversion workers' Yjs import, which replaces the
+ * content the way `PUT ?replace=1` does), so that a large one is not converted on the event loop.
+ */
+export async function restoreUpdate(
+  current: Uint8Array | null,
+  target: Uint8Array,
+  importYjs: (current: Uint8Array | null, target: Uint8Array) => Promise<Uint8Array>,
+): Promise<Uint8Array> {
   const text = plainTextOf(target);
-  return text === null ? replaceUpdate(current, updateToJson(target)) : replaceTextUpdate(current, text);
+  return text === null ? importYjs(current, target) : replaceTextUpdate(current, text);
 }

@@ -125,11 +125,11 @@ export function runCli(args: readonly string[], env: Record<string, string> = {}
 }
 
 /**
- * Starts `tandem serve` in a child process on `port` (0 for any) with `dataDir`, resolving once
- * it logs that it listens.
+ * Starts `tandem serve` in a child process on `port` (0 for any) with `dataDir` (and `env` over
+ * this process's environment), resolving once it logs that it listens.
  */
-export async function spawnServer(dataDir: string, port = 0, extraArgs: readonly string[] = []): Promise<ChildServer> {
-  const { process: child, exited, output } = runCli(['serve', '--port', String(port), '--data', dataDir, '--static-dir', 'none', ...extraArgs]);
+export async function spawnServer(dataDir: string, port = 0, extraArgs: readonly string[] = [], env: Record<string, string> = {}): Promise<ChildServer> {
+  const { process: child, exited, output } = runCli(['serve', '--port', String(port), '--data', dataDir, '--static-dir', 'none', ...extraArgs], env);
   const listening = await new Promise<number>((resolve, reject) => {
     // A server that never says it listens must not outlive the test that started it.
     const deadline = setTimeout(() => {
