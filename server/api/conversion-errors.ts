@@ -13,6 +13,18 @@ export class ContentError extends Error {
 }
 
 /**
+ * A document holding node or mark types (or attributes) that the server's schema lacks, asked for
+ * in a format only that schema can write (HTML, Markdown) or replaced through it: refused whole,
+ * never exported in part or written with those types dropped. The API answers 422 naming them.
+ */
+export class MissingTypesError extends ContentError {
+  constructor(readonly missing: readonly string[]) {
+    super(`the document uses ${missing.join(', ')}, which the server's schema does not have (add them with --extensions)`);
+    this.name = 'MissingTypesError';
+  }
+}
+
+/**
  * The conversion limit a piece of content exceeded: its size in bytes, its node count, its nesting
  * depth, the time or the heap its conversion needed (limits.ts names each one).
  */

@@ -6,9 +6,10 @@
  * idle server runs none) and never keep the process alive while idle.
  */
 import { Worker } from 'node:worker_threads';
+import type { DocumentFormat as DocumentKind } from '../../shared/document-format.js';
 import type { Limits } from '../../shared/limits.js';
 import { checkBodyBytes, type ConversionBounds } from './content-bounds.js';
-import { ContentError, ContentLimitError, ConversionUnavailableError } from './conversion-errors.js';
+import { ContentError, ContentLimitError, ConversionUnavailableError, MissingTypesError } from './conversion-errors.js';
 import type { DocumentFormat } from './formats.js';
 import type { ConversionReply, ConversionRequest } from './convert-worker.js';
 
@@ -45,15 +46,18 @@ export function conversionPoolOptions(limits: Limits): ConversionPoolOptions {
 
 /** Converts documents; the server's HTTP API, webhooks and the admin CLI share this interface. */
 export interface DocumentConverter {
-  /** The update that gives a document (stored as `current`) the content `body` in `format`; see convert.ts documentUpdate. */
-  importDocument(current: Uint8Array | null, body: Uint8Array, format: DocumentFormat): Promise<Uint8Array>;
+  /**
+   * The update that gives a document (stored as `current`) the content `body` in `format`; a new
+   * one is plain text when `kind` says so, else rich text. See convert.ts documentUpdate.
+   */
+  importDocument(current: Uint8Array | null, body: Uint8Array, format: DocumentFormat, kind?: DocumentKind | null): Promise<Uint8Array>;
   /** A stored document in `format`; see convert.ts exportDocument. */
   exportDocument(stored: Uint8Array, format: DocumentFormat): Promise<Uint8Array>;
   /** Refuses waiting conversions and stops the workers. */
   close(): Promise<void>;
 }
 
-type Operation = { op: 'import'; current: Uint8Array | null; body: Uint8Array; format: DocumentFormat } | { op: 'export'; stored: Uint8Array; format: DocumentFormat };
+type Operation = { op: 'import'; current: Uint8Array | null; body: Uint8Array; format: DocumentFormat; kind: DocumentKind | null } | { op: 'export'; stored: Uint8Array; format: DocumentFormat };
 
 interface Job {
   readonly operation: Operation;
@@ -90,6 +94,8 @@ function replyError(reply: Extract<ConversionReply, { ok: false }>): Error {
       return new ContentLimitError(reply.failure.limit, reply.message);
     case 'content':
       return new ContentError(reply.message);
+    case 'types':
+      return new MissingTypesError(reply.failure.missing);
     case 'internal':
       return new Error(`conversion failed: ${reply.message}`);
     default:
@@ -108,10 +114,10 @@ export class ConversionPool implements DocumentConverter {
     this.slots = Array.from({ length: options.workers }, () => ({ worker: null, ready: false, job: null }));
   }
 
-  async importDocument(current: Uint8Array | null, body: Uint8Array, format: DocumentFormat): Promise<Uint8Array> {
+  async importDocument(current: Uint8Array | null, body: Uint8Array, format: DocumentFormat, kind: DocumentKind | null = null): Promise<Uint8Array> {
     // Refused before it queues: an oversized body never reaches a worker.
     if (format !== 'yjs') checkBodyBytes(body.byteLength, this.options.bounds);
-    return this.submit({ op: 'import', current, body, format });
+    return this.submit({ op: 'import', current, body, format, kind });
   }
 
   exportDocument(stored: Uint8Array, format: DocumentFormat): Promise<Uint8Array> {

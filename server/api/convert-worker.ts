@@ -4,18 +4,19 @@
  * (the schema, happy-dom, the Markdown parser) is built inside the worker on first use.
  */
 import { parentPort } from 'node:worker_threads';
+import type { DocumentFormat as DocumentKind } from '../../shared/document-format.js';
 import type { ConversionBounds } from './content-bounds.js';
-import { ContentError, ContentLimitError, type ContentLimit } from './conversion-errors.js';
+import { ContentError, ContentLimitError, MissingTypesError, type ContentLimit } from './conversion-errors.js';
 import { documentUpdate, exportDocument, prepareConversion } from './convert.js';
 import type { DocumentFormat } from './formats.js';
 
 /** One conversion a worker is asked for: an operation of convert.ts, its bytes and options. */
 export type ConversionRequest =
-  | { id: number; op: 'import'; current: Uint8Array | null; body: Uint8Array; format: DocumentFormat; bounds: ConversionBounds }
+  | { id: number; op: 'import'; current: Uint8Array | null; body: Uint8Array; format: DocumentFormat; kind: DocumentKind | null; bounds: ConversionBounds }
   | { id: number; op: 'export'; stored: Uint8Array; format: DocumentFormat; bounds: ConversionBounds };
 
 /** Why a conversion failed, as it crosses back to the main thread. */
-export type ConversionFailure = { kind: 'content' } | { kind: 'limit'; limit: ContentLimit } | { kind: 'internal' };
+export type ConversionFailure = { kind: 'content' } | { kind: 'types'; missing: readonly string[] } | { kind: 'limit'; limit: ContentLimit } | { kind: 'internal' };
 
 /**
  * What a worker posts: `ready` once, when its modules have loaded; then, for each request,
@@ -31,7 +32,7 @@ export type ConversionReply =
 function run(request: ConversionRequest): Uint8Array {
   switch (request.op) {
     case 'import':
-      return documentUpdate(request.current, request.body, request.format, request.bounds);
+      return documentUpdate(request.current, request.body, request.format, request.bounds, request.kind);
     case 'export':
       return exportDocument(request.stored, request.format, request.bounds);
     default:
@@ -41,6 +42,7 @@ function run(request: ConversionRequest): Uint8Array {
 
 function failureOf(error: unknown): ConversionFailure {
   if (error instanceof ContentLimitError) return { kind: 'limit', limit: error.limit };
+  if (error instanceof MissingTypesError) return { kind: 'types', missing: error.missing };
   if (error instanceof ContentError) return { kind: 'content' };
   // The recursive parsers and y-tiptap ran out of stack: nesting deeper than the bounds could see coming.
   if (error instanceof RangeError && /call stack/i.test(error.message)) return { kind: 'limit', limit: 'depth' };

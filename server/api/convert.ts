@@ -16,13 +16,16 @@ import { DOMParser, DOMSerializer, Node as PmNode, type Schema } from '@tiptap/p
 import { prosemirrorJSONToYXmlFragment, updateYFragment, yXmlFragmentToProsemirrorJSON } from '@tiptap/y-tiptap';
 import type { Window } from 'happy-dom';
 import * as Y from 'yjs';
-import { PLAINTEXT_FIELD, readDocumentFormat } from '../../shared/document-format.js';
+import { contentJson, contentText, type ContentNode } from '../../shared/content-json.js';
+import { contentNames, missingNames } from '../../shared/content-names.js';
+import { addToSchemaRecord, PLAINTEXT_FIELD, writeDocumentFormat, type DocumentFormat as DocumentKind } from '../../shared/document-format.js';
 import { DOCUMENT_FIELD, schemaExtensions } from '../../shared/schema.js';
+import { plainTextOf, replaceTextUpdate } from '../versions/restore.js';
 import { checkBodyBytes, checkDomBounds, checkJsonBounds, checkMarkdownDepth, checkNodeCount, UNBOUNDED, type ConversionBounds } from './content-bounds.js';
-import { ContentError } from './conversion-errors.js';
+import { ContentError, MissingTypesError } from './conversion-errors.js';
 import type { DocumentFormat } from './formats.js';
 
-export { ContentError } from './conversion-errors.js';
+export { ContentError, MissingTypesError } from './conversion-errors.js';
 export type { ConversionBounds } from './content-bounds.js';
 export { CONTENT_TYPES, DOCUMENT_FORMATS, isDocumentFormat, type DocumentFormat } from './formats.js';
 
@@ -79,17 +82,52 @@ function toNode(json: JSONContent): PmNode {
   }
 }
 
-/** The ProseMirror JSON of a stored document (an empty document for null). */
-export function updateToJson(update: Uint8Array | null, bounds: ConversionBounds = UNBOUNDED): JSONContent {
+/** A stored rich-text document, read without a schema, and what of it the server's schema lacks. */
+interface RichContent {
+  /** The content as JSON (see shared/content-json.ts); an empty document is one empty paragraph. */
+  json: JSONContent;
+  /** Names the schema lacks (see missingNames); empty when the schema holds the whole document. */
+  missing: string[];
+}
+
+function readRichContent(doc: Y.Doc, bounds: ConversionBounds): RichContent {
+  const fragment = doc.getXmlFragment(DOCUMENT_FIELD);
+  const json = contentJson(fragment) as JSONContent;
+  checkJsonBounds(json, bounds);
+  const missing = missingNames(contentNames(fragment), tools().schema);
+  if (json.content === undefined) return { json: { type: 'doc', content: [{ type: 'paragraph' }] }, missing };
+  // Through the schema when it holds everything, so that each node carries its attributes' defaults.
+  return { json: missing.length === 0 ? (toNode(json).toJSON() as JSONContent) : json, missing };
+}
+
+function richContentOf(update: Uint8Array | null, bounds: ConversionBounds): RichContent {
   const doc = new Y.Doc();
   try {
     if (update !== null) Y.applyUpdate(doc, update);
-    const json = yXmlFragmentToProsemirrorJSON(doc.getXmlFragment(DOCUMENT_FIELD)) as JSONContent;
-    checkJsonBounds(json, bounds);
-    return toNode(json.content === undefined || json.content.length === 0 ? { type: 'doc', content: [{ type: 'paragraph' }] } : json).toJSON() as JSONContent;
+    return readRichContent(doc, bounds);
   } finally {
     doc.destroy();
   }
+}
+
+/**
+ * The JSON of a stored document (an empty document for null), whatever types it holds: through
+ * the schema when the schema has them all, else as read from its Yjs XML.
+ */
+export function updateToJson(update: Uint8Array | null, bounds: ConversionBounds = UNBOUNDED): JSONContent {
+  return richContentOf(update, bounds).json;
+}
+
+/**
+ * A rich-text document in `format`. JSON and text are read from the Yjs XML, so they work for
+ * any document; HTML and Markdown are written by the schema, so a document holding types the
+ * schema lacks is refused whole ({@link MissingTypesError}) rather than exported in part.
+ */
+function renderRichContent({ json, missing }: RichContent, format: Exclude<DocumentFormat, 'yjs'>): string {
+  if (missing.length === 0) return renderJson(json, format);
+  if (format === 'json') return `${JSON.stringify(json)}\n`;
+  if (format === 'text') return contentText(json as ContentNode);
+  throw new MissingTypesError(missing);
 }
 
 /** Writes a document (ProseMirror JSON) in a text format. */
@@ -167,6 +205,11 @@ function countMatches(text: string, pattern: RegExp): number {
  * The update that turns the stored document `current` into `target`, as an edit: unchanged
  * blocks are kept (y-tiptap's own diff, the one the editor uses), so connected editors keep their
  * carets and see only what changed. Empty when nothing changes.
+ *
+ * A current document holding types the schema lacks is refused ({@link MissingTypesError})
+ * rather than edited: the diff would delete them, since a target read through the schema can
+ * never hold them, and keeping them has no right place once the blocks around them are replaced.
+ * A new document gets its format and schema record, as the editor writes them.
  */
 export function replaceUpdate(current: Uint8Array | null, target: JSONContent): Uint8Array {
   const doc = new Y.Doc();
@@ -174,11 +217,17 @@ export function replaceUpdate(current: Uint8Array | null, target: JSONContent): 
     if (current !== null) Y.applyUpdate(doc, current);
     const before = Y.encodeStateVector(doc);
     const fragment = doc.getXmlFragment(DOCUMENT_FIELD);
-    if (fragment.length === 0) {
-      prosemirrorJSONToYXmlFragment(tools().schema, target, fragment);
-    } else {
-      doc.transact(() => updateYFragment(doc, fragment, toNode(target), { mapping: new Map(), isOMark: new Map() }));
-    }
+    const { schema } = tools();
+    const missing = missingNames(contentNames(fragment), schema);
+    if (missing.length > 0) throw new MissingTypesError(missing);
+    doc.transact(() => {
+      if (current === null) {
+        writeDocumentFormat(doc, 'richtext');
+        addToSchemaRecord(doc, { nodes: Object.keys(schema.nodes), marks: Object.keys(schema.marks) });
+      }
+      if (fragment.length === 0) prosemirrorJSONToYXmlFragment(schema, target, fragment);
+      else updateYFragment(doc, fragment, toNode(target), { mapping: new Map(), isOMark: new Map() });
+    });
     return Y.encodeStateAsUpdate(doc, before);
   } finally {
     doc.destroy();
@@ -197,17 +246,6 @@ export function checkYjsUpdate(update: Uint8Array): void {
   }
 }
 
-/** The text of a plain-text document (its Y.Text), or null for a rich-text one. */
-function plainTextOf(stored: Uint8Array): string | null {
-  const doc = new Y.Doc();
-  try {
-    Y.applyUpdate(doc, stored);
-    return readDocumentFormat(doc) === 'plaintext' ? doc.getText(PLAINTEXT_FIELD).toString() : null;
-  } finally {
-    doc.destroy();
-  }
-}
-
 /**
  * A stored document in `format`: the update itself for `yjs`, UTF-8 text otherwise. A plain-text
  * document exports its text as it is for `text` and `markdown` (it is the source), and as one
@@ -216,18 +254,61 @@ function plainTextOf(stored: Uint8Array): string | null {
 export function exportDocument(stored: Uint8Array, format: DocumentFormat, bounds: ConversionBounds = UNBOUNDED): Uint8Array {
   if (format === 'yjs') return stored;
   const plain = plainTextOf(stored);
-  if (plain === null) return Buffer.from(renderJson(updateToJson(stored, bounds), format), 'utf8');
+  if (plain === null) return Buffer.from(renderRichContent(richContentOf(stored, bounds), format), 'utf8');
   // The stored text is the document: only its conversion to blocks is bounded, not its length.
   return Buffer.from(format === 'text' || format === 'markdown' ? plain : renderJson(parseContent(plain, 'text', { ...bounds, maxBytes: Infinity }), format), 'utf8');
 }
 
+/** A new plain-text document holding `text`, with its format recorded. */
+function newPlainText(text: string): Uint8Array {
+  const doc = new Y.Doc();
+  try {
+    doc.transact(() => {
+      writeDocumentFormat(doc, 'plaintext');
+      doc.getText(PLAINTEXT_FIELD).insert(0, text);
+    });
+    return Y.encodeStateAsUpdate(doc);
+  } finally {
+    doc.destroy();
+  }
+}
+
+/**
+ * The update that gives a plain-text document (stored as `current`, or new) the content `body`:
+ * its source as it is for `text` and `markdown`, the Y.Text of a plain-text Yjs body.
+ */
+function plainTextUpdate(current: Uint8Array | null, body: Uint8Array, format: DocumentFormat, bounds: ConversionBounds): Uint8Array {
+  let text: string;
+  if (format === 'text' || format === 'markdown') {
+    checkBodyBytes(body.byteLength, bounds);
+    text = Buffer.from(body).toString('utf8');
+  } else if (format === 'yjs') {
+    checkYjsUpdate(body);
+    const plain = plainTextOf(body);
+    if (plain === null) throw new ContentError('the body is a rich-text document; a plain-text document takes a plain-text one');
+    if (current === null) return body;
+    text = plain;
+  } else {
+    throw new ContentError(`a plain-text document is written as text or markdown (its source), not ${format}`);
+  }
+  return current === null ? newPlainText(text) : replaceTextUpdate(current, text);
+}
+
 /**
  * The update that gives a document the content `body` (in `format`): a new document takes a Yjs
- * body as it is; anything else becomes an edit of `current` (see {@link replaceUpdate}). Throws
- * {@link ContentError} for a body that is not valid in its format.
+ * body as it is; anything else becomes an edit of `current` (see {@link replaceUpdate}). A
+ * plain-text document (the stored one, or a new one when `kind` asks for it) has its Y.Text
+ * edited instead. Throws {@link ContentError} for a body that is not valid in its format, or a
+ * `kind` that is not the stored document's.
  */
-export function documentUpdate(current: Uint8Array | null, body: Uint8Array, format: DocumentFormat, bounds: ConversionBounds = UNBOUNDED): Uint8Array {
+export function documentUpdate(current: Uint8Array | null, body: Uint8Array, format: DocumentFormat, bounds: ConversionBounds = UNBOUNDED, kind: DocumentKind | null = null): Uint8Array {
+  const stored = current === null ? null : plainTextOf(current) === null ? 'richtext' : 'plaintext';
+  if (kind !== null && stored !== null && kind !== stored) throw new ContentError(`the document is ${stored}, not ${kind}`);
+  if ((stored ?? kind) === 'plaintext') return plainTextUpdate(current, body, format, bounds);
   if (format !== 'yjs') return replaceUpdate(current, parseContent(Buffer.from(body).toString('utf8'), format, bounds));
   checkYjsUpdate(body);
-  return current === null ? body : replaceUpdate(current, updateToJson(body, bounds));
+  if (current === null) return body;
+  const target = richContentOf(body, bounds);
+  if (target.missing.length > 0) throw new MissingTypesError(target.missing);
+  return replaceUpdate(current, target.json);
 }

@@ -6,8 +6,11 @@
  *   connected clients, by name, one page at a time (`next` is the `after` of the next page).
  * - `GET /api/documents/:name?format=yjs|json|html|markdown|text` (read grant).
  * - `PUT /api/documents/:name?format=` (write grant): creates the document once (409
- *   `already_exists` after that); with `?replace=1` the content replaces what is there, applied
- *   through the loaded room as an ordinary edit, so connected editors update live.
+ *   `already_exists` after that), rich text unless `?type=plaintext`; with `?replace=1` the
+ *   content replaces what is there (the Y.Text of a plain-text document), applied through the
+ *   loaded room as an ordinary edit, so connected editors update live.
+ * - HTML and Markdown of a document holding types the server's schema lacks, and a replace of
+ *   one, answer 422 `unsupported_types` with the `missing` names.
  * - `DELETE /api/documents/:name` (the token's `admin` claim): connected clients are closed with
  *   4410 (document deleted), then the stored document is removed, leaving a tombstone: for
  *   `--deleted-document-ttl-ms` connections to it are closed with 4410, until a PUT creates it
@@ -18,6 +21,7 @@
  * Errors are JSON `{ code, message }` with a matching status.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { DOCUMENT_FORMATS as DOCUMENT_KINDS, isDocumentFormat as isDocumentKind, type DocumentFormat as DocumentKind } from '../../shared/document-format.js';
 import { isValidDocumentName } from '../../shared/document-name.js';
 import { accessFor, type AccessMode } from '../auth/access.js';
 import { AuthError, type Identity, type TokenVerifier } from '../auth/tokens.js';
@@ -30,7 +34,7 @@ import type { RoomRegistry } from '../rooms/registry.js';
 import type { DocumentInfo, DocumentStore } from '../storage/store.js';
 import type { VersionInfo } from '../storage/versions.js';
 import { backedUpVersion, createVersion, labelOf, matchVersionRoute, readVersion, restoreVersion, type VersionRoute, type VersionRouteContext } from './versions.js';
-import { ContentError, ContentLimitError, ConversionUnavailableError, type ContentLimit } from './conversion-errors.js';
+import { ContentError, ContentLimitError, ConversionUnavailableError, MissingTypesError, type ContentLimit } from './conversion-errors.js';
 import type { DocumentConverter } from './convert-pool.js';
 import { CONTENT_TYPES, DOCUMENT_FORMATS, isDocumentFormat, type DocumentFormat } from './formats.js';
 
@@ -84,12 +88,13 @@ export interface DocumentApiContext {
   versionEvent?(event: 'version.created' | 'document.restored', name: string, version: VersionInfo): void;
 }
 
-/** A failed request: its status and stable code. */
+/** A failed request: its status, stable code, and any facts the body carries besides them. */
 export class ApiError extends Error {
   constructor(
     readonly status: number,
     readonly code: string,
     message: string,
+    readonly details: Readonly<Record<string, unknown>> = {},
   ) {
     super(message);
     this.name = 'ApiError';
@@ -183,13 +188,13 @@ export function createDocumentApi(context: DocumentApiContext): (request: Incomi
     };
   };
 
-  const put = async (request: IncomingMessage, name: string, format: DocumentFormat, replace: boolean): Promise<{ status: number; body: unknown }> => {
+  const put = async (request: IncomingMessage, name: string, format: DocumentFormat, replace: boolean, kind: DocumentKind | null): Promise<{ status: number; body: unknown }> => {
     const body = await readBody(request, context.maxBodyBytes);
     return serialise(name, async () => {
       const exists = (await context.store.info(name)) !== null;
       if (exists && !replace) throw new ApiError(409, 'already_exists', `document '${name}' exists; PUT with ?replace=1 to replace its content`);
       // Converted before the room is loaded: content that is refused never loads or touches it.
-      const update = await context.converter.importDocument(exists ? await context.store.load(name) : null, body, format);
+      const update = await context.converter.importDocument(exists ? await context.store.load(name) : null, body, format, kind);
       if (!exists && (await context.registry.recentlyDeleted(name))) {
         // No room may hold a recently deleted document: storing it lifts the tombstone.
         await context.store.append(name, update);
@@ -300,7 +305,7 @@ export function createDocumentApi(context: DocumentApiContext): (request: Incomi
       case 'PUT': {
         require(identity, name, 'write');
         const replace = query.get('replace') === '1' || query.get('replace') === 'true';
-        const result = await put(request, name, format, replace);
+        const result = await put(request, name, format, replace, kindOf(query.get('type')));
         return sendJson(response, result.status, result.body);
       }
       case 'DELETE':
@@ -330,6 +335,7 @@ export function createDocumentApi(context: DocumentApiContext): (request: Incomi
         context.limitHit(limit);
         return sendError(response, new ApiError(status, code, error.message));
       }
+      if (error instanceof MissingTypesError) return sendError(response, new ApiError(422, 'unsupported_types', error.message, { missing: error.missing }));
       if (error instanceof ContentError) return sendError(response, new ApiError(400, 'bad_content', error.message));
       if (error instanceof ConversionUnavailableError) {
         if (error.reason === 'busy') context.limitHit('max_queued_conversions');
@@ -368,6 +374,12 @@ function formatOf(raw: string | null): DocumentFormat {
   const format = raw ?? 'json';
   if (!isDocumentFormat(format)) throw new ApiError(400, 'unknown_format', `unknown format '${format}'; the formats are ${DOCUMENT_FORMATS.join(', ')}`);
   return format;
+}
+
+function kindOf(raw: string | null): DocumentKind | null {
+  if (raw === null) return null;
+  if (!isDocumentKind(raw)) throw new ApiError(400, 'unknown_type', `unknown type '${raw}'; the types are ${DOCUMENT_KINDS.join(', ')}`);
+  return raw;
 }
 
 function pageSize(raw: string | null): number {
@@ -409,5 +421,5 @@ function sendError(response: ServerResponse, error: ApiError, headers: Record<st
     response.destroy();
     return;
   }
-  sendJson(response, error.status, { code: error.code, message: error.message }, headers);
+  sendJson(response, error.status, { code: error.code, message: error.message, ...error.details }, headers);
 }

@@ -8,8 +8,8 @@ import * as Y from 'yjs';
 import { PLAINTEXT_FIELD, readDocumentFormat } from '../../shared/document-format.js';
 import { diffText } from '../../shared/text-diff.js';
 
-/** The text of a plain-text document's state, or null when it is not one. */
-function plainTextOf(state: Uint8Array): string | null {
+/** The text of a plain-text document's state (its Y.Text), or null when it is not one. */
+export function plainTextOf(state: Uint8Array): string | null {
   const doc = new Y.Doc();
   try {
     Y.applyUpdate(doc, state);

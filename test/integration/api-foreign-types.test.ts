@@ -1,0 +1,210 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import { WEBHOOK_DEFAULTS } from '../../server/api/webhooks.js';
+import { readDocumentFormat, readSchemaRecord, writeDocumentFormat } from '../../shared/document-format.js';
+import { ClientPool, type TestClient } from '../helpers/clients.js';
+import { startTestServer, type TestServer } from '../helpers/server.js';
+import { waitFor } from '../helpers/wait-for.js';
+
+let server: TestServer | null = null;
+let hook: Server | null = null;
+const pool = new ClientPool();
+
+afterEach(async () => {
+  pool.destroyAll();
+  await server?.close();
+  server = null;
+  if (hook !== null) await new Promise((resolve) => hook?.close(resolve));
+  hook = null;
+});
+
+async function start(options: Parameters<typeof startTestServer>[0] = {}): Promise<TestServer> {
+  server = await startTestServer(options);
+  return server;
+}
+
+function url(name: string, query = ''): string {
+  if (server === null) throw new Error('no server');
+  return `${server.httpUrl}/api/documents/${encodeURIComponent(name)}${query}`;
+}
+
+/** The document's stored state, read back through the API. */
+async function stored(name: string): Promise<Y.Doc> {
+  const response = await fetch(url(name, '?format=yjs'));
+  expect(response.status).toBe(200);
+  const doc = new Y.Doc();
+  Y.applyUpdate(doc, new Uint8Array(await response.arrayBuffer()));
+  return doc;
+}
+
+function paragraph(...runs: Y.XmlText[]): Y.XmlElement {
+  const element = new Y.XmlElement('paragraph');
+  element.insert(0, runs);
+  return element;
+}
+
+function text(value: string, formatting?: Record<string, object>): Y.XmlText {
+  const run = new Y.XmlText();
+  run.insert(0, value, formatting);
+  return run;
+}
+
+/**
+ * Writes, as an editor with two extensions the server does not have would: a `callout` node
+ * (with a `tone` attribute) around a paragraph, and a `spoiler` mark on a word beside bold text.
+ */
+async function writeForeignDocument(name: string): Promise<TestClient> {
+  if (server === null) throw new Error('no server');
+  const client = await pool.connectSynced(server.wsUrl, name);
+  const callout = new Y.XmlElement('callout');
+  callout.setAttribute('tone', 'warn');
+  callout.insert(0, [paragraph(text('Careful'))]);
+  const marked = new Y.XmlText();
+  marked.insert(0, 'a ');
+  marked.insert(2, 'secret', { spoiler: {} });
+  marked.insert(8, ' and ', {});
+  marked.insert(13, 'bold', { bold: {} });
+  client.doc.getXmlFragment('default').insert(0, [paragraph(text('Intro')), paragraph(marked), callout]);
+  await waitFor(async () => (await fetch(url(name, '?format=yjs'))).status === 200, { message: 'the document stored' });
+  return client;
+}
+
+const FOREIGN_JSON = {
+  type: 'doc',
+  content: [
+    { type: 'paragraph', content: [{ type: 'text', text: 'Intro' }] },
+    {
+      type: 'paragraph',
+      content: [
+        { type: 'text', text: 'a ' },
+        { type: 'text', text: 'secret', marks: [{ type: 'spoiler' }] },
+        { type: 'text', text: ' and ' },
+        { type: 'text', text: 'bold', marks: [{ type: 'bold' }] },
+      ],
+    },
+    { type: 'callout', attrs: { tone: 'warn' }, content: [{ type: 'paragraph', content: [{ type: 'text', text: 'Careful' }] }] },
+  ],
+};
+
+describe('documents holding types the server schema lacks', () => {
+  it('export as JSON and text, read from their Yjs XML', async () => {
+    await start();
+    await writeForeignDocument('foreign');
+    const json = await fetch(url('foreign', '?format=json'));
+    expect(json.status).toBe(200);
+    expect(await json.json()).toEqual(FOREIGN_JSON);
+    const plain = await fetch(url('foreign', '?format=text'));
+    expect(plain.status).toBe(200);
+    expect(await plain.text()).toBe('Intro\na secret and bold\nCareful');
+  });
+
+  it('answer HTML and Markdown with 422 naming the missing types, never a partial export', async () => {
+    await start();
+    await writeForeignDocument('foreign');
+    for (const format of ['html', 'markdown']) {
+      const response = await fetch(url('foreign', `?format=${format}`));
+      expect(response.status).toBe(422);
+      const body = (await response.json()) as { code: string; message: string; missing: string[] };
+      expect(body.code).toBe('unsupported_types');
+      expect(body.missing).toEqual(['callout', 'spoiler']);
+      expect(body.message).toMatch(/callout, spoiler/);
+    }
+  });
+
+  it('refuse a replace with 422 and keep every type on disk', async () => {
+    await start();
+    await writeForeignDocument('foreign');
+    const before = Y.encodeStateAsUpdate(await stored('foreign'));
+    for (const [format, body] of [
+      ['html', '<p>Intro</p>'],
+      ['text', 'Intro'],
+      ['markdown', 'Intro'],
+    ] as const) {
+      const response = await fetch(url('foreign', `?format=${format}&replace=1`), { method: 'PUT', body });
+      expect(response.status).toBe(422);
+      expect(((await response.json()) as { missing: string[] }).missing).toEqual(['callout', 'spoiler']);
+    }
+    expect(Y.encodeStateAsUpdate(await stored('foreign'))).toEqual(before);
+    expect(await (await fetch(url('foreign', '?format=json'))).json()).toEqual(FOREIGN_JSON);
+  });
+
+  it('are sent by the webhook with their content', async () => {
+    const deliveries: string[] = [];
+    hook = createServer((request, response) => {
+      const chunks: Buffer[] = [];
+      request.on('data', (chunk: Buffer) => chunks.push(chunk));
+      request.on('end', () => {
+        deliveries.push(Buffer.concat(chunks).toString('utf8'));
+        response.writeHead(200).end();
+      });
+    });
+    await new Promise<void>((resolve) => hook?.listen(0, '127.0.0.1', resolve));
+    const hookUrl = `http://127.0.0.1:${(hook.address() as AddressInfo).port}/hook`;
+    await start({ webhook: { ...WEBHOOK_DEFAULTS, url: hookUrl, secret: null, debounceMs: 50, maxWaitMs: 1_000, format: 'json' } });
+    await writeForeignDocument('foreign');
+    const content = (): unknown => {
+      const last = deliveries.at(-1);
+      return last === undefined ? undefined : JSON.parse((JSON.parse(last) as { content: string }).content);
+    };
+    await waitFor(() => JSON.stringify(content()) === JSON.stringify(FOREIGN_JSON), { message: 'an event carrying the whole document' });
+  });
+});
+
+describe('documents the API creates', () => {
+  it('record their format and the server schema, as the editor does', async () => {
+    await start();
+    expect((await fetch(url('made', '?format=html'), { method: 'PUT', body: '<p>Hi <strong>there</strong></p>' })).status).toBe(201);
+    const doc = await stored('made');
+    expect(readDocumentFormat(doc)).toBe('richtext');
+    const record = readSchemaRecord(doc);
+    expect(record?.nodes).toContain('paragraph');
+    expect(record?.nodes).toContain('taskItem');
+    expect(record?.marks).toContain('bold');
+    expect(record?.marks).toContain('highlight');
+  });
+});
+
+describe('plain-text documents over HTTP', () => {
+  it('are created with ?type=plaintext and hold their text in the Y.Text', async () => {
+    await start();
+    const created = await fetch(url('notes', '?format=text&type=plaintext'), { method: 'PUT', body: '# not a heading\nline two' });
+    expect(created.status).toBe(201);
+    const doc = await stored('notes');
+    expect(readDocumentFormat(doc)).toBe('plaintext');
+    expect(doc.getText('text').toString()).toBe('# not a heading\nline two');
+    expect(doc.getXmlFragment('default').length).toBe(0);
+    expect(await (await fetch(url('notes', '?format=text'))).text()).toBe('# not a heading\nline two');
+  });
+
+  it('are replaced by editing their Y.Text, live for a connected editor', async () => {
+    await start();
+    if (server === null) throw new Error('no server');
+    const writer = await pool.connectSynced(server.wsUrl, 'notes');
+    writeDocumentFormat(writer.doc, 'plaintext');
+    writer.doc.getText('text').insert(0, 'first draft');
+    await waitFor(async () => (await (await fetch(url('notes', '?format=text'))).text()) === 'first draft', { message: 'the draft stored' });
+    const replaced = await fetch(url('notes', '?format=text&replace=1'), { method: 'PUT', body: 'final draft' });
+    expect(replaced.status).toBe(200);
+    await waitFor(() => writer.doc.getText('text').toString() === 'final draft', { message: 'the editor sees the replacement' });
+    const doc = await stored('notes');
+    expect(doc.getText('text').toString()).toBe('final draft');
+    expect(doc.getXmlFragment('default').length).toBe(0);
+  });
+
+  it('refuse rich formats, a type that is not theirs and an unknown type', async () => {
+    await start();
+    expect((await fetch(url('notes', '?format=text&type=plaintext'), { method: 'PUT', body: 'x' })).status).toBe(201);
+    const html = await fetch(url('notes', '?format=html&replace=1'), { method: 'PUT', body: '<p>x</p>' });
+    expect(html.status).toBe(400);
+    expect(((await html.json()) as { message: string }).message).toMatch(/plain-text document is written as text or markdown/);
+    expect((await fetch(url('rich', '?format=text'), { method: 'PUT', body: 'x' })).status).toBe(201);
+    const wrongType = await fetch(url('rich', '?format=text&replace=1&type=plaintext'), { method: 'PUT', body: 'y' });
+    expect(wrongType.status).toBe(400);
+    expect(((await wrongType.json()) as { message: string }).message).toMatch(/richtext, not plaintext/);
+    const unknown = await fetch(url('other', '?format=text&type=sheet'), { method: 'PUT', body: 'x' });
+    expect(unknown.status).toBe(400);
+    expect(((await unknown.json()) as { code: string }).code).toBe('unknown_type');
+  });
+});
