@@ -3,6 +3,7 @@
  * server's data dir opened directly (local-target.ts) and a running server through its HTTP API
  * (remote-target.ts). The verbs (admin.ts) do not know which one they talk to.
  */
+import type { DocumentFormat as DocumentKind } from '../../shared/document-format.js';
 import type { DocumentFormat } from '../api/formats.js';
 import type { DocumentSummary } from '../api/documents.js';
 import type { VersionInfo } from '../storage/versions.js';
@@ -29,8 +30,11 @@ export interface AdminTarget {
   list(): Promise<DocumentSummary[]>;
   /** The document in `format` (the bytes of the Yjs update, or UTF-8 text). */
   read(name: string, format: DocumentFormat): Promise<Uint8Array>;
-  /** Creates `name` from `body`, or replaces its content when `replace`; true when it was created. */
-  write(name: string, format: DocumentFormat, body: Uint8Array, replace: boolean): Promise<boolean>;
+  /**
+   * Creates `name` from `body` (a plain-text document when `kind` says so, else rich text), or
+   * replaces its content when `replace`; true when it was created.
+   */
+  write(name: string, format: DocumentFormat, body: Uint8Array, replace: boolean, kind?: DocumentKind | null): Promise<boolean>;
   delete(name: string): Promise<void>;
   compact(name: string): Promise<void>;
   info(name: string): Promise<DocumentSummary>;

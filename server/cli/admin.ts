@@ -15,6 +15,7 @@
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { DOCUMENT_FORMATS as DOCUMENT_KINDS, isDocumentFormat as isDocumentKind, type DocumentFormat as DocumentKind } from '../../shared/document-format.js';
 import { isValidDocumentName } from '../../shared/document-name.js';
 import { ContentError } from '../api/conversion-errors.js';
 import { DOCUMENT_FORMATS, isDocumentFormat, type DocumentFormat } from '../api/formats.js';
@@ -56,8 +57,8 @@ const VERB_HELP: Readonly<Record<AdminVerb, { synopsis: string; text: string }>>
     text: `Writes the document to stdout, or to FILE. F: ${DOCUMENT_FORMATS.join(', ')} (default json).`,
   },
   import: {
-    synopsis: 'tandem import <name> <file> [--format F] [--replace]',
-    text: 'Creates the document from the file, once; with --replace, edits an existing one in place so that open editors see the change.',
+    synopsis: 'tandem import <name> <file> [--format F] [--type plaintext] [--replace]',
+    text: 'Creates the document from the file, once (a plain-text document, its text as it is, with --type plaintext); with --replace, edits an existing one in place so that open editors see the change.',
   },
   delete: { synopsis: 'tandem delete <name>', text: 'Deletes the document; its connected clients are closed with 4410.' },
   compact: { synopsis: 'tandem compact [<name>]', text: 'Merges the stored log into one update (every document without a name).' },
@@ -95,7 +96,7 @@ export function adminVerbUsage(verb: AdminVerb): string {
   return `Usage: ${synopsis} [--data DIR | --server URL [--token T]] [--json]\n\n${text}\n\n${COMMON_FLAGS}`;
 }
 
-const FLAGS: ReadonlySet<string> = new Set(['data', 'server', 'token', 'format', 'out', 'replace', 'json', 'create', 'label', 'export', 'restore']);
+const FLAGS: ReadonlySet<string> = new Set(['data', 'server', 'token', 'format', 'type', 'out', 'replace', 'json', 'create', 'label', 'export', 'restore']);
 const SWITCHES: ReadonlySet<string> = new Set(['replace', 'json', 'create']);
 
 /** The backup folder's table of contents. */
@@ -137,6 +138,12 @@ function formatFlag(command: Command): DocumentFormat {
   const format = single(command, 'format') ?? 'json';
   if (!isDocumentFormat(format)) throw new ConfigError('--format', `expected one of ${DOCUMENT_FORMATS.join(', ')}, got '${format}'`);
   return format;
+}
+
+function typeFlag(command: Command): DocumentKind | null {
+  const kind = single(command, 'type') ?? null;
+  if (kind !== null && !isDocumentKind(kind)) throw new ConfigError('--type', `expected one of ${DOCUMENT_KINDS.join(', ')}, got '${kind}'`);
+  return kind;
 }
 
 function table(documents: readonly DocumentSummary[]): string {
@@ -250,7 +257,7 @@ async function run(command: Command<DocumentVerb>, target: AdminTarget, output: 
       } catch (error) {
         throw new AdminError('bad_input', `cannot read ${file}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
       }
-      const created = await target.write(name, formatFlag(command), body, command.flags.has('replace'));
+      const created = await target.write(name, formatFlag(command), body, command.flags.has('replace'), typeFlag(command));
       return say(`${created ? 'created' : 'replaced'} ${name}\n`, { name, created });
     }
     case 'delete': {

@@ -71,10 +71,10 @@ export async function openLocalTarget(dataDir: string): Promise<AdminTarget> {
       if (stored === null) throw new AdminError('not_found', `no document '${name}'`);
       return converter().exportDocument(stored, format);
     },
-    async write(name, format, body, replace) {
+    async write(name, format, body, replace, kind) {
       const exists = (await store.info(name)) !== null;
       if (exists && !replace) throw new AdminError('conflict', `document '${name}' exists; use --replace to replace its content`);
-      const update = await converter().importDocument(exists ? await store.load(name) : null, body, format);
+      const update = await converter().importDocument(exists ? await store.load(name) : null, body, format, kind);
       await store.append(name, update);
       return !exists;
     },

@@ -43,8 +43,8 @@ export function openRemoteTarget(serverUrl: string, token: string | null): Admin
     async read(name, format: DocumentFormat) {
       return new Uint8Array(await (await call(doc(name, `format=${format}`))).arrayBuffer());
     },
-    async write(name, format, body, replace) {
-      const response = await call(doc(name, `format=${format}${replace ? '&replace=1' : ''}`), { method: 'PUT', body: Buffer.from(body) });
+    async write(name, format, body, replace, kind) {
+      const response = await call(doc(name, `format=${format}${replace ? '&replace=1' : ''}${kind == null ? '' : `&type=${kind}`}`), { method: 'PUT', body: Buffer.from(body) });
       return response.status === 201;
     },
     async delete(name) {

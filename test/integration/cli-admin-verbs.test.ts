@@ -3,7 +3,9 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
 import { EXIT_CODES, runAdmin, type AdminVerb } from '../../server/cli/admin.js';
+import { readDocumentFormat } from '../../shared/document-format.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir.js';
 
@@ -69,6 +71,23 @@ describe.each(installations)('admin verbs on %s', (_, install) => {
     expect(JSON.parse(replaced.stdout.toString())).toEqual({ name: 'plan', created: false });
     const exported = await admin('export', 'plan', '--format', 'markdown', ...flags);
     expect(exported.stdout.toString()).toBe('# Plan\n\nSecond draft');
+  });
+
+  it('import --type plaintext creates a plain-text document, and --replace edits its text', async () => {
+    const { flags } = await install();
+    const file = join(await tempDir(), 'notes.md');
+    await writeFile(file, '# not a heading\n- raw');
+    expect(await admin('import', 'notes', file, '--format', 'markdown', '--type', 'plaintext', ...flags)).toMatchObject({ code: 0 });
+    const doc = new Y.Doc();
+    Y.applyUpdate(doc, (await admin('export', 'notes', '--format', 'yjs', ...flags)).stdout);
+    expect(readDocumentFormat(doc)).toBe('plaintext');
+    expect(doc.getText('text').toString()).toBe('# not a heading\n- raw');
+    await writeFile(file, '# not a heading\n- edited');
+    expect(await admin('import', 'notes', file, '--format', 'text', '--replace', ...flags)).toMatchObject({ code: 0 });
+    expect((await admin('export', 'notes', '--format', 'text', ...flags)).stdout.toString()).toBe('# not a heading\n- edited');
+    const bad = await admin('import', 'other', file, '--type', 'sheet', ...flags);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--type');
   });
 
   it('list, inspect, compact and delete report and act on the stored documents', async () => {
