@@ -53,6 +53,7 @@ async function start(config: TandemConfig): Promise<TandemServer> {
     return await createTandemServer(config);
   } catch (error) {
     if (error instanceof StoreLockedError) fail(error.message, 1);
+    if (error instanceof ConfigError) fail(`${error.message}\nRun 'tandem --help' for the flags.`, 2);
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') fail(`port ${config.port} on ${config.host} is already in use`, 1);
     if (code === 'EACCES') fail(`not allowed to listen on port ${config.port}`, 1);

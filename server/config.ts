@@ -3,6 +3,8 @@
  * variables (each flag `--some-name` mirrors `TANDEM_SOME_NAME`; a flag wins over the variable).
  * This is the only module that reads the environment, and only from what the CLI passes in.
  */
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { DEFAULT_LIMITS, type Limits } from '../shared/limits.js';
 import type { VerificationKey } from './auth/tokens.js';
 import { ConfigError, parseBoolean, parseInteger, rawSetting, readFlags, type RawSetting } from './flags.js';
@@ -57,6 +59,12 @@ export interface TandemConfig {
   versionIntervalMs: number;
   /** Versions kept per document (the oldest automatic ones go first). */
   maxVersions: number;
+  /**
+   * An ES module (absolute path) whose default export is an array of Tiptap extensions: the
+   * server's schema is the default one plus these (server/api/server-extensions.ts); null for
+   * the default schema alone.
+   */
+  extensions: string | null;
 }
 
 /** Defaults of everything but `staticDir`, which depends on where the package is installed. */
@@ -81,6 +89,7 @@ export const DEFAULT_CONFIG: Readonly<Omit<TandemConfig, 'staticDir'>> = Object.
   redisUrl: null,
   versionIntervalMs: 600_000,
   maxVersions: 200,
+  extensions: null,
 });
 
 type Setting =
@@ -113,6 +122,7 @@ type Setting =
   | 'webhookMaxAttempts'
   | 'versionIntervalMs'
   | 'maxVersions'
+  | 'extensions'
   | keyof Limits;
 
 /** kebab-case flag name (without `--`) of each setting; limits use their field names. */
@@ -146,6 +156,7 @@ const FLAG_NAMES: Readonly<Record<Setting, string>> = {
   webhookMaxAttempts: 'webhook-max-attempts',
   versionIntervalMs: 'version-interval-ms',
   maxVersions: 'max-versions',
+  extensions: 'extensions',
   ...(Object.fromEntries(
     Object.keys(DEFAULT_LIMITS).map((field) => [field, field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)]),
   ) as Record<keyof Limits, string>),
@@ -204,6 +215,17 @@ function readWebhook(raw: (setting: Setting) => RawSetting, integer: (setting: S
     maxWaitMs: integer('webhookMaxWaitMs', WEBHOOK_DEFAULTS.maxWaitMs, 0),
     maxAttempts: integer('webhookMaxAttempts', WEBHOOK_DEFAULTS.maxAttempts, 1),
   };
+}
+
+/**
+ * The extensions module's absolute path (relative ones from the working directory), or null when
+ * not set. Only its existence is checked here; what it exports, when the server starts.
+ */
+function readExtensionsPath(setting: RawSetting): string | null {
+  if (setting === null) return null;
+  const path = resolve(setting.value);
+  if (!existsSync(path)) throw new ConfigError(setting.flag, `no module at ${path}`);
+  return path;
 }
 
 /**
@@ -284,6 +306,7 @@ export function parseCommand(argv: readonly string[], env: Readonly<Record<strin
     webhook: readWebhook(raw, integer),
     versionIntervalMs: integer('versionIntervalMs', DEFAULT_CONFIG.versionIntervalMs, 0),
     maxVersions: integer('maxVersions', DEFAULT_CONFIG.maxVersions, 1),
+    extensions: readExtensionsPath(raw('extensions')),
   };
   const instanceId = raw('instanceId');
   if (instanceId !== null) config.instanceId = instanceId.value;

@@ -15,9 +15,11 @@ import { createServer as createHttpsServer, Server as HttpsServer } from 'node:h
 import type { Duplex } from 'node:stream';
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
+import { resolve as resolvePath } from 'node:path';
 import type { Limits } from '../shared/limits.js';
 import { createTokenVerifier, type VerificationKey } from './auth/tokens.js';
 import { ConversionPool, conversionPoolOptions } from './api/convert-pool.js';
+import { loadServerExtensions } from './api/server-extensions.js';
 import { createDocumentApi } from './api/documents.js';
 import { notifyingStore, WebhookSender, type WebhookOptions } from './api/webhooks.js';
 import { ConfigError, DEFAULT_CONFIG, resolveLimits } from './config.js';
@@ -142,6 +144,12 @@ export interface TandemServerOptions {
   versionIntervalMs?: number;
   /** Versions kept per document; the oldest automatic ones go first (default 200). Ignored with {@link store}. */
   maxVersions?: number;
+  /**
+   * Path of an ES module whose default export is an array of Tiptap extensions: HTML and Markdown
+   * exports and imports use the default schema plus these (server/api/server-extensions.ts).
+   * A module that does not load or exports anything else is refused with a ConfigError.
+   */
+  extensions?: string | null;
 }
 
 /**
@@ -179,6 +187,7 @@ const OPTION_NAMES: Readonly<Record<keyof TandemServerOptions, true>> = {
   deletedDocumentTtlMs: true,
   versionIntervalMs: true,
   maxVersions: true,
+  extensions: true,
 };
 const KNOWN_OPTIONS: ReadonlySet<string> = new Set(Object.keys(OPTION_NAMES));
 
@@ -280,6 +289,9 @@ export async function createTandemServer(options: TandemServerOptions = {}): Pro
   const logFormat = options.logFormat ?? DEFAULT_CONFIG.logFormat;
   if (!isLogFormat(logFormat)) throw new ConfigError('logFormat', `expected one of ${LOG_FORMATS.join(', ')}, got '${logFormat}'`);
   const logger = createLogger(logLevel, logFormat);
+  const extensions = options.extensions == null ? null : resolvePath(options.extensions);
+  // Checked before anything opens: a bad module refuses the start, not every later conversion.
+  if (extensions !== null) await loadServerExtensions(extensions);
   const metrics = createMetrics();
   const ownsStore = options.store === undefined;
   const onError = (error: unknown, document: string): void => logger.warn({ err: error, room: document }, 'background compaction failed');
@@ -313,7 +325,7 @@ export async function createTandemServer(options: TandemServerOptions = {}): Pro
   const redisUrl = options.redisUrl ?? null;
   if (redisUrl !== null) fanOut = await openRedisFanOut(redisUrl, options.instanceId ?? randomUUID(), logger, metrics.registry, options.clusterTiming);
   // Starts its workers on the first conversion, so that a server nobody converts with runs none.
-  const converter = new ConversionPool(conversionPoolOptions(limits));
+  const converter = new ConversionPool(conversionPoolOptions(limits, extensions));
   const webhooks = options.webhook == null ? null : new WebhookSender(options.webhook, store, converter, logger, metrics.registry);
   const hooks = new HookRunner(options.hooks ?? {}, options.hookTimeoutMs ?? DEFAULT_HOOK_TIMEOUT_MS, logger, (hook) => metrics.hookError(hook));
   const onChange = options.hooks?.onChange === undefined ? null : (name: string, update: Uint8Array) => hooks.notify('onChange', { documentName: name, update });

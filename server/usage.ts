@@ -66,6 +66,7 @@ export function usage(staticDir: string | null): string {
     ['webhook-max-attempts', `attempts per event, with exponential backoff and jitter, before giving up (default ${WEBHOOK_DEFAULTS.maxAttempts})`],
     ['version-interval-ms', `at most one automatic version of a document per this much editing, and one when its last client leaves; 0 for none (default ${DEFAULT_CONFIG.versionIntervalMs})`],
     ['max-versions', `versions kept per document; the oldest automatic ones go first (default ${DEFAULT_CONFIG.maxVersions})`],
+    ['extensions', 'ES module whose default export is an array of Tiptap extensions, added to the schema of HTML and Markdown exports and imports (default none)'],
     ...LIMIT_FIELDS.map((field): [string, string] => [flagName(field), `${LIMIT_HELP[field]} (default ${DEFAULT_LIMITS[field]})`]),
   ];
   const width = Math.max(...rows.map(([flag]) => flag.length)) + 4;

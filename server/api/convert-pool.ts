@@ -11,7 +11,7 @@ import type { Limits } from '../../shared/limits.js';
 import { checkBodyBytes, type ConversionBounds } from './content-bounds.js';
 import { ContentError, ContentLimitError, ConversionUnavailableError, MissingTypesError } from './conversion-errors.js';
 import type { DocumentFormat } from './formats.js';
-import type { ConversionReply, ConversionRequest } from './convert-worker.js';
+import type { ConversionReply, ConversionRequest, ConversionWorkerData } from './convert-worker.js';
 
 /** How the pool runs conversions; the server fills it from its limits (shared/limits.ts). */
 export interface ConversionPoolOptions {
@@ -24,6 +24,8 @@ export interface ConversionPoolOptions {
   /** Old-generation heap of each worker, in MiB. */
   heapMb: number;
   bounds: ConversionBounds;
+  /** The operator's extensions module (absolute path, see server-extensions.ts) each worker loads; null for the default schema. */
+  extensions: string | null;
 }
 
 /**
@@ -33,9 +35,10 @@ export interface ConversionPoolOptions {
  */
 const WORKER_START_TIMEOUT_MS = 30_000;
 
-/** The pool options that the conversion limits of `limits` set. */
-export function conversionPoolOptions(limits: Limits): ConversionPoolOptions {
+/** The pool options that the conversion limits of `limits` set, with the operator's `extensions` module. */
+export function conversionPoolOptions(limits: Limits, extensions: string | null = null): ConversionPoolOptions {
   return {
+    extensions,
     workers: limits.conversionWorkers,
     maxQueued: limits.maxQueuedConversions,
     timeoutMs: limits.conversionTimeoutMs,
@@ -172,7 +175,8 @@ export class ConversionPool implements DocumentConverter {
   }
 
   private spawn(slot: Slot): Worker {
-    const worker = new Worker(workerEntry(), { resourceLimits: { maxOldGenerationSizeMb: this.options.heapMb }, stdout: false, stderr: false });
+    const workerData: ConversionWorkerData = { extensions: this.options.extensions };
+    const worker = new Worker(workerEntry(), { workerData, resourceLimits: { maxOldGenerationSizeMb: this.options.heapMb }, stdout: false, stderr: false });
     // Idle, a worker never keeps the process alive; it is held while it converts (see start).
     worker.unref();
     // A conversion's deadline runs from the worker's signal that it started: one that never loads must not hold its job forever.

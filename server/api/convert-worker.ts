@@ -3,12 +3,19 @@
  * convert.ts per request and answers with the bytes or with why it refused. Everything it needs
  * (the schema, happy-dom, the Markdown parser) is built inside the worker on first use.
  */
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import type { DocumentFormat as DocumentKind } from '../../shared/document-format.js';
 import type { ConversionBounds } from './content-bounds.js';
 import { ContentError, ContentLimitError, MissingTypesError, type ContentLimit } from './conversion-errors.js';
-import { documentUpdate, exportDocument, prepareConversion } from './convert.js';
+import { documentUpdate, exportDocument, prepareConversion, useServerExtensions } from './convert.js';
+import { loadServerExtensions } from './server-extensions.js';
 import type { DocumentFormat } from './formats.js';
+
+/** What a worker is started with. */
+export interface ConversionWorkerData {
+  /** The operator's extensions module (absolute path), or null for the default schema. */
+  extensions: string | null;
+}
 
 /** One conversion a worker is asked for: an operation of convert.ts, its bytes and options. */
 export type ConversionRequest =
@@ -51,6 +58,8 @@ function failureOf(error: unknown): ConversionFailure {
 
 const port = parentPort;
 if (port === null) throw new Error('convert-worker runs only as a worker thread (see convert-pool.ts)');
+const { extensions } = workerData as ConversionWorkerData;
+if (extensions !== null) useServerExtensions(await loadServerExtensions(extensions));
 port.on('message', (request: ConversionRequest) => {
   let reply: ConversionReply;
   try {

@@ -10,7 +10,7 @@
  * document's size and depth against its {@link ConversionBounds} before its expensive steps.
  */
 import { createRequire } from 'node:module';
-import { getSchema, type JSONContent } from '@tiptap/core';
+import { getSchema, type AnyExtension, type JSONContent } from '@tiptap/core';
 import { MarkdownManager } from '@tiptap/markdown';
 import { DOMParser, DOMSerializer, Node as PmNode, type Schema } from '@tiptap/pm/model';
 import { prosemirrorJSONToYXmlFragment, updateYFragment, yXmlFragmentToProsemirrorJSON } from '@tiptap/y-tiptap';
@@ -36,13 +36,23 @@ interface Tooling {
 
 let tooling: Tooling | null = null;
 let htmlWindow: Window | null = null;
+let operatorExtensions: readonly AnyExtension[] = [];
+
+/**
+ * Adds the operator's extensions (`--extensions`, see server-extensions.ts) to the default schema
+ * of every conversion from now on.
+ */
+export function useServerExtensions(extensions: readonly AnyExtension[]): void {
+  operatorExtensions = extensions;
+  tooling = null;
+}
 
 /** Built on first use, so that importing this module costs nothing. */
 function tools(): Tooling {
-  tooling ??= {
-    schema: getSchema(schemaExtensions()),
-    markdown: new MarkdownManager({ extensions: schemaExtensions() }),
-  };
+  if (tooling === null) {
+    const extensions = [...schemaExtensions(), ...operatorExtensions];
+    tooling = { schema: getSchema(extensions), markdown: new MarkdownManager({ extensions }) };
+  }
   return tooling;
 }
 

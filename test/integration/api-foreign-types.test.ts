@@ -1,11 +1,19 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { WEBHOOK_DEFAULTS } from '../../server/api/webhooks.js';
+import { ConfigError, parseCommand } from '../../server/config.js';
+import { createTandemServer } from '../../server/index.js';
 import { readDocumentFormat, readSchemaRecord, writeDocumentFormat } from '../../shared/document-format.js';
 import { ClientPool, type TestClient } from '../helpers/clients.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { runCli, startTestServer, type TestServer } from '../helpers/server.js';
+import { makeTempDir, removeTempDir } from '../helpers/temp-dir.js';
+
+/** An --extensions module providing the `callout` node and `spoiler` mark (HTML and Markdown). */
+const EXTENSIONS = fileURLToPath(new URL('../fixtures/callout-spoiler-extensions.js', import.meta.url));
+const NOT_EXTENSIONS = fileURLToPath(new URL('../fixtures/not-extensions.js', import.meta.url));
 import { waitFor } from '../helpers/wait-for.js';
 
 let server: TestServer | null = null;
@@ -207,4 +215,53 @@ describe('plain-text documents over HTTP', () => {
     expect(unknown.status).toBe(400);
     expect(((await unknown.json()) as { code: string }).code).toBe('unknown_type');
   });
+});
+
+describe('--extensions', () => {
+  it('lets HTML and Markdown export the types the module provides', async () => {
+    await start({ extensions: EXTENSIONS });
+    await writeForeignDocument('foreign');
+    const html = await fetch(url('foreign', '?format=html'));
+    expect(html.status).toBe(200);
+    expect(await html.text()).toBe('<p>Intro</p><p>a <span data-spoiler="">secret</span> and <strong>bold</strong></p><div data-callout="" data-tone="warn"><p>Careful</p></div>');
+    const markdown = await fetch(url('foreign', '?format=markdown'));
+    expect(markdown.status).toBe(200);
+    const source = await markdown.text();
+    expect(source).toContain('a ||secret|| and **bold**');
+    expect(source).toMatch(/:::callout \{tone="warn"\}\n\nCareful\n\n:::/);
+    expect(await (await fetch(url('foreign', '?format=json'))).json()).toEqual(FOREIGN_JSON);
+  });
+
+  it('lets HTML and Markdown imports create them, Markdown task lists included, and records them', async () => {
+    await start({ extensions: EXTENSIONS });
+    const html = '<p>a <span data-spoiler="">secret</span></p><div data-callout="" data-tone="warn"><p>Careful</p></div>';
+    expect((await fetch(url('from-html', '?format=html'), { method: 'PUT', body: html })).status).toBe(201);
+    expect(await (await fetch(url('from-html', '?format=html'))).text()).toBe(html);
+    const markdown = 'a ||secret||\n\n:::callout {tone="warn"}\n\nCareful\n\n:::\n\n- [ ] todo\n- [x] done';
+    expect((await fetch(url('from-md', '?format=markdown'), { method: 'PUT', body: markdown })).status).toBe(201);
+    const json = (await (await fetch(url('from-md', '?format=json'))).json()) as { content: { type: string; attrs?: object; content?: { marks?: { type: string }[] }[] }[] };
+    expect(json.content.map((node) => node.type)).toEqual(['paragraph', 'callout', 'taskList']);
+    expect(json.content[0]?.content?.[1]?.marks).toEqual([{ type: 'spoiler' }]);
+    expect(json.content[1]?.attrs).toEqual({ tone: 'warn' });
+    const record = readSchemaRecord(await stored('from-md'));
+    expect(record?.nodes).toContain('callout');
+    expect(record?.marks).toContain('spoiler');
+  });
+
+  it('refuses a module that does not exist or exports no array of extensions, naming the flag', async () => {
+    expect(() => parseCommand(['--extensions', '/nonexistent/extensions.js'], {}, null)).toThrow(/--extensions: no module/);
+    expect(() => parseCommand([], { TANDEM_EXTENSIONS: '/nonexistent/extensions.js' }, null)).toThrow(/TANDEM_EXTENSIONS: no module/);
+    expect(parseCommand(['--extensions', EXTENSIONS], {}, null).config.extensions).toBe(EXTENSIONS);
+    await expect(createTandemServer({ port: 0, extensions: NOT_EXTENSIONS, logLevel: 'silent' })).rejects.toThrow(ConfigError);
+    const dataDir = await makeTempDir('tandem-extensions-');
+    try {
+      for (const module of [NOT_EXTENSIONS, '/nonexistent/extensions.js']) {
+        const exit = await runCli(['serve', '--port', '0', '--data', dataDir, '--static-dir', 'none', '--extensions', module]).exited;
+        expect(exit.code).toBe(2);
+        expect(exit.stderr).toContain('--extensions');
+      }
+    } finally {
+      await removeTempDir(dataDir);
+    }
+  }, 30_000);
 });
