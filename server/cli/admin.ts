@@ -14,10 +14,11 @@
  * when it finds something wrong (a damaged journal file, a server that is not ready).
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { DOCUMENT_FORMATS as DOCUMENT_KINDS, isDocumentFormat as isDocumentKind, type DocumentFormat as DocumentKind } from '../../shared/document-format.js';
 import { isValidDocumentName } from '../../shared/document-name.js';
 import { ContentError } from '../api/conversion-errors.js';
+import { loadServerExtensions } from '../api/server-extensions.js';
 import { DOCUMENT_FORMATS, isDocumentFormat, type DocumentFormat } from '../api/formats.js';
 import { ConfigError, rawSetting, readFlags } from '../config.js';
 import { AdminError, type AdminFailure, type AdminTarget, type DocumentSummary } from './admin-target.js';
@@ -80,7 +81,8 @@ const VERB_HELP: Readonly<Record<AdminVerb, { synopsis: string; text: string }>>
 
 const COMMON_FLAGS = `Flags: --data DIR (TANDEM_DATA, default ./data; must exist: only 'tandem serve' creates it),
        --server URL (TANDEM_SERVER) and --token T (TANDEM_TOKEN) to act on a running server,
-       --json for machine-readable output.
+       --json for machine-readable output,
+       --extensions MODULE (TANDEM_EXTENSIONS) on a data dir: the server's extensions, for HTML and Markdown.
 Exit codes: 0 ok, 1 failed, 2 bad usage or input, 3 no such document or data dir,
 4 already exists, 5 refused by the server, 6 the data dir is held by a running server;
 doctor: 1 when it finds something wrong.`;
@@ -96,7 +98,7 @@ export function adminVerbUsage(verb: AdminVerb): string {
   return `Usage: ${synopsis} [--data DIR | --server URL [--token T]] [--json]\n\n${text}\n\n${COMMON_FLAGS}`;
 }
 
-const FLAGS: ReadonlySet<string> = new Set(['data', 'server', 'token', 'format', 'type', 'out', 'replace', 'json', 'create', 'label', 'export', 'restore']);
+const FLAGS: ReadonlySet<string> = new Set(['data', 'server', 'token', 'extensions', 'format', 'type', 'out', 'replace', 'json', 'create', 'label', 'export', 'restore']);
 const SWITCHES: ReadonlySet<string> = new Set(['replace', 'json', 'create']);
 
 /** The backup folder's table of contents. */
@@ -144,6 +146,15 @@ function typeFlag(command: Command): DocumentKind | null {
   const kind = single(command, 'type') ?? null;
   if (kind !== null && !isDocumentKind(kind)) throw new ConfigError('--type', `expected one of ${DOCUMENT_KINDS.join(', ')}, got '${kind}'`);
   return kind;
+}
+
+/** The --extensions module (absolute path), checked as `serve` checks it; null when not given. */
+async function extensionsFlag(command: Command): Promise<string | null> {
+  const raw = single(command, 'extensions');
+  if (raw === null) return null;
+  const path = resolve(raw);
+  await loadServerExtensions(path);
+  return path;
 }
 
 function table(documents: readonly DocumentSummary[]): string {
@@ -366,7 +377,7 @@ export async function runAdmin(verb: AdminVerb, argv: readonly string[], env: Re
     }
     const server = single(command, 'server');
     if (verb === 'doctor') return await doctor(command, server, output);
-    target = server === null ? await openLocalTarget(single(command, 'data') ?? './data') : openRemoteTarget(server, single(command, 'token'));
+    target = server === null ? await openLocalTarget(single(command, 'data') ?? './data', await extensionsFlag(command)) : openRemoteTarget(server, single(command, 'token'));
     await run({ ...command, verb }, target, output, manifest);
     return EXIT_CODES.ok;
   } catch (error) {

@@ -15,24 +15,31 @@ function summary(info: DocumentInfo): DocumentSummary {
   return { name: info.name, bytes: info.bytes, updates: info.updates, updatedAt: new Date(info.updatedAt).toISOString(), clients: null };
 }
 
-let pool: ConversionPool | null = null;
+const pools = new Map<string | null, ConversionPool>();
 
 /**
- * The same bounded conversion workers as the server's, so that a hostile file fails its import
- * instead of taking the CLI's memory. One pool serves every target of the process (a worker
- * costs a start-up per process, not per verb); idle, it never keeps the process alive.
+ * The same bounded conversion workers as the server's, with the same `extensions` module, so that
+ * a hostile file fails its import instead of taking the CLI's memory. One pool per module serves
+ * every target of the process (a worker costs a start-up per process, not per verb); idle, it
+ * never keeps the process alive.
  */
-function converter(): ConversionPool {
-  pool ??= new ConversionPool(conversionPoolOptions(DEFAULT_LIMITS));
+function converterFor(extensions: string | null): ConversionPool {
+  let pool = pools.get(extensions);
+  if (pool === undefined) {
+    pool = new ConversionPool(conversionPoolOptions(DEFAULT_LIMITS, extensions));
+    pools.set(extensions, pool);
+  }
   return pool;
 }
 
 /**
  * Opens `dataDir`; rejects with a `locked` {@link AdminError} when a running server holds it, and
  * with `not_found` when there is no such folder: only `tandem serve` creates a data dir, so that a
- * mistyped path is reported instead of answered from a new, empty one.
+ * mistyped path is reported instead of answered from a new, empty one. Conversions use the
+ * default schema plus the `extensions` module (absolute path), as `tandem serve --extensions` does.
  */
-export async function openLocalTarget(dataDir: string): Promise<AdminTarget> {
+export async function openLocalTarget(dataDir: string, extensions: string | null = null): Promise<AdminTarget> {
+  const converter = (): ConversionPool => converterFor(extensions);
   if (!existsSync(dataDir)) {
     throw new AdminError('not_found', `no data directory at ${dataDir} (is the path right? 'tandem serve --data ${dataDir}' creates one)`);
   }

@@ -3,7 +3,10 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { WEBHOOK_DEFAULTS } from '../../server/api/webhooks.js';
+import { EXIT_CODES, runAdmin } from '../../server/cli/admin.js';
 import { ConfigError, parseCommand } from '../../server/config.js';
 import { createTandemServer } from '../../server/index.js';
 import { readDocumentFormat, readSchemaRecord, writeDocumentFormat } from '../../shared/document-format.js';
@@ -247,6 +250,37 @@ describe('--extensions', () => {
     expect(record?.nodes).toContain('callout');
     expect(record?.marks).toContain('spoiler');
   });
+
+  it('is taken by the admin verbs on a data dir, which name the missing types without it', async () => {
+    await start();
+    await writeForeignDocument('foreign');
+    const state = Y.encodeStateAsUpdate(await stored('foreign'));
+    const dir = await makeTempDir('tandem-extensions-cli-');
+    try {
+      const file = join(dir, 'foreign.yjs');
+      await writeFile(file, state);
+      const data = join(dir, 'data');
+      const admin = async (...argv: string[]): Promise<{ code: number; out: string; err: string }> => {
+        let out = '';
+        let err = '';
+        const code = await runAdmin(argv[0] as 'import', argv.slice(1), {}, { out: (text) => (out += Buffer.from(text).toString('utf8')), err: (text) => (err += text) });
+        return { code, out, err };
+      };
+      await mkdir(data);
+      expect((await admin('import', 'foreign', file, '--format', 'yjs', '--data', data)).code).toBe(EXIT_CODES.ok);
+      const without = await admin('export', 'foreign', '--format', 'html', '--data', data);
+      expect(without.code).toBe(EXIT_CODES.usage);
+      expect(without.err).toContain('callout, spoiler');
+      const withModule = await admin('export', 'foreign', '--format', 'markdown', '--data', data, '--extensions', EXTENSIONS);
+      expect(withModule.code).toBe(EXIT_CODES.ok);
+      expect(withModule.out).toContain('||secret||');
+      const bad = await admin('export', 'foreign', '--format', 'markdown', '--data', data, '--extensions', NOT_EXTENSIONS);
+      expect(bad.code).toBe(EXIT_CODES.usage);
+      expect(bad.err).toContain('--extensions');
+    } finally {
+      await removeTempDir(dir);
+    }
+  }, 30_000);
 
   it('refuses a module that does not exist or exports no array of extensions, naming the flag', async () => {
     expect(() => parseCommand(['--extensions', '/nonexistent/extensions.js'], {}, null)).toThrow(/--extensions: no module/);
