@@ -8,19 +8,7 @@ import { Node as PmNode } from '@tiptap/pm/model';
 import * as Y from 'yjs';
 import { contentJson, contentText } from '../../shared/content-json.js';
 import { schemaExtensions } from '../../shared/schema.js';
-
-function element(name: string, attributes: Record<string, string>, children: (Y.XmlElement | Y.XmlText)[]): Y.XmlElement {
-  const node = new Y.XmlElement(name);
-  for (const [key, value] of Object.entries(attributes)) node.setAttribute(key, value);
-  node.insert(0, children);
-  return node;
-}
-
-function text(...pieces: [string, Record<string, unknown>?][]): Y.XmlText {
-  const run = new Y.XmlText();
-  run.applyDelta(pieces.map(([insert, attributes]) => (attributes === undefined ? { insert } : { insert, attributes })));
-  return run;
-}
+import { element, text } from '../helpers/yjs-xml.js';
 
 function fragmentOf(...children: Y.XmlElement[]): Y.XmlFragment {
   const fragment = new Y.Doc().getXmlFragment('default');

@@ -8,21 +8,7 @@ import StarterKit from '@tiptap/starter-kit';
 import * as Y from 'yjs';
 import { addContentNames, contentNames, emptyNames, markNameOf, missingNames } from '../../shared/content-names.js';
 import { addToSchemaRecord, META_MAP, readSchemaRecord, writeDocumentFormat } from '../../shared/document-format.js';
-
-/** `<name attrs>children</name>` */
-function element(name: string, attributes: Record<string, string>, children: (Y.XmlElement | Y.XmlText)[]): Y.XmlElement {
-  const node = new Y.XmlElement(name);
-  for (const [key, value] of Object.entries(attributes)) node.setAttribute(key, value);
-  node.insert(0, children);
-  return node;
-}
-
-/** A text run of pieces, each with its formatting. */
-function text(...pieces: [string, Record<string, unknown>?][]): Y.XmlText {
-  const run = new Y.XmlText();
-  run.applyDelta(pieces.map(([insert, attributes]) => (attributes === undefined ? { insert } : { insert, attributes })));
-  return run;
-}
+import { element, text } from '../helpers/yjs-xml.js';
 
 /** A document with nested nodes, marks on text (one overlapping mark stored under a hash) and attributes. */
 function sampleDoc(): Y.Doc {
