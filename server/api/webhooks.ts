@@ -8,8 +8,9 @@
  *
  * The body: `{ "type": "document.changed", "document": name, "updatedAt": ISO 8601,
  * "format": F, "content": string | null }` (content base64 for `yjs`; null once deleted, with
- * `"deleted": true`). Each event is read from storage when it is sent, so it carries the latest
- * content.
+ * `"deleted": true`; null with `"missing": [names]` when the format is HTML or Markdown and the
+ * document holds types the server's schema lacks, so that the change is still told). Each event
+ * is read from storage when it is sent, so it carries the latest content.
  *
  * Version events go at once, signed and retried the same way: `{ "type": "version.created" |
  * "document.restored", "document": name, "version": { id, label, createdAt, createdBy, kind,
@@ -20,6 +21,7 @@ import { Counter, type Registry } from 'prom-client';
 import type { Logger } from '../observability/logger.js';
 import type { DocumentStore } from '../storage/store.js';
 import type { VersionInfo } from '../storage/versions.js';
+import { MissingTypesError } from './conversion-errors.js';
 import type { DocumentConverter } from './convert-pool.js';
 import type { DocumentFormat } from './formats.js';
 
@@ -137,7 +139,13 @@ export class WebhookSender {
     const [stored, info] = await Promise.all([this.store.load(name), this.store.info(name)]);
     const updatedAt = new Date(info?.updatedAt ?? Date.now()).toISOString();
     if (stored === null) return JSON.stringify({ type: 'document.changed', document: name, updatedAt, format, content: null, deleted: true });
-    const bytes = await this.converter.exportDocument(stored, format);
+    let bytes: Uint8Array;
+    try {
+      bytes = await this.converter.exportDocument(stored, format);
+    } catch (error) {
+      if (!(error instanceof MissingTypesError)) throw error;
+      return JSON.stringify({ type: 'document.changed', document: name, updatedAt, format, content: null, missing: error.missing });
+    }
     const content = format === 'yjs' ? Buffer.from(bytes).toString('base64') : Buffer.from(bytes).toString('utf8');
     return JSON.stringify({ type: 'document.changed', document: name, updatedAt, format, content });
   }

@@ -50,6 +50,22 @@ async function stored(name: string): Promise<Y.Doc> {
   return doc;
 }
 
+/** A local webhook receiver that answers 200 and keeps each body. */
+async function webhookReceiver(): Promise<{ deliveries: string[]; hookUrl: string }> {
+  const deliveries: string[] = [];
+  const receiving = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      deliveries.push(Buffer.concat(chunks).toString('utf8'));
+      response.writeHead(200).end();
+    });
+  });
+  hook = receiving;
+  await new Promise<void>((resolve) => receiving.listen(0, '127.0.0.1', resolve));
+  return { deliveries, hookUrl: `http://127.0.0.1:${(receiving.address() as AddressInfo).port}/hook` };
+}
+
 function paragraph(...runs: Y.XmlText[]): Y.XmlElement {
   const element = new Y.XmlElement('paragraph');
   element.insert(0, runs);
@@ -142,17 +158,7 @@ describe('documents holding types the server schema lacks', () => {
   });
 
   it('are sent by the webhook with their content', async () => {
-    const deliveries: string[] = [];
-    hook = createServer((request, response) => {
-      const chunks: Buffer[] = [];
-      request.on('data', (chunk: Buffer) => chunks.push(chunk));
-      request.on('end', () => {
-        deliveries.push(Buffer.concat(chunks).toString('utf8'));
-        response.writeHead(200).end();
-      });
-    });
-    await new Promise<void>((resolve) => hook?.listen(0, '127.0.0.1', resolve));
-    const hookUrl = `http://127.0.0.1:${(hook.address() as AddressInfo).port}/hook`;
+    const { deliveries, hookUrl } = await webhookReceiver();
     await start({ webhook: { ...WEBHOOK_DEFAULTS, url: hookUrl, secret: null, debounceMs: 50, maxWaitMs: 1_000, format: 'json' } });
     await writeForeignDocument('foreign');
     const content = (): unknown => {
@@ -160,6 +166,14 @@ describe('documents holding types the server schema lacks', () => {
       return last === undefined ? undefined : JSON.parse((JSON.parse(last) as { content: string }).content);
     };
     await waitFor(() => JSON.stringify(content()) === JSON.stringify(FOREIGN_JSON), { message: 'an event carrying the whole document' });
+  });
+
+  it('are told to a webhook in HTML, with the missing types instead of a partial content', async () => {
+    const { deliveries, hookUrl } = await webhookReceiver();
+    await start({ webhook: { ...WEBHOOK_DEFAULTS, url: hookUrl, secret: null, debounceMs: 50, maxWaitMs: 1_000, format: 'html' } });
+    await writeForeignDocument('foreign');
+    await waitFor(() => deliveries.some((body) => (JSON.parse(body) as { missing?: string[] }).missing?.join() === 'callout,spoiler'), { message: 'an event naming the missing types' });
+    expect(JSON.parse(deliveries.at(-1) as string)).toMatchObject({ type: 'document.changed', document: 'foreign', format: 'html', content: null });
   });
 });
 
