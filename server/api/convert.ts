@@ -1,9 +1,11 @@
 /**
  * Converts documents between their stored form (a Yjs update of the XmlFragment 'default') and
  * the formats of the HTTP API: ProseMirror JSON, HTML, Markdown and plain text, all through the
- * one editor schema (shared/schema.ts). HTML is parsed and written with ProseMirror's own DOM
+ * one editor schema (shared/schema.ts) plus the operator's extensions (server-extensions.ts);
+ * JSON and text of a document holding other types are read from its Yjs XML without a schema
+ * (shared/content-json.ts). HTML is parsed and written with ProseMirror's own DOM
  * parser and serializer over a happy-dom document (the server has no DOM of its own), Markdown
- * with @tiptap/markdown, Yjs <-> JSON with @tiptap/y-tiptap.
+ * with @tiptap/markdown, JSON -> Yjs with @tiptap/y-tiptap.
  *
  * These functions take as long and as much memory as their input asks for: the server runs them
  * in worker threads with a deadline and a heap limit (convert-pool.ts), and each checks the
@@ -13,7 +15,7 @@ import { createRequire } from 'node:module';
 import { getSchema, type AnyExtension, type JSONContent } from '@tiptap/core';
 import { MarkdownManager } from '@tiptap/markdown';
 import { DOMParser, DOMSerializer, Node as PmNode, type Schema } from '@tiptap/pm/model';
-import { prosemirrorJSONToYXmlFragment, updateYFragment, yXmlFragmentToProsemirrorJSON } from '@tiptap/y-tiptap';
+import { prosemirrorJSONToYXmlFragment, updateYFragment } from '@tiptap/y-tiptap';
 import type { Window } from 'happy-dom';
 import * as Y from 'yjs';
 import { contentJson, contentText, type ContentNode } from '../../shared/content-json.js';
@@ -102,10 +104,10 @@ interface RichContent {
 
 function readRichContent(doc: Y.Doc, bounds: ConversionBounds): RichContent {
   const fragment = doc.getXmlFragment(DOCUMENT_FIELD);
-  const json = contentJson(fragment) as JSONContent;
-  checkJsonBounds(json, bounds);
+  const read = contentJson(fragment) as JSONContent;
+  checkJsonBounds(read, bounds);
+  const json = read.content === undefined ? { type: 'doc', content: [{ type: 'paragraph' }] } : read;
   const missing = missingNames(contentNames(fragment), tools().schema);
-  if (json.content === undefined) return { json: { type: 'doc', content: [{ type: 'paragraph' }] }, missing };
   // Through the schema when it holds everything, so that each node carries its attributes' defaults.
   return { json: missing.length === 0 ? (toNode(json).toJSON() as JSONContent) : json, missing };
 }
