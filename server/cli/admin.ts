@@ -15,7 +15,15 @@
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { DOCUMENT_FORMATS as DOCUMENT_KINDS, isDocumentFormat as isDocumentKind, type DocumentFormat as DocumentKind } from '../../shared/document-format.js';
+import * as Y from 'yjs';
+import { contentNames } from '../../shared/content-names.js';
+import {
+  DOCUMENT_FORMATS as DOCUMENT_KINDS,
+  isDocumentFormat as isDocumentKind,
+  readDocumentFormat,
+  RICHTEXT_FIELD,
+  type DocumentFormat as DocumentKind,
+} from '../../shared/document-format.js';
 import { isValidDocumentName } from '../../shared/document-name.js';
 import { ContentError } from '../api/conversion-errors.js';
 import { loadServerExtensions } from '../api/server-extensions.js';
@@ -63,7 +71,7 @@ const VERB_HELP: Readonly<Record<AdminVerb, { synopsis: string; text: string }>>
   },
   delete: { synopsis: 'tandem delete <name>', text: 'Deletes the document; its connected clients are closed with 4410.' },
   compact: { synopsis: 'tandem compact [<name>]', text: 'Merges the stored log into one update (every document without a name).' },
-  inspect: { synopsis: 'tandem inspect <name>', text: 'Shows size, log length, connected clients and last update.' },
+  inspect: { synopsis: 'tandem inspect <name>', text: 'Shows size, log length, connected clients, last update, format, and the node and mark types the content uses.' },
   backup: { synopsis: 'tandem backup <dir>', text: "Writes every document's Yjs state and a manifest.json into the folder." },
   restore: {
     synopsis: 'tandem restore <dir> [--replace]',
@@ -155,6 +163,22 @@ async function extensionsFlag(command: Command): Promise<string | null> {
   const path = resolve(raw);
   await loadServerExtensions(path);
   return path;
+}
+
+/**
+ * A document's format and the node and mark names its content uses, read from its Yjs state
+ * without a schema, so that an operator sees what any document holds (and what `--extensions`
+ * must provide for HTML and Markdown).
+ */
+function contentSummary(state: Uint8Array): { format: string | null; nodes: string[]; marks: string[] } {
+  const doc = new Y.Doc();
+  try {
+    Y.applyUpdate(doc, state);
+    const used = contentNames(doc.getXmlFragment(RICHTEXT_FIELD));
+    return { format: readDocumentFormat(doc), nodes: [...used.nodes].sort(), marks: [...used.marks].sort() };
+  } finally {
+    doc.destroy();
+  }
 }
 
 function table(documents: readonly DocumentSummary[]): string {
@@ -282,9 +306,16 @@ async function run(command: Command<DocumentVerb>, target: AdminTarget, output: 
       return say(`compacted ${names.length} document${names.length === 1 ? '' : 's'}\n`, { compacted: names });
     }
     case 'inspect': {
-      const info = await target.info(documentArg(command, 0));
+      const name = documentArg(command, 0);
+      const info = await target.info(name);
+      const content = contentSummary(await target.read(name, 'yjs'));
       const clients = info.clients === null ? '- (server not running)' : String(info.clients);
-      return say(`name:        ${info.name}\nsize:        ${info.bytes} bytes\nlog length:  ${info.updates}\nclients:     ${clients}\nlast update: ${info.updatedAt}\n`, info);
+      const list = (names: readonly string[]): string => (names.length === 0 ? '-' : names.join(', '));
+      return say(
+        `name:        ${info.name}\nsize:        ${info.bytes} bytes\nlog length:  ${info.updates}\nclients:     ${clients}\nlast update: ${info.updatedAt}\n` +
+          `format:      ${content.format ?? '- (empty)'}\nnodes:       ${list(content.nodes)}\nmarks:       ${list(content.marks)}\n`,
+        { ...info, ...content },
+      );
     }
     case 'backup': {
       const dir = arg(command, 0, 'a backup folder');

@@ -265,7 +265,7 @@ describe('--extensions', () => {
     expect(record?.marks).toContain('spoiler');
   });
 
-  it('is taken by the admin verbs on a data dir, which name the missing types without it', async () => {
+  it('is taken by the admin verbs on a data dir, which name the missing types without it; inspect names every type', async () => {
     await start();
     await writeForeignDocument('foreign');
     const state = Y.encodeStateAsUpdate(await stored('foreign'));
@@ -282,6 +282,10 @@ describe('--extensions', () => {
       };
       await mkdir(data);
       expect((await admin('import', 'foreign', file, '--format', 'yjs', '--data', data)).code).toBe(EXIT_CODES.ok);
+      const inspected = await admin('inspect', 'foreign', '--data', data);
+      expect(inspected.out).toContain('format:      richtext');
+      expect(inspected.out).toContain('nodes:       callout, paragraph');
+      expect(inspected.out).toContain('marks:       bold, spoiler');
       const without = await admin('export', 'foreign', '--format', 'html', '--data', data);
       expect(without.code).toBe(EXIT_CODES.usage);
       expect(without.err).toContain('callout, spoiler');
