@@ -11,6 +11,7 @@ import { MessageType } from '../../shared/protocol.js';
 import { throttleAwareness, windowForRate } from '../presence/awareness-throttle.js';
 import { readPeers, userOf, type Peer } from '../presence/peers.js';
 import type { BackoffOptions } from './backoff.js';
+import type { LivenessOptions } from './liveness.js';
 import { offlineAvailable, openOfflineStore } from './offline.js';
 import { TandemConnection, type TokenSource, type WebSocketConstructor } from './provider.js';
 import type { SessionStatus } from './status.js';
@@ -36,6 +37,8 @@ export interface DocumentSessionOptions {
   WebSocketImpl?: WebSocketConstructor | undefined;
   /** Reconnect delays. */
   backoff?: BackoffOptions | undefined;
+  /** How quickly a silent connection is found dead (defaults: within about 7 s). */
+  liveness?: LivenessOptions | undefined;
 }
 
 /** A live document. Destroy it when done: it holds a socket and timers. */
