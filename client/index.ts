@@ -15,7 +15,7 @@ export {
   type CollaborativeEditorProps,
   type DocumentEditorProps,
 } from './editor/CollaborativeEditor.js';
-export { ConnectionStatus, statusState, type ConnectionStatusProps } from './editor/ConnectionStatus.js';
+export { ConnectionStatus, DocumentStatus, statusState, type ConnectionStatusProps } from './editor/ConnectionStatus.js';
 export { PresenceList, initials, type PresenceListProps } from './editor/PresenceList.js';
 export { Toolbar, type ToolbarProps } from './editor/Toolbar.js';
 export {

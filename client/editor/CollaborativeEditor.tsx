@@ -6,7 +6,7 @@ import type { PresenceUser } from '../../shared/presence.js';
 import type { TokenSource } from '../session/provider.js';
 import type { DocumentSession } from '../session/session.js';
 import type { SessionStatus } from '../session/status.js';
-import { ConnectionStatus } from './ConnectionStatus.js';
+import { DocumentStatus } from './ConnectionStatus.js';
 import { mismatchMessage } from './format-guard.js';
 import { useCollaborativeEditor, useDocumentFormat, useTandemDocument } from './hooks.js';
 import { PresenceList } from './PresenceList.js';
@@ -81,7 +81,7 @@ export function CollaborativeEditor(props: CollaborativeEditorProps) {
         props.header === false ? undefined : (
           <>
             <PresenceList peers={peers} compact />
-            <ConnectionStatus status={status} onRetry={session.reconnect} />
+            <DocumentStatus session={session} status={status} />
           </>
         )
       }

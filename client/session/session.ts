@@ -9,7 +9,7 @@ import { Awareness } from 'y-protocols/awareness';
 import type { WebsocketProvider } from 'y-websocket';
 import { MessageType } from '../../shared/protocol.js';
 import { throttleAwareness, windowForRate } from '../presence/awareness-throttle.js';
-import { readPeers, userOf, type Peer } from '../presence/peers.js';
+import { readPeers, stampSelf, userOf, type Peer, type StampedIdentity } from '../presence/peers.js';
 import type { BackoffOptions } from './backoff.js';
 import type { LivenessOptions } from './liveness.js';
 import { offlineAvailable, openOfflineStore } from './offline.js';
@@ -88,11 +88,27 @@ function awarenessSender(provider: WebsocketProvider): (update: Uint8Array) => v
   };
 }
 
-/** The peers list, recomputed only when membership or someone's name or colour changes. */
-function watchPeers(awareness: Awareness): { current(): readonly Peer[]; on(listener: (peers: readonly Peer[]) => void): () => void } {
+/** A peers list that stays current, see {@link watchPeers}. */
+interface PeersWatch {
+  current(): readonly Peer[];
+  on(listener: (peers: readonly Peer[]) => void): () => void;
+  /** This client's identity as its token gives it changed. */
+  identityChanged(): void;
+}
+
+/**
+ * The peers list, recomputed only when membership or someone's name or colour changes; this
+ * client's own entry shows the identity its token gives it, when it has one.
+ */
+function watchPeers(awareness: Awareness, ownIdentity: () => StampedIdentity): PeersWatch {
   const listeners = new Set<(peers: readonly Peer[]) => void>();
   const users = new Map<number, string>();
-  let peers: readonly Peer[] = readPeers(awareness);
+  const read = (): readonly Peer[] => stampSelf(readPeers(awareness), ownIdentity());
+  let peers: readonly Peer[] = read();
+  const publish = (): void => {
+    peers = read();
+    for (const listener of listeners) listener(peers);
+  };
   const onChange = ({ added, updated, removed }: { added: number[]; updated: number[]; removed: number[] }): void => {
     let changed = added.length > 0 || removed.length > 0;
     for (const clientId of removed) users.delete(clientId);
@@ -102,9 +118,7 @@ function watchPeers(awareness: Awareness): { current(): readonly Peer[]; on(list
       if (users.get(clientId) !== key) changed = true;
       users.set(clientId, key);
     }
-    if (!changed) return;
-    peers = readPeers(awareness);
-    for (const listener of listeners) listener(peers);
+    if (changed) publish();
   };
   awareness.on('change', onChange);
   return {
@@ -113,6 +127,7 @@ function watchPeers(awareness: Awareness): { current(): readonly Peer[]; on(list
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
+    identityChanged: publish,
   };
 }
 
@@ -136,7 +151,8 @@ export function createDocumentSession(options: DocumentSessionOptions): Document
   const throttle = throttleAwareness(awareness, awarenessSender(provider), {
     windowMs: windowForRate(options.cursorRate ?? DEFAULT_CURSOR_RATE),
   });
-  const peers = watchPeers(awareness);
+  const peers = watchPeers(awareness, () => connection.tokenClaims);
+  connection.onTokenClaims(peers.identityChanged);
   const disarmUnloadWarning = options.warnOnUnload === false ? () => undefined : warnWhileUnsaved(connection);
 
   return {

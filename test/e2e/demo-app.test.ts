@@ -8,19 +8,9 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { waitFor } from '../helpers/wait-for.js';
-import { BROWSER_TEST_TIMEOUT_MS, startBrowserSuite, type BrowserSuite, type EditorUser } from './editor-page.js';
+import { BROWSER_TEST_TIMEOUT_MS, openApp, startBrowserSuite, type BrowserSuite } from './editor-page.js';
 
 const artifacts = fileURLToPath(new URL('../../test-artifacts/', import.meta.url));
-
-/** A page of the demo app whose remembered identity is `user`. */
-async function openAs(suite: BrowserSuite, user: EditorUser, path: string): Promise<Page> {
-  const page = await suite.newPage();
-  await page.addInitScript((identity) => {
-    if (localStorage.getItem('tandem.identity') === null) localStorage.setItem('tandem.identity', JSON.stringify(identity));
-  }, user);
-  await page.goto(`${suite.server.httpUrl}${path}`);
-  return page;
-}
 
 const statusState = (page: Page): Promise<string | undefined> =>
   page.evaluate(() => document.querySelector<HTMLElement>('.tandem-status')?.dataset.state);
@@ -34,7 +24,7 @@ describe('the demo app', { timeout: BROWSER_TEST_TIMEOUT_MS }, () => {
   afterAll(() => suite?.close());
 
   it('opens a document by name from the start page, at its shareable link', async () => {
-    const page = await openAs(suite, { name: 'Ada', color: '#e11d48' }, '/');
+    const page = await openApp(suite, { name: 'Ada', color: '#e11d48' }, '/');
     await page.fill('input[aria-label="Document name"]', 'team/weekly-plan');
     await page.click('button[type="submit"]');
     await page.waitForURL(`${suite.server.httpUrl}/d/team/weekly-plan`);
@@ -45,12 +35,13 @@ describe('the demo app', { timeout: BROWSER_TEST_TIMEOUT_MS }, () => {
   });
 
   it('remembers the display name and colour chosen on the start page', async () => {
-    const page = await openAs(suite, { name: 'Ada', color: '#e11d48' }, '/');
+    const page = await openApp(suite, { name: 'Ada', color: '#e11d48' }, '/');
     await page.fill('input[aria-label="Display name"]', 'Grace Hopper');
     await page.click('button[aria-label="#0d9488"]');
     await page.goto(`${suite.server.httpUrl}/d/identity-check`);
     await page.locator('.ProseMirror').waitFor();
-    const self = page.locator('.app-bar .tandem-presence__peer[data-self="true"]');
+    // The own avatar is the one that opens the name and colour chooser, at the end of the bar.
+    const self = page.locator('.app-bar .identity-menu__button');
     await self.waitFor();
     expect(await self.getAttribute('title')).toBe('Grace Hopper (you)');
     expect(await self.locator('.tandem-presence__avatar').evaluate((element) => getComputedStyle(element).backgroundColor)).toBe(
@@ -59,8 +50,8 @@ describe('the demo app', { timeout: BROWSER_TEST_TIMEOUT_MS }, () => {
   });
 
   it('shows two people editing together, and saves screenshots of it', async () => {
-    const ada = await openAs(suite, { name: 'Ada Lovelace', color: '#e11d48' }, '/d/launch-plan');
-    const grace = await openAs(suite, { name: 'Grace Hopper', color: '#2563eb' }, '/d/launch-plan');
+    const ada = await openApp(suite, { name: 'Ada Lovelace', color: '#e11d48' }, '/d/launch-plan');
+    const grace = await openApp(suite, { name: 'Grace Hopper', color: '#2563eb' }, '/d/launch-plan');
     for (const page of [ada, grace]) await waitFor(async () => (await statusState(page)) === 'live-saved', { message: 'live' });
 
     await ada.click('.ProseMirror');

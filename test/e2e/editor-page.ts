@@ -14,6 +14,8 @@ declare global {
   interface Window {
     /** Every binary frame the page sent on any WebSocket: first byte (message type) and time. */
     sentFrames?: { type: number; at: number }[];
+    /** Every state the status badge showed since {@link logStatus}, as `state: label`. */
+    statusLog?: string[];
   }
 }
 
@@ -136,4 +138,42 @@ export function drawnPosition(page: Page, selector: string): Promise<Point | nul
     const match = element?.style.transform.match(/translate\((-?[\d.e+-]+)px, (-?[\d.e+-]+)px\)/);
     return match ? { x: Number(match[1]), y: Number(match[2]) } : null;
   }, selector);
+}
+
+/** The status badge's state word (`live-saved`, `offline`, ...) and its text. */
+export function statusOf(page: Page): Promise<{ state: string; label: string }> {
+  return page.evaluate(() => {
+    const badge = document.querySelector<HTMLElement>('.tandem-status');
+    return { state: badge?.dataset.state ?? '', label: badge?.querySelector('.tandem-status__label')?.textContent ?? '' };
+  });
+}
+
+/** Waits until the status badge shows `state`. */
+export async function waitForStatus(page: Page, state: string, timeout = 10_000): Promise<void> {
+  await page.waitForFunction((wanted) => document.querySelector<HTMLElement>('.tandem-status')?.dataset.state === wanted, state, { timeout });
+}
+
+/** Records every state the status badge shows from now on into `window.statusLog`. */
+export async function logStatus(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    const badge = document.querySelector<HTMLElement>('.tandem-status');
+    if (badge === null) throw new Error('no status badge');
+    const log: string[] = [];
+    window.statusLog = log;
+    const record = (): void => {
+      log.push(`${badge.dataset.state}: ${badge.querySelector('.tandem-status__label')?.textContent}`);
+    };
+    record();
+    new MutationObserver(record).observe(badge, { subtree: true, childList: true, characterData: true, attributes: true });
+  });
+}
+
+/** A new user on a page of the demo app at `path`, whose remembered identity is `user`. */
+export async function openApp(suite: BrowserSuite, user: EditorUser, path: string): Promise<Page> {
+  const page = await suite.newPage();
+  await page.addInitScript((identity) => {
+    if (localStorage.getItem('tandem.identity') === null) localStorage.setItem('tandem.identity', JSON.stringify(identity));
+  }, user);
+  await page.goto(`${suite.server.httpUrl}${path}`);
+  return page;
 }
