@@ -52,6 +52,11 @@ export interface ConnectionOptions {
   backoff?: BackoffOptions | undefined;
   /** How quickly a silent connection is found dead. */
   liveness?: LivenessOptions | undefined;
+  /**
+   * The origin of transactions that restore a stored copy (the IndexedDB load): not new local
+   * changes. Whether the copy held unsaved ones is told by {@link TandemConnection.restoredUnsaved}.
+   */
+  restoredOrigin?: unknown;
 }
 
 /**
@@ -113,6 +118,9 @@ export class TandemConnection {
   private claimsReadAt = 0;
   private readonly claimsListeners = new Set<(claims: TokenClaims) => void>();
   private readonly liveness: LivenessWatch;
+  private readonly restoredOrigin: unknown;
+  private unsaved = false;
+  private readonly unsavedListeners = new Set<(unsaved: boolean) => void>();
 
   constructor(
     private readonly doc: Y.Doc,
@@ -121,6 +129,7 @@ export class TandemConnection {
   ) {
     this.token = options.token;
     this.backoff = options.backoff ?? {};
+    this.restoredOrigin = options.restoredOrigin;
     const Base = options.WebSocketImpl ?? globalThis.WebSocket;
     this.provider = new WebsocketProvider(options.serverUrl, options.documentName, doc, {
       connect: false,
@@ -184,6 +193,31 @@ export class TandemConnection {
     return () => this.accessListeners.delete(listener);
   }
 
+  /**
+   * Calls `listener` whenever local changes start or stop being unsaved (in any phase, unlike the
+   * status, which says nothing about them while connecting); returns the unsubscribe function.
+   */
+  onUnsavedChange(listener: (unsaved: boolean) => void): () => void {
+    this.unsavedListeners.add(listener);
+    return () => this.unsavedListeners.delete(listener);
+  }
+
+  /** True while some local change is not known to be saved on the server, in any phase. */
+  get holdsUnsaved(): boolean {
+    return this.unsaved;
+  }
+
+  /**
+   * The restored copy held changes the server may lack: while no socket is open they count as one
+   * unsaved change, which the next socket's sync step 2 carries. On an open socket they already
+   * went out (as updates, or in its step 2) in frames the tracker counts.
+   */
+  restoredUnsaved(): void {
+    if (this.socketOpen()) return;
+    this.tracker.changeNotSent();
+    this.publish();
+  }
+
   /** What the token of the latest connection attempt says (nothing for no token or an opaque one). */
   get tokenClaims(): TokenClaims {
     return this.claims;
@@ -234,6 +268,7 @@ export class TandemConnection {
     this.listeners.clear();
     this.accessListeners.clear();
     this.claimsListeners.clear();
+    this.unsavedListeners.clear();
   }
 
   private async open(): Promise<void> {
@@ -355,13 +390,16 @@ export class TandemConnection {
   };
 
   private readonly onDocUpdate = (_update: Uint8Array, origin: unknown): void => {
-    if (origin === this.provider) return;
-    // The same test y-websocket applies before sending a local update on the socket.
-    const ws = this.provider.ws;
-    const sentNow = this.provider.wsconnected && ws !== null && ws.readyState === ws.OPEN;
-    if (!sentNow) this.tracker.changeNotSent();
+    if (origin === this.provider || (this.restoredOrigin !== undefined && origin === this.restoredOrigin)) return;
+    if (!this.socketOpen()) this.tracker.changeNotSent();
     this.publish();
   };
+
+  /** The same test y-websocket applies before sending a local update on the socket. */
+  private socketOpen(): boolean {
+    const ws = this.provider.ws;
+    return this.provider.wsconnected && ws !== null && ws.readyState === ws.OPEN;
+  }
 
   private enter(phase: Phase): void {
     this.leavePhase();
@@ -389,6 +427,11 @@ export class TandemConnection {
   }
 
   private publish(): void {
+    const unsaved = !this.tracker.saved;
+    if (unsaved !== this.unsaved) {
+      this.unsaved = unsaved;
+      for (const listener of this.unsavedListeners) listener(unsaved);
+    }
     const next = this.computeStatus();
     if (sameStatus(next, this.current)) return;
     this.current = next;

@@ -12,7 +12,7 @@ import { throttleAwareness, windowForRate } from '../presence/awareness-throttle
 import { readPeers, stampSelf, userOf, type Peer, type StampedIdentity } from '../presence/peers.js';
 import type { BackoffOptions } from './backoff.js';
 import type { LivenessOptions } from './liveness.js';
-import { offlineAvailable, openOfflineStore } from './offline.js';
+import { offlineAvailable, openOfflineStore, type OfflineStore } from './offline.js';
 import { TandemConnection, type TokenSource, type WebSocketConstructor } from './provider.js';
 import type { SessionStatus } from './status.js';
 import { warnWhileUnsaved } from './unload-guard.js';
@@ -132,6 +132,18 @@ function watchPeers(awareness: Awareness, ownIdentity: () => StampedIdentity): P
 }
 
 /**
+ * Keeps the stored copy's unsaved flag (offline.ts) true to the connection: read once the copy is
+ * restored, then written whenever local changes start or stop being unsaved.
+ */
+function keepUnsavedFlag(offline: OfflineStore, connection: TandemConnection): void {
+  void offline.heldUnsaved().then((held) => {
+    if (held) connection.restoredUnsaved();
+    else if (connection.holdsUnsaved) offline.rememberUnsaved(true);
+    connection.onUnsavedChange((unsaved) => offline.rememberUnsaved(unsaved));
+  });
+}
+
+/**
  * Opens a document on a Tandem server.
  * @example
  * const session = createDocumentSession({ serverUrl: 'wss://docs.example.com', documentName: 'notes' });
@@ -144,7 +156,8 @@ export function createDocumentSession(options: DocumentSessionOptions): Document
   const doc = new Y.Doc();
   const awareness = new Awareness(doc);
   const offline = options.offline !== false && offlineAvailable() ? openOfflineStore(doc, options.serverUrl, options.documentName) : null;
-  const connection = new TandemConnection(doc, awareness, options);
+  const connection = new TandemConnection(doc, awareness, { ...options, restoredOrigin: offline?.origin });
+  if (offline !== null) keepUnsavedFlag(offline, connection);
   const { provider } = connection;
   // One throttled sender replaces the provider's send-on-every-change.
   awareness.off('update', provider._awarenessUpdateHandler);

@@ -165,6 +165,8 @@ describe('the writer sees the truth about their document', { timeout: BROWSER_TE
     await ada.locator('.ProseMirror').waitFor();
     await waitFor(async () => (await appText(ada)) === 'Before the outage.', { message: 'the text from IndexedDB' });
     await waitForStatus(ada, 'offline');
+    // Everything restored was saved before the outage: nothing to warn about.
+    expect(await statusOf(ada)).toEqual({ state: 'offline', label: 'Offline' });
     await ada.click('.ProseMirror');
     await ada.keyboard.press('End');
     await ada.keyboard.type(' Written offline.', { delay: 10 });
