@@ -330,6 +330,10 @@ export class TandemConnection {
     this.enter({ name: 'opening', renewing: true });
     // Closed on purpose: the provider's close handler must not schedule a retry of its own.
     this.provider.shouldConnect = false;
+    // y-websocket drops every other client's presence when a connected socket closes, which would
+    // empty the avatars for a moment; a socket it holds for unconnected closes without that, and
+    // the new socket brings the room's presence anyway.
+    this.provider.wsconnected = false;
     this.abandonSocket();
     this.connectWith(token);
   }

@@ -27,6 +27,12 @@ import {
   type EditorUser,
 } from './editor-page.js';
 
+declare global {
+  interface Window {
+    fewestPeers?: number;
+  }
+}
+
 const artifacts = fileURLToPath(new URL('../../test-artifacts/', import.meta.url));
 const ADA = { name: 'Ada Lovelace', color: '#e11d48' };
 const BOB = { name: 'Bob Odenkirk', color: '#2563eb' };
@@ -96,8 +102,19 @@ describe('the writer sees the truth about their document', { timeout: BROWSER_TE
       return tokenFor(['rotating-doc:write'], { name: 'Token Name', color: '#7c3aed', ttlSeconds: 3 });
     });
     await openEditor(page, fixtureUrl(suite.server.httpUrl, 'editor', { doc: 'rotating-doc', name: 'Typed Name', color: ADA.color, server: server.wsUrl }));
+    const watcher = await suite.join('rotating-doc', BOB, { server: server.wsUrl, token: await tokenFor(['rotating-doc:write'], { name: BOB.name }) });
+    await page.waitForFunction(() => document.querySelectorAll('.tandem-presence__peer').length === 2);
     await waitForStatus(page, 'live-saved');
     await logStatus(page);
+    // The fewest people the writer's presence list showed from here on.
+    await page.evaluate(() => {
+      const list = document.querySelector('.tandem-presence');
+      if (list === null) throw new Error('no presence list');
+      window.fewestPeers = list.children.length;
+      new MutationObserver(() => {
+        window.fewestPeers = Math.min(window.fewestPeers ?? Infinity, list.querySelectorAll('.tandem-presence__peer').length);
+      }).observe(list, { childList: true, subtree: true });
+    });
 
     // Three token lifetimes of typing: at least two renewals in the middle of it.
     await page.click('.ProseMirror');
@@ -115,6 +132,8 @@ describe('the writer sees the truth about their document', { timeout: BROWSER_TE
     expect(log.filter((entry) => !entry.startsWith('live'))).toEqual([]);
     expect(await readMetric(server.httpUrl, 'tandem_connection_closes_total', { code: String(CloseCode.TokenExpired) })).toBe(0);
     expect(await editorText(page)).toBe(typed);
+    expect(await page.evaluate(() => window.fewestPeers)).toBe(2);
+    await watcher.waitForFunction((text) => window.tandem?.editor.getText() === text, typed);
     const reader = await pool.connectSynced(server.wsUrl, 'rotating-doc', { params: { token: await tokenFor(['rotating-doc:read']) } });
     await waitFor(() => reader.doc.getXmlFragment('default').toString().includes(typed.trimEnd()), { message: 'every word on the server' });
 
