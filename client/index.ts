@@ -43,6 +43,7 @@ export { TandemConnection, type ConnectionOptions, type TokenSource, type WebSoc
 export { hasUnsavedChanges, statusLabel, type SessionStatus, type SessionStatusKind } from './session/status.js';
 export { offlineDatabaseName } from './session/offline.js';
 export type { BackoffOptions } from './session/backoff.js';
+export type { LivenessOptions } from './session/liveness.js';
 export { startPresence, setPresenceUser, trackPointer, type PresenceHandle } from './presence/local-presence.js';
 export { readPeers, type Peer } from './presence/peers.js';
 export { presencePlugin, presencePluginKey, type PresencePluginOptions } from './presence/presence-plugin.js';

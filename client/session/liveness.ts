@@ -10,7 +10,6 @@
  * frame from the server proves it alive. A connection attempt that stays unanswered (the same
  * silent network) is given up after {@link LivenessOptions.connectMs}, so the next one can work.
  */
-import type { WebsocketProvider } from 'y-websocket';
 import { encodePing } from '../../shared/protocol.js';
 
 /** How quickly a silent connection is found dead. */
@@ -36,6 +35,15 @@ export const DEFAULT_LIVENESS_CONNECT_MS = 10_000;
 
 const PING_FRAME = encodePing();
 
+/** What the check reads of a y-websocket `WebsocketProvider`. */
+export interface LivenessSubject {
+  readonly ws: Pick<WebSocket, 'readyState' | 'OPEN' | 'send'> | null;
+  readonly wsconnected: boolean;
+  readonly wsconnecting: boolean;
+  /** When the last frame arrived (ms since the epoch); y-websocket stamps every one, a Pong included. */
+  readonly wsLastMessageReceived: number;
+}
+
 /** A running liveness check; stop it when the connection is destroyed. */
 export interface LivenessWatch {
   stop(): void;
@@ -46,12 +54,12 @@ export interface LivenessWatch {
  * time (at most `silenceMs + answerMs` plus one check interval after the last frame arrived), or
  * did not open within `connectMs`.
  */
-export function watchLiveness(provider: WebsocketProvider, onDead: () => void, options: LivenessOptions = {}): LivenessWatch {
+export function watchLiveness(provider: LivenessSubject, onDead: () => void, options: LivenessOptions = {}): LivenessWatch {
   const silenceMs = options.silenceMs ?? DEFAULT_LIVENESS_SILENCE_MS;
   const answerMs = options.answerMs ?? DEFAULT_LIVENESS_ANSWER_MS;
   const connectMs = options.connectMs ?? DEFAULT_LIVENESS_CONNECT_MS;
   let pingedAt: number | null = null;
-  let opening: { socket: WebSocket; since: number } | null = null;
+  let opening: { socket: LivenessSubject['ws']; since: number } | null = null;
   const check = (): void => {
     const ws = provider.ws;
     const now = Date.now();
@@ -69,7 +77,6 @@ export function watchLiveness(provider: WebsocketProvider, onDead: () => void, o
       pingedAt = null;
       return;
     }
-    // y-websocket stamps every frame it receives, a Pong included.
     const heardAt = provider.wsLastMessageReceived;
     if (pingedAt !== null) {
       if (heardAt >= pingedAt) pingedAt = null;
