@@ -84,8 +84,7 @@ export function DocumentPage({ name, user, onUserChange, navigate }: DocumentPag
   const localCopy = useLocalCopy(session);
   // A document is shown once this device holds it: from IndexedDB, or from the server. Before that
   // nothing may bind it or claim its format, since an empty one may only be not loaded yet.
-  const empty = session === null || isEmptyDocument(session.doc);
-  const known = localCopy === 'present' || (localCopy === 'absent' && (status.kind === 'live' || !empty)) ? session : null;
+  const known = session !== null && (status.kind === 'live' || !isEmptyDocument(session.doc)) ? session : null;
   // Offline, a document this device never held cannot be shown; an editor would look empty and saved.
   const unavailable = known === null && localCopy === 'absent' && status.kind === 'offline';
   // The link asks for a format only for a new document; an existing one opens in its own.

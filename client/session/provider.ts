@@ -53,6 +53,11 @@ export interface ConnectionOptions {
   /** How quickly a silent connection is found dead. */
   liveness?: LivenessOptions | undefined;
   /**
+   * Renew a token function's JWT shortly before its `exp` (default true). False leaves every
+   * renewal to the server's 4440 at expiry, which costs a moment of "Offline".
+   */
+  renewToken?: boolean | undefined;
+  /**
    * The origin of transactions that restore a stored copy (the IndexedDB load): not new local
    * changes. Whether the copy held unsaved ones is told by {@link TandemConnection.restoredUnsaved}.
    */
@@ -64,6 +69,9 @@ export interface ConnectionOptions {
  * endpoint and some clock skew. A short-lived token is renewed after three quarters of its life.
  */
 export const TOKEN_RENEW_LEAD_MS = 30_000;
+
+/** Longest delay `setTimeout` keeps (about 24.8 days); a longer one fires at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** Where the connection is in its lifecycle. */
 type Phase =
@@ -119,6 +127,7 @@ export class TandemConnection {
   private readonly claimsListeners = new Set<(claims: TokenClaims) => void>();
   private readonly liveness: LivenessWatch;
   private readonly restoredOrigin: unknown;
+  private readonly renewToken: boolean;
   private unsaved = false;
   private readonly unsavedListeners = new Set<(unsaved: boolean) => void>();
 
@@ -130,6 +139,7 @@ export class TandemConnection {
     this.token = options.token;
     this.backoff = options.backoff ?? {};
     this.restoredOrigin = options.restoredOrigin;
+    this.renewToken = options.renewToken ?? true;
     const Base = options.WebSocketImpl ?? globalThis.WebSocket;
     this.provider = new WebsocketProvider(options.serverUrl, options.documentName, doc, {
       connect: false,
@@ -302,12 +312,19 @@ export class TandemConnection {
     for (const listener of this.claimsListeners) listener(claims);
   }
 
-  /** When the live socket's token should be replaced, or null when it need not be (or cannot be). */
+  /**
+   * When the live socket's token should be replaced, or null when it need not be (or cannot be).
+   * A token that this device's clock already calls expired is left to the server's 4440: renewing
+   * it ahead of time would reconnect at once, again and again. One that expires beyond what a
+   * timer can wait is left to the 4440 too.
+   */
   private renewalDelay(): number | null {
     const { expiresAt } = this.claims;
-    if (expiresAt === null || typeof this.token !== 'function') return null;
-    const lead = Math.min(TOKEN_RENEW_LEAD_MS, (expiresAt - this.claimsReadAt) / 4);
-    return Math.max(0, expiresAt - lead - Date.now());
+    if (!this.renewToken || expiresAt === null || typeof this.token !== 'function') return null;
+    const lifetime = expiresAt - this.claimsReadAt;
+    if (lifetime <= 0) return null;
+    const delay = Math.max(0, expiresAt - Math.min(TOKEN_RENEW_LEAD_MS, lifetime / 4) - Date.now());
+    return delay <= MAX_TIMER_MS ? delay : null;
   }
 
   /**

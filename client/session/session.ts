@@ -39,6 +39,8 @@ export interface DocumentSessionOptions {
   backoff?: BackoffOptions | undefined;
   /** How quickly a silent connection is found dead (defaults: within about 7 s). */
   liveness?: LivenessOptions | undefined;
+  /** Renew a token function's JWT shortly before it expires (default true); false waits for the server's 4440. */
+  renewToken?: boolean | undefined;
 }
 
 /** A live document. Destroy it when done: it holds a socket and timers. */

@@ -234,4 +234,27 @@ describe('a document session against a Tandem server', () => {
     const reader = await pool.connectSynced(server.wsUrl, 'rotating', { params: { token: await tokenFor(['rotating:read']) } });
     await waitFor(() => text(reader.doc) === typed.join(''), { message: 'every keystroke at a peer' });
   }, 40_000);
+
+  it('leaves a token that outlives any timer to the 4440 instead of renewing it at once', async () => {
+    const server = await startTestServer({ auth: { kind: 'secret', secret: TEST_SECRET } });
+    servers.push(server);
+    let minted = 0;
+    // 40 days: past the longest setTimeout delay, which would otherwise fire at once.
+    const token = async (): Promise<string> => {
+      minted++;
+      return tokenFor(['long-lived:write'], { ttlSeconds: 40 * 24 * 3600 });
+    };
+    const session = open(server, 'long-lived', { token });
+    await waitFor(() => statusOf(session).kind === 'live', { message: 'live' });
+    const socket = session.provider.ws;
+    // A full round trip through the server and a peer: a renewal due at once would have run by now.
+    session.doc.getText('body').insert(0, 'kept');
+    const reader = await pool.connectSynced(server.wsUrl, 'long-lived', { params: { token: await tokenFor(['long-lived:read']) } });
+    await waitFor(() => {
+      const status = statusOf(session);
+      return text(reader.doc) === 'kept' && status.kind === 'live' && status.saved;
+    }, { message: 'the edit saved and at a peer' });
+    expect(minted).toBe(1);
+    expect(session.provider.ws).toBe(socket);
+  });
 });
