@@ -58,38 +58,41 @@ export function watchLiveness(provider: LivenessSubject, onDead: () => void, opt
   const silenceMs = options.silenceMs ?? DEFAULT_LIVENESS_SILENCE_MS;
   const answerMs = options.answerMs ?? DEFAULT_LIVENESS_ANSWER_MS;
   const connectMs = options.connectMs ?? DEFAULT_LIVENESS_CONNECT_MS;
+  type Socket = NonNullable<LivenessSubject['ws']>;
   let pingedAt: number | null = null;
-  let opening: { socket: LivenessSubject['ws']; since: number } | null = null;
+  let attempt: { socket: Socket; since: number } | null = null;
+  /** A socket still opening: given up once it took `connectMs`. */
+  const checkAttempt = (socket: Socket, now: number): void => {
+    if (attempt?.socket !== socket) attempt = { socket, since: now };
+    else if (now - attempt.since >= connectMs) {
+      attempt = null;
+      onDead();
+    }
+  };
+  /** An open socket: pinged after `silenceMs` of silence, given up when nothing came `answerMs` after the ping. */
+  const checkOpen = (socket: Socket, now: number): void => {
+    const heardAt = provider.wsLastMessageReceived;
+    if (pingedAt !== null && heardAt >= pingedAt) pingedAt = null;
+    if (pingedAt !== null) {
+      if (now - pingedAt < answerMs) return;
+      pingedAt = null;
+      onDead();
+    } else if (now - heardAt >= silenceMs) {
+      socket.send(PING_FRAME);
+      pingedAt = now;
+    }
+  };
   const check = (): void => {
     const ws = provider.ws;
     const now = Date.now();
     if (ws !== null && provider.wsconnecting) {
       pingedAt = null;
-      if (opening?.socket !== ws) opening = { socket: ws, since: now };
-      else if (now - opening.since >= connectMs) {
-        opening = null;
-        onDead();
-      }
+      checkAttempt(ws, now);
       return;
     }
-    opening = null;
-    if (!provider.wsconnected || ws === null || ws.readyState !== ws.OPEN) {
-      pingedAt = null;
-      return;
-    }
-    const heardAt = provider.wsLastMessageReceived;
-    if (pingedAt !== null) {
-      if (heardAt >= pingedAt) pingedAt = null;
-      else if (now - pingedAt >= answerMs) {
-        pingedAt = null;
-        onDead();
-        return;
-      } else return;
-    }
-    if (now - heardAt >= silenceMs) {
-      ws.send(PING_FRAME);
-      pingedAt = now;
-    }
+    attempt = null;
+    if (provider.wsconnected && ws !== null && ws.readyState === ws.OPEN) checkOpen(ws, now);
+    else pingedAt = null;
   };
   const timer = setInterval(check, Math.max(50, Math.min(silenceMs, answerMs) / 3));
   return { stop: () => clearInterval(timer) };
