@@ -29,7 +29,7 @@ export {
   type GuardedSession,
 } from './editor/document-guard.js';
 export { ReadOnlyText, textBlocks, type ReadOnlyTextProps } from './editor/ReadOnlyText.js';
-export { ConnectionStatus, statusState, type ConnectionStatusProps } from './editor/ConnectionStatus.js';
+export { ConnectionStatus, DocumentStatus, statusState, type ConnectionStatusProps } from './editor/ConnectionStatus.js';
 export { PresenceList, initials, type PresenceListProps } from './editor/PresenceList.js';
 export { Toolbar, type ToolbarProps } from './editor/Toolbar.js';
 export {
@@ -66,6 +66,7 @@ export { TandemConnection, type ConnectionOptions, type TokenSource, type WebSoc
 export { hasUnsavedChanges, statusLabel, type SessionStatus, type SessionStatusKind } from './session/status.js';
 export { offlineDatabaseName } from './session/offline.js';
 export type { BackoffOptions } from './session/backoff.js';
+export type { LivenessOptions } from './session/liveness.js';
 export { startPresence, setPresenceUser, trackPointer, type PresenceHandle } from './presence/local-presence.js';
 export { readPeers, type Peer } from './presence/peers.js';
 export { presencePlugin, presencePluginKey, type PresencePluginOptions } from './presence/presence-plugin.js';

@@ -7,7 +7,7 @@ import type { PresenceUser } from '../../shared/presence.js';
 import type { TokenSource } from '../session/provider.js';
 import type { DocumentSession } from '../session/session.js';
 import type { SessionStatus } from '../session/status.js';
-import { ConnectionStatus } from './ConnectionStatus.js';
+import { DocumentStatus } from './ConnectionStatus.js';
 import { checkMessage, type DocumentCheck } from './document-guard.js';
 import { useCollaborativeEditor, useDocumentGuard, useTandemDocument } from './hooks.js';
 import { PresenceList } from './PresenceList.js';
@@ -105,7 +105,7 @@ export function CollaborativeEditor(props: CollaborativeEditorProps) {
         header === false ? undefined : (
           <>
             <PresenceList peers={peers} compact />
-            <ConnectionStatus status={status} onRetry={session.reconnect} />
+            <DocumentStatus session={session} status={status} />
           </>
         )
       }
