@@ -24,6 +24,8 @@ const LIMIT_HELP: Readonly<Record<keyof Limits, string>> = {
   awarenessBurst: 'presence messages one connection may send at once before the per-second rate applies',
   handshakeTimeoutMs: 'ms a client has to send its request headers (and finish TLS); then HTTP 408',
   maxHeaderBytes: 'bytes of one request\'s headers, the token in the URL included; more gets HTTP 431',
+  maxPendingUpdateBytes: 'bytes of updates a document holds while they wait for changes they depend on; past it their senders are closed with 4524',
+  maxPendingUpdateAgeMs: 'ms an update may wait for changes it depends on; then its sender is closed with 4524',
 };
 
 /** The `--help` text: every flag, its variable and its default, and the `token` command. */

@@ -20,7 +20,8 @@ import { isValidDocumentName } from '../../shared/document-name.js';
 import { accessFor, type AccessMode } from '../auth/access.js';
 import { AuthError, type Identity, type TokenVerifier } from '../auth/tokens.js';
 import type { Logger } from '../observability/logger.js';
-import { connectionOrigin } from '../rooms/origins.js';
+import { connectionOrigin } from '../yjs/origins.js';
+import { integratesAlone } from '../yjs/pending-updates.js';
 import type { RoomMember } from '../rooms/room.js';
 import type { RoomRegistry } from '../rooms/registry.js';
 import type { DocumentInfo, DocumentStore } from '../storage/store.js';
@@ -147,8 +148,11 @@ export function createDocumentApi(context: DocumentApiContext): (request: Incomi
   const put = async (request: IncomingMessage, name: string, format: DocumentFormat, replace: boolean): Promise<{ status: number; body: unknown }> => {
     const body = await readBody(request, context.maxBodyBytes);
     // Refuse bad content before queueing behind other writes.
-    if (format === 'yjs') checkYjsUpdate(body);
-    else parseContent(body.toString('utf8'), format);
+    if (format === 'yjs') {
+      checkYjsUpdate(body);
+      // It would wait in the room for changes nobody may ever send, and this request with it.
+      if (!integratesAlone(body)) throw new ApiError(422, 'missing_dependencies', 'the update depends on changes it does not hold; send the whole document');
+    } else parseContent(body.toString('utf8'), format);
     return serialise(name, async () => {
       const exists = (await context.store.info(name)) !== null;
       if (exists && !replace) throw new ApiError(409, 'already_exists', `document '${name}' exists; PUT with ?replace=1 to replace its content`);

@@ -10,7 +10,7 @@ import type { Logger } from '../observability/logger.js';
 import type { DropName, LimitName, ServerMetrics } from '../observability/metrics.js';
 import { ConnectionError, type ConnectionErrorReason } from '../protocol/errors.js';
 import { routeFrame, type RoutedMember } from '../protocol/router.js';
-import { connectionOrigin, type ConnectionOrigin } from '../rooms/origins.js';
+import { connectionOrigin, type ConnectionOrigin } from '../yjs/origins.js';
 import type { RoomRegistry } from '../rooms/registry.js';
 import type { EvictionReason, Room } from '../rooms/room.js';
 import type { ConnectionAccess } from './auth.js';

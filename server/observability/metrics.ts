@@ -21,7 +21,9 @@ export type LimitName =
   | 'connection_attempts_per_minute'
   | 'awareness_updates_per_second'
   | 'handshake_timeout_ms'
-  | 'max_header_bytes';
+  | 'max_header_bytes'
+  | 'max_pending_update_bytes'
+  | 'max_pending_update_age_ms';
 
 /** Why an upgrade was refused for who or where the client is; the `reason` label of `tandem_refusals_total`. */
 export type RefusalName = 'unauthenticated' | 'forbidden' | 'expired' | 'invalid_name' | 'origin';

@@ -21,11 +21,12 @@ import { encodeSyncFrame } from '../protocol/frames.js';
 import { AwarenessChange, AwarenessTable, type StateRewrite } from './awareness-owner.js';
 import { Contributors } from './contributors.js';
 import { atEndOfTurn } from './end-of-turn.js';
-import { FANOUT_ORIGIN, STORAGE_ORIGIN, type ConnectionOrigin, type TransactionOrigin } from './origins.js';
 import { UpdateBatch, createDeferred, type Deferred } from './update-batch.js';
+import { FANOUT_ORIGIN, STORAGE_ORIGIN, type ConnectionOrigin, type TransactionOrigin } from '../yjs/origins.js';
+import { PendingUpdates, type PendingBound } from '../yjs/pending-updates.js';
 
 /** Why a room closes a member that did nothing wrong: its doc must be reloaded from storage. */
-export type EvictionReason = 'room_reset' | 'storage_failed' | 'document_deleted';
+export type EvictionReason = 'room_reset' | 'storage_failed' | 'document_deleted' | 'pending_updates';
 
 /** What a room needs from a connection. */
 export interface RoomMember {
@@ -42,7 +43,10 @@ export interface RoomContext {
   readonly store: DocumentStore;
   readonly metrics: ServerMetrics;
   readonly logger: Logger;
-  readonly limits: Pick<Limits, 'maxAwarenessStateBytes' | 'maxAwarenessClientsPerConnection'>;
+  readonly limits: Pick<
+    Limits,
+    'maxAwarenessStateBytes' | 'maxAwarenessClientsPerConnection' | 'maxPendingUpdateBytes' | 'maxPendingUpdateAgeMs'
+  >;
 }
 
 /**
@@ -63,6 +67,12 @@ export const AWARENESS_BROADCAST_INTERVAL_MS = 20;
 
 /** Who owns a presence state: a member here, or a connection on another instance. */
 type AwarenessOwner = RoomMember | RemoteSource;
+
+/** What an update that waits for its dependencies resolves with once it was dropped: never. */
+const NEVER_SAVED: Promise<void> = new Promise(() => undefined);
+
+/** The limit each pending bound is named by in metrics. */
+const PENDING_LIMIT = { bytes: 'max_pending_update_bytes', age: 'max_pending_update_age_ms' } as const;
 
 /** True for an update that carries nothing (no structs, no deletions). */
 function isEmptyUpdate(update: Uint8Array): boolean {
@@ -91,7 +101,9 @@ export class Room implements FanOutPeer {
   /** One owner per connection of another instance that has presence here. */
   private readonly remoteOwners = new Map<string, RemoteSource>();
   private readonly updates: UpdateBatch<RoomMember>;
-  /** Members waiting for the doc's pending structs to integrate before their frame counts as saved. */
+  /** What members sent that waits for its dependencies, outside of the doc (see pending-updates.ts). */
+  private readonly pending: PendingUpdates<RoomMember>;
+  /** Frames of members waiting for their pending updates to integrate before they count as saved. */
   private pendingWaiters: Deferred[] = [];
   private readonly awarenessFrom = new Contributors<RoomMember>();
   /** Set when awareness changes wait for the broadcast interval (or renewals for their delay). */
@@ -125,6 +137,7 @@ export class Room implements FanOutPeer {
       // reconnect and send what the reloaded doc lacks.
       writeFailed: () => this.reset(null, 'storage_failed'),
     });
+    this.pending = new PendingUpdates(this.doc, context.limits, (senders, bound) => this.pendingExceeded(senders, bound));
     this.stored = stored;
     try {
       // Reading the state vector walks every struct, so a stored update cut short fails the load here.
@@ -197,18 +210,17 @@ export class Room implements FanOutPeer {
 
   /**
    * Applies an update a member sent. Resolves once everything it changed is durable, at once if
-   * it changed nothing; while it waits for missing dependencies (Yjs keeps it pending), it is not
-   * saved and does not resolve. Throws a 4400 {@link ConnectionError} if Yjs refuses it.
+   * it changed nothing; while part of it waits for missing dependencies, it is not saved and
+   * does not resolve until they arrived and it is durable. Throws a 4400 {@link ConnectionError}
+   * if Yjs refuses it.
    */
   applyUpdate(member: RoomMember, update: Uint8Array): Promise<void> {
     this.materialize();
-    const store = this.doc.store;
-    const pendingBefore = store.pendingStructs?.update ?? null;
-    const pendingDsBefore = store.pendingDs;
     const start = performance.now();
     this.integrated = null;
+    let waits: boolean;
     try {
-      Y.applyUpdate(this.doc, update, member.origin);
+      waits = this.pending.apply(update, member.origin, member);
     } catch (error) {
       const partial = this.integrated !== null;
       this.integrated = null;
@@ -218,22 +230,18 @@ export class Room implements FanOutPeer {
     this.context.metrics.applySeconds.observe((performance.now() - start) / 1000);
     const integrated = this.integrated;
     this.integrated = null;
-    const leftPending =
-      (store.pendingStructs !== null && store.pendingStructs.update !== pendingBefore) ||
-      (store.pendingDs !== null && pendingDsBefore === null);
-    // Structs left pending before (by anyone) may have been completed by this update and then
-    // belong to what it integrated: nobody may be spared that.
-    const source = pendingBefore === null && pendingDsBefore === null ? member : null;
-    if (leftPending) {
-      if (integrated !== null) void this.updates.add(source, integrated);
+    // Only the member's own structs come with its origin: what it completed of others' held
+    // updates comes with PENDING_ORIGIN, and Yjs's own tidying with none.
+    const durable = integrated === null ? null : this.updates.add(member, integrated);
+    this.releasePendingWaiters();
+    if (waits) {
+      // Past a bound it was dropped, and the member closed: it is never saved here.
+      if (!this.pending.isHolding(member)) return NEVER_SAVED;
       const waiter = createDeferred();
       this.pendingWaiters.push(waiter);
       return waiter.promise;
     }
-    if (integrated === null) return this.updates.settled();
-    const durable = this.updates.add(source, integrated);
-    if (store.pendingStructs === null && store.pendingDs === null) this.releasePendingWaiters(durable);
-    return durable;
+    return durable ?? this.updates.settled();
   }
 
   /**
@@ -253,7 +261,8 @@ export class Room implements FanOutPeer {
   applyRemoteUpdate(update: Uint8Array): void {
     try {
       this.materialize();
-      Y.applyUpdate(this.doc, update, FANOUT_ORIGIN);
+      this.pending.apply(update, FANOUT_ORIGIN, null);
+      this.releasePendingWaiters();
     } catch (error) {
       this.context.logger.warn({ err: error, room: this.name }, 'dropped an update from another instance that Yjs refused');
     }
@@ -356,6 +365,7 @@ export class Room implements FanOutPeer {
     this.awarenessTimer = null;
     this.awarenessTurn++;
     this.channel?.close();
+    this.pending.clear();
     this.doc.destroy();
   }
 
@@ -377,7 +387,7 @@ export class Room implements FanOutPeer {
     this.stored = null;
     this.storedStateVector = null;
     try {
-      Y.applyUpdate(this.doc, stored, STORAGE_ORIGIN);
+      this.pending.apply(stored, STORAGE_ORIGIN, null);
     } catch (error) {
       this.reset(null, 'room_reset');
       throw new ConnectionError(CloseCode.InternalError, 'room_load_failed', { cause: error });
@@ -385,9 +395,18 @@ export class Room implements FanOutPeer {
   }
 
   private onDocUpdate(update: Uint8Array, origin: TransactionOrigin): void {
+    // Yjs's own transaction (formatting tidied after a concurrent edit), or members' held updates
+    // that integrated: changes storage lacks and every member needs, the sender included.
+    if (origin === null) {
+      void this.updates.add(null, update);
+      return;
+    }
     switch (origin.kind) {
       case 'connection':
         this.integrated = this.integrated === null ? update : Y.mergeUpdates([this.integrated, update]);
+        return;
+      case 'pending':
+        void this.updates.add(null, update);
         return;
       case 'storage':
         return;
@@ -400,10 +419,25 @@ export class Room implements FanOutPeer {
     }
   }
 
-  private releasePendingWaiters(durable: Promise<void>): void {
-    if (this.pendingWaiters.length === 0) return;
+  /** Once nothing is held any more, the frames that waited are saved with what is being written now. */
+  private releasePendingWaiters(): void {
+    if (this.pendingWaiters.length === 0 || this.pending.holding) return;
+    const durable = this.updates.undurable() ?? Promise.resolve();
     for (const waiter of this.pendingWaiters) durable.then(waiter.resolve, waiter.reject);
     this.pendingWaiters = [];
+  }
+
+  /**
+   * Held updates passed a bound and were dropped: close their senders, which resync (and send
+   * them again) on reconnecting. Everyone else stays; nothing stored or integrated changes.
+   */
+  private pendingExceeded(senders: ReadonlySet<RoomMember>, bound: PendingBound): void {
+    this.pendingWaiters = [];
+    this.context.metrics.limitHit(PENDING_LIMIT[bound]);
+    this.context.logger.warn({ room: this.name, bound, senders: senders.size }, 'dropped updates whose dependencies did not arrive');
+    for (const member of senders) {
+      if (this.members.has(member)) member.evict(CloseCode.MissingDependencies, 'pending_updates');
+    }
   }
 
   private markAwarenessDirty(): void {

@@ -11,7 +11,7 @@ import { DEFAULT_LIMITS } from '../../shared/limits.js';
 import type { DocumentChannel } from '../../server/cluster/fanout.js';
 import { createLogger } from '../../server/observability/logger.js';
 import { createMetrics } from '../../server/observability/metrics.js';
-import { connectionOrigin } from '../../server/rooms/origins.js';
+import { connectionOrigin } from '../../server/yjs/origins.js';
 import { Room, type RoomMember } from '../../server/rooms/room.js';
 import { createMemoryStore } from '../../server/storage/memory-store.js';
 import type { DocumentStore } from '../../server/storage/store.js';

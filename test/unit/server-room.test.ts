@@ -9,7 +9,7 @@ import { DEFAULT_LIMITS } from '../../shared/limits.js';
 import { MessageType, SyncMessageType } from '../../shared/protocol.js';
 import { createLogger } from '../../server/observability/logger.js';
 import { createMetrics } from '../../server/observability/metrics.js';
-import { connectionOrigin } from '../../server/rooms/origins.js';
+import { connectionOrigin } from '../../server/yjs/origins.js';
 import { Room, type RoomMember } from '../../server/rooms/room.js';
 import { createMemoryStore } from '../../server/storage/memory-store.js';
 import type { DocumentStore } from '../../server/storage/store.js';
