@@ -8,7 +8,7 @@ import type { Limits } from '../../shared/limits.js';
 import { encodeAccess, MessageType } from '../../shared/protocol.js';
 import type { Logger } from '../observability/logger.js';
 import type { DropName, LimitName, ServerMetrics } from '../observability/metrics.js';
-import { ConnectionError, type ConnectionErrorReason } from '../protocol/errors.js';
+import { ConnectionError, type ConnectionErrorReason } from '../wire/errors.js';
 import { routeFrame, type RoutedMember } from '../protocol/router.js';
 import { connectionOrigin, type ConnectionOrigin } from '../yjs/origins.js';
 import type { RoomRegistry } from '../rooms/registry.js';

@@ -4,7 +4,7 @@
  * counting a message is one addition, not a label lookup.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { FRAME_KINDS, frameKind, type FrameKind } from '../protocol/frame-kind.js';
+import { FRAME_KINDS, frameKind, type FrameKind } from '../wire/frame-kind.js';
 
 /** Why a limit refused something; the `limit` label of `tandem_limit_hits_total`. */
 export type LimitName =

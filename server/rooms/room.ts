@@ -13,17 +13,17 @@ import type { Limits } from '../../shared/limits.js';
 import { SyncMessageType } from '../../shared/protocol.js';
 import type { DocumentChannel, FanOutPeer, RemoteSource } from '../cluster/fanout.js';
 import type { DocumentStore } from '../storage/store.js';
-import { stateVectorOfUpdate } from '../storage/update-runs.js';
 import type { Logger } from '../observability/logger.js';
 import type { ServerMetrics } from '../observability/metrics.js';
-import { ConnectionError } from '../protocol/errors.js';
-import { encodeSyncFrame } from '../protocol/frames.js';
+import { ConnectionError } from '../wire/errors.js';
+import { encodeSyncFrame } from '../wire/frames.js';
+import { FANOUT_ORIGIN, STORAGE_ORIGIN, type ConnectionOrigin, type TransactionOrigin } from '../yjs/origins.js';
+import { PendingUpdates, type PendingBound } from '../yjs/pending-updates.js';
+import { diffStored, isEmptyUpdate, stateVectorOfStored } from '../yjs/stored-document.js';
 import { AwarenessChange, AwarenessTable, type StateRewrite } from './awareness-owner.js';
 import { Contributors } from './contributors.js';
 import { atEndOfTurn } from './end-of-turn.js';
 import { UpdateBatch, createDeferred, type Deferred } from './update-batch.js';
-import { FANOUT_ORIGIN, STORAGE_ORIGIN, type ConnectionOrigin, type TransactionOrigin } from '../yjs/origins.js';
-import { PendingUpdates, type PendingBound } from '../yjs/pending-updates.js';
 
 /** Why a room closes a member that did nothing wrong: its doc must be reloaded from storage. */
 export type EvictionReason = 'room_reset' | 'storage_failed' | 'document_deleted' | 'pending_updates';
@@ -73,11 +73,6 @@ const NEVER_SAVED: Promise<void> = new Promise(() => undefined);
 
 /** The limit each pending bound is named by in metrics. */
 const PENDING_LIMIT = { bytes: 'max_pending_update_bytes', age: 'max_pending_update_age_ms' } as const;
-
-/** True for an update that carries nothing (no structs, no deletions). */
-function isEmptyUpdate(update: Uint8Array): boolean {
-  return update.length === 2 && update[0] === 0 && update[1] === 0;
-}
 
 
 /**
@@ -141,7 +136,7 @@ export class Room implements FanOutPeer {
     this.stored = stored;
     try {
       // Reading the state vector walks every struct, so a stored update cut short fails the load here.
-      this.storedStateVector = stored === null ? null : (stateVectorOfUpdate(stored) ?? Y.encodeStateVectorFromUpdate(stored));
+      this.storedStateVector = stored === null ? null : stateVectorOfStored(stored);
     } catch (error) {
       this.doc.destroy();
       throw error;
@@ -371,13 +366,7 @@ export class Room implements FanOutPeer {
 
   /** What this room holds beyond `stateVector`; throws for a state vector Yjs cannot read. */
   private missingFrom(stateVector: Uint8Array): Uint8Array {
-    return this.stored === null ? Y.encodeStateAsUpdate(this.doc, stateVector) : this.diffStored(this.stored, stateVector);
-  }
-
-  /** What `stored` holds beyond `stateVector`; all of it, as is, for a client that has nothing. */
-  private diffStored(stored: Uint8Array, stateVector: Uint8Array): Uint8Array {
-    const empty = stateVector.length === 1 && stateVector[0] === 0;
-    return empty ? stored : Y.diffUpdate(stored, stateVector);
+    return this.stored === null ? Y.encodeStateAsUpdate(this.doc, stateVector) : diffStored(this.stored, stateVector);
   }
 
   /** Applies the stored document to {@link doc} if that has not happened yet. */

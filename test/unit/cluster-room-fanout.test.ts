@@ -15,7 +15,7 @@ import { connectionOrigin } from '../../server/yjs/origins.js';
 import { Room, type RoomMember } from '../../server/rooms/room.js';
 import { createMemoryStore } from '../../server/storage/memory-store.js';
 import type { DocumentStore } from '../../server/storage/store.js';
-import { encodeAwarenessFrame } from '../../server/protocol/frames.js';
+import { encodeAwarenessFrame } from '../../server/wire/frames.js';
 import { awareness, readAwareness, syncUpdatesIn } from '../helpers/frames.js';
 import { storeWith } from '../helpers/server.js';
 import { textOf, textUpdate } from '../helpers/text-docs.js';
