@@ -18,7 +18,7 @@ import type { ServerMetrics } from '../observability/metrics.js';
 import { ConnectionError } from '../wire/errors.js';
 import { encodeSyncFrame } from '../wire/frames.js';
 import { FANOUT_ORIGIN, STORAGE_ORIGIN, type ConnectionOrigin, type TransactionOrigin } from '../yjs/origins.js';
-import { PendingUpdates, type PendingBound } from '../yjs/pending-updates.js';
+import { PendingUpdates, type Applied, type PendingBound } from '../yjs/pending-updates.js';
 import { diffStored, isEmptyUpdate, stateVectorOfStored } from '../yjs/stored-document.js';
 import { AwarenessChange, AwarenessTable, type StateRewrite } from './awareness-owner.js';
 import { Contributors } from './contributors.js';
@@ -107,7 +107,7 @@ export class Room implements FanOutPeer {
   /** Bumped by every broadcast: a broadcast planned for the end of a turn runs only if still due. */
   private awarenessTurn = 0;
   private lastAwarenessBroadcast = Number.NEGATIVE_INFINITY;
-  /** Set while a member's update is applied: what Yjs integrated from it. */
+  /** Set while an update is applied: what Yjs integrated in its transaction. */
   private integrated: Uint8Array | null = null;
   private isPoisoned = false;
 
@@ -213,9 +213,9 @@ export class Room implements FanOutPeer {
     this.materialize();
     const start = performance.now();
     this.integrated = null;
-    let waits: boolean;
+    let applied: Applied;
     try {
-      waits = this.pending.apply(update, member.origin, member);
+      applied = this.pending.apply(update, member.origin, member);
     } catch (error) {
       const partial = this.integrated !== null;
       this.integrated = null;
@@ -225,11 +225,11 @@ export class Room implements FanOutPeer {
     this.context.metrics.applySeconds.observe((performance.now() - start) / 1000);
     const integrated = this.integrated;
     this.integrated = null;
-    // Only the member's own structs come with its origin: what it completed of others' held
-    // updates comes with PENDING_ORIGIN, and Yjs's own tidying with none.
-    const durable = integrated === null ? null : this.updates.add(member, integrated);
+    // Held updates of others that it completed integrated in the same transaction: then nobody
+    // may be spared what integrated.
+    const durable = integrated === null ? null : this.updates.add(applied.retried ? null : member, integrated);
     this.releasePendingWaiters();
-    if (waits) {
+    if (applied.waits) {
       // Past a bound it was dropped, and the member closed: it is never saved here.
       if (!this.pending.isHolding(member)) return NEVER_SAVED;
       const waiter = createDeferred();
@@ -256,7 +256,16 @@ export class Room implements FanOutPeer {
   applyRemoteUpdate(update: Uint8Array): void {
     try {
       this.materialize();
-      this.pending.apply(update, FANOUT_ORIGIN, null);
+      this.integrated = null;
+      const { retried } = this.pending.apply(update, FANOUT_ORIGIN, null);
+      const integrated = this.integrated;
+      this.integrated = null;
+      if (integrated !== null) {
+        // Stored by the instance whose client sent it: relayed here, never stored or published
+        // again; unless it completed updates held here, which nobody stored yet.
+        if (retried) void this.updates.add(null, integrated);
+        else this.broadcast(encodeSyncFrame(SyncMessageType.Update, integrated), null);
+      }
       this.releasePendingWaiters();
     } catch (error) {
       this.context.logger.warn({ err: error, room: this.name }, 'dropped an update from another instance that Yjs refused');
@@ -380,28 +389,24 @@ export class Room implements FanOutPeer {
     } catch (error) {
       this.reset(null, 'room_reset');
       throw new ConnectionError(CloseCode.InternalError, 'room_load_failed', { cause: error });
+    } finally {
+      this.integrated = null;
     }
   }
 
   private onDocUpdate(update: Uint8Array, origin: TransactionOrigin): void {
-    // Yjs's own transaction (formatting tidied after a concurrent edit), or members' held updates
-    // that integrated: changes storage lacks and every member needs, the sender included.
+    // Yjs's own transaction, tidying formatting after a concurrent edit: a change storage lacks
+    // and every member needs, the sender of the edit included.
     if (origin === null) {
       void this.updates.add(null, update);
       return;
     }
     switch (origin.kind) {
       case 'connection':
-        this.integrated = this.integrated === null ? update : Y.mergeUpdates([this.integrated, update]);
-        return;
-      case 'pending':
-        void this.updates.add(null, update);
-        return;
-      case 'storage':
-        return;
       case 'fanout':
-        // Stored by the instance whose client sent it: relayed here, never stored or published again.
-        this.broadcast(encodeSyncFrame(SyncMessageType.Update, update), null);
+      case 'storage':
+        // Whoever applied it decides where it goes, once it knows what integrated with it.
+        this.integrated = this.integrated === null ? update : Y.mergeUpdates([this.integrated, update]);
         return;
       default:
         origin satisfies never;

@@ -21,28 +21,17 @@ export interface FanOutOrigin {
 }
 
 /**
- * Updates that waited for their dependencies (see pending-updates.ts) and integrated once those
- * arrived: sent by members, possibly several, and not yet stored.
- */
-export interface PendingOrigin {
-  readonly kind: 'pending';
-}
-
-/**
  * Where a transaction on a room's document came from. `null` is a transaction Yjs opened itself:
  * after integrating concurrent formatting of an `XmlText` it deletes the redundant formatting
  * marks in a transaction of its own, within the apply that caused it.
  */
-export type TransactionOrigin = ConnectionOrigin | StorageOrigin | FanOutOrigin | PendingOrigin | null;
+export type TransactionOrigin = ConnectionOrigin | StorageOrigin | FanOutOrigin | null;
 
 /** The origin of every replay from storage. */
 export const STORAGE_ORIGIN: StorageOrigin = Object.freeze({ kind: 'storage' });
 
 /** The origin of every change received from another instance. */
 export const FANOUT_ORIGIN: FanOutOrigin = Object.freeze({ kind: 'fanout' });
-
-/** The origin of held updates applied once their dependencies arrived. */
-export const PENDING_ORIGIN: PendingOrigin = Object.freeze({ kind: 'pending' });
 
 /** The origin for transactions sent by connection `connectionId`. */
 export function connectionOrigin(connectionId: number): ConnectionOrigin {

@@ -17,7 +17,6 @@
  * update arrives within moments and the held structs integrate with it.
  */
 import * as Y from 'yjs';
-import { PENDING_ORIGIN } from './origins.js';
 
 /** The bounds on what a doc may hold pending; see `shared/limits.ts`. */
 export interface PendingBounds {
@@ -27,6 +26,14 @@ export interface PendingBounds {
 
 /** Which bound was passed. */
 export type PendingBound = 'bytes' | 'age';
+
+/** What one {@link PendingUpdates.apply} did. */
+export interface Applied {
+  /** Part of the update waits for its dependencies. */
+  readonly waits: boolean;
+  /** Held updates were offered to the doc again: what integrated may hold other senders' structs. */
+  readonly retried: boolean;
+}
 
 /** What Yjs left pending: a v2 update of structs with the lowest clock each client needs, and v2 deletions. */
 interface Held {
@@ -76,20 +83,29 @@ export class PendingUpdates<Sender> {
   }
 
   /**
-   * Applies `update` (v1) with `origin`; returns true when part of it waits for dependencies.
-   * Whatever was held and can now integrate is applied with {@link PENDING_ORIGIN}. Throws what
-   * Yjs throws. Past a bound, the holder is emptied and {@link exceeded} gets the senders.
+   * Applies `update` (v1) with `origin`, and whatever was held and can now integrate, in one
+   * transaction as Yjs does (its tidying of formatting depends on how structs are grouped into
+   * transactions). Throws what Yjs throws. Past a bound, the holder is emptied and
+   * {@link exceeded} gets the senders.
    */
-  apply(update: Uint8Array, origin: unknown, sender: Sender | null): boolean {
-    Y.applyUpdate(this.doc, update, origin);
-    const left = this.take();
-    if (left !== null) {
-      if (sender !== null) this.senders.add(sender);
-      this.hold(left);
-    }
-    this.retry();
-    if (this.held !== null && this.bytes > this.bounds.maxPendingUpdateBytes) this.drop('bytes');
-    return left !== null;
+  apply(update: Uint8Array, origin: unknown, sender: Sender | null): Applied {
+    let waits = false;
+    let retried = false;
+    this.doc.transact(() => {
+      Y.applyUpdate(this.doc, update, origin);
+      const left = this.take();
+      if (left !== null) {
+        waits = true;
+        if (sender !== null) this.senders.add(sender);
+        this.hold(left);
+      }
+      retried = this.retry();
+    }, origin);
+    if (this.held === null) {
+      this.senders.clear();
+      this.stopAgeTimer();
+    } else if (this.bytes > this.bounds.maxPendingUpdateBytes) this.drop('bytes');
+    return { waits, retried };
   }
 
   /** Forgets everything held, without calling {@link exceeded}; for a doc being destroyed. */
@@ -129,23 +145,19 @@ export class PendingUpdates<Sender> {
     lowerEach(held.deleteFloor, left.deleteFloor);
   }
 
-  /** Applies what is held as long as the doc's state has reached something it waits for. */
-  private retry(): void {
+  /** Applies what is held as long as the doc's state has reached something it waits for; true if it did. */
+  private retry(): boolean {
+    let retried = false;
     while (this.held !== null && this.ready(this.held)) {
       const { structs, deletes } = this.held;
       this.held = null;
-      // One transaction, so that Yjs gives one update for everything that integrates.
-      this.doc.transact(() => {
-        if (structs !== null) Y.applyUpdateV2(this.doc, structs, PENDING_ORIGIN);
-        if (deletes !== null) Y.applyUpdateV2(this.doc, deletes, PENDING_ORIGIN);
-      }, PENDING_ORIGIN);
+      retried = true;
+      if (structs !== null) Y.applyUpdateV2(this.doc, structs);
+      if (deletes !== null) Y.applyUpdateV2(this.doc, deletes);
       const left = this.take();
       if (left !== null) this.held = left;
     }
-    if (this.held === null) {
-      this.senders.clear();
-      this.stopAgeTimer();
-    }
+    return retried;
   }
 
   private ready(held: Held): boolean {

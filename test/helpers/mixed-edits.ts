@@ -70,7 +70,7 @@ function plain(delta: readonly { insert?: unknown }[]): string {
 }
 
 /** What an edit acts on, read from a replica; the edit itself is made by the implementation. */
-interface Editor {
+export interface Editor {
   text(): string;
   textInsert(index: number, piece: string, format: Record<string, unknown> | undefined): void;
   textDelete(index: number, length: number): void;
@@ -90,7 +90,7 @@ interface Editor {
 }
 
 /** One random edit through `editor`. */
-function randomEdit(rng: Rng, editor: Editor): void {
+export function randomEdit(rng: Rng, editor: Editor): void {
   const piece = prng.oneOf(rng, PIECES);
   const format = prng.bool(rng) ? prng.oneOf(rng, FORMATS) : undefined;
   switch (prng.uint32(rng, 0, 9)) {
@@ -144,12 +144,11 @@ function randomEdit(rng: Rng, editor: Editor): void {
   }
 }
 
-/** A stock y-websocket client as a replica. */
-export function yjsReplica(label: string, client: TestClient): Replica {
-  const doc = client.doc;
+/** Edits of a Yjs document. */
+export function yjsEditor(doc: Y.Doc): Editor {
   const fragment = doc.getXmlFragment('default');
   const xmlText = (index: number): Y.XmlText => (fragment.get(index) as Y.XmlElement).get(0) as Y.XmlText;
-  const editor: Editor = {
+  return {
     text: () => doc.getText('text').toString(),
     textInsert: (index, piece, format) => doc.getText('text').insert(index, piece, format),
     textDelete: (index, length) => doc.getText('text').delete(index, length),
@@ -174,6 +173,12 @@ export function yjsReplica(label: string, client: TestClient): Replica {
     paragraphTextFormat: (index, at, length, format) => xmlText(index).format(at, length, format),
     paragraphTextDelete: (index, at, length) => xmlText(index).delete(at, length),
   };
+}
+
+/** A stock y-websocket client as a replica. */
+export function yjsReplica(label: string, client: TestClient): Replica {
+  const doc = client.doc;
+  const editor = yjsEditor(doc);
   return {
     label,
     edit: (rng) => randomEdit(rng, editor),
@@ -182,9 +187,8 @@ export function yjsReplica(label: string, client: TestClient): Replica {
   };
 }
 
-/** A Yrs client as a replica: every edit is sent as the diff it made. */
-export function yrsReplica(label: string, client: YrsClient): Replica {
-  const doc = client.doc;
+/** Edits of a Yrs document. */
+export function yrsEditor(doc: yw.YDoc): Editor {
   const fragment = (): yw.YXmlFragment => doc.getXmlFragment('default');
   const paragraph = (index: number): yw.YXmlElement => {
     let node = fragment().firstChild(undefined) as yw.YXmlElement;
@@ -193,7 +197,7 @@ export function yrsReplica(label: string, client: YrsClient): Replica {
   };
   const xmlText = (index: number): yw.YXmlText => paragraph(index).firstChild(undefined) as yw.YXmlText;
   const text = (): yw.YText => doc.getText('text');
-  const editor: Editor = {
+  return {
     text: () => text().toString(undefined),
     textInsert: (index, piece, format) => text().insert(index, piece, format, undefined),
     textDelete: (index, length) => text().delete(index, length, undefined),
@@ -211,6 +215,12 @@ export function yrsReplica(label: string, client: YrsClient): Replica {
     paragraphTextFormat: (index, at, length, format) => xmlText(index).format(at, length, format, undefined),
     paragraphTextDelete: (index, at, length) => xmlText(index).delete(at, length, undefined),
   };
+}
+
+/** A Yrs client as a replica: every edit is sent as the diff it made. */
+export function yrsReplica(label: string, client: YrsClient): Replica {
+  const doc = client.doc;
+  const editor = yrsEditor(doc);
   return {
     label,
     edit: (rng) => client.edit(() => randomEdit(rng, editor)),
