@@ -189,6 +189,29 @@ describe('room', () => {
     expect(replica.getText('text').toString()).toBe('xy');
   });
 
+  it('stores a member\'s held update once an update from another instance completes it, and acks it', async () => {
+    const store = createMemoryStore();
+    const room = makeRoom(store);
+    const sender = new FakeMember(1);
+    room.join(sender);
+    const source = new Y.Doc();
+    source.getText('text').insert(0, 'base');
+    const base = Y.encodeStateAsUpdate(source);
+    const afterBase = Y.encodeStateVector(source);
+    source.getText('text').insert(4, ' and more');
+    const dependent = Y.encodeStateAsUpdate(source, afterBase);
+    let saved = false;
+    const durable = room.applyUpdate(sender, dependent).then(() => (saved = true));
+    // The base was stored by the instance whose client sent it: the room relays it, never stores it.
+    room.applyRemoteUpdate(base);
+    await durable;
+    expect(saved).toBe(true);
+    const stored = new Y.Doc();
+    Y.applyUpdate(stored, Y.mergeUpdates([base, (await store.load('doc')) as Uint8Array]));
+    expect(stored.getText('text').toString()).toBe('base and more');
+    expect(Y.encodeStateVectorFromUpdate((await store.load('doc')) as Uint8Array)).toEqual(Y.encodeStateVector(source));
+  });
+
   it('refuses to load a stored document that does not decode', () => {
     expect(() => makeRoom(createMemoryStore(), Uint8Array.of(5, 200, 1))).toThrow();
   });
