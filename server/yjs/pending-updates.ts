@@ -35,11 +35,11 @@ export interface Applied {
   readonly retried: boolean;
 }
 
-/** What Yjs left pending: a v2 update of structs with the lowest clock each client needs, and v2 deletions. */
+/** What Yjs left pending: a v2 update of structs with what they wait for, and v2 deletions. */
 interface Held {
   structs: Uint8Array | null;
-  /** Per client, the state the structs wait for: they may integrate once its state is past it. */
-  missing: Map<number, number>;
+  /** Per client, the lowest clock the structs need from outside what is held: some may integrate once its state is past it. */
+  needs: Map<number, number>;
   deletes: Uint8Array | null;
   /** Per client, the lowest deleted clock: some deletion applies once its state is past it. */
   deleteFloor: Map<number, number>;
@@ -47,7 +47,7 @@ interface Held {
 
 /** Where a doc's pending structs and deletions live in its store (Yjs 13.6; see the fuzz test). */
 interface PendingStore {
-  pendingStructs: { missing: Map<number, number>; update: Uint8Array } | null;
+  pendingStructs: { update: Uint8Array } | null;
   pendingDs: Uint8Array | null;
 }
 
@@ -125,7 +125,7 @@ export class PendingUpdates<Sender> {
     store.pendingDs = null;
     return {
       structs: structs?.update ?? null,
-      missing: structs?.missing ?? new Map(),
+      needs: structs === null ? new Map() : this.needsOf(structs.update),
       deletes,
       deleteFloor: deletes === null ? new Map() : deleteFloorOf(deletes),
     };
@@ -141,7 +141,8 @@ export class PendingUpdates<Sender> {
     }
     held.structs = mergeHeld(held.structs, left.structs);
     held.deletes = mergeHeld(held.deletes, left.deletes);
-    lowerEach(held.missing, left.missing);
+    // What one part needs may be held in the other: read the merged structs again.
+    if (left.structs !== null) held.needs = this.needsOf(held.structs as Uint8Array);
     lowerEach(held.deleteFloor, left.deleteFloor);
   }
 
@@ -162,13 +163,48 @@ export class PendingUpdates<Sender> {
 
   private ready(held: Held): boolean {
     const store = this.doc.store;
-    for (const [client, clock] of held.missing) {
+    for (const [client, clock] of held.needs) {
       if (clock < Y.getState(store, client)) return true;
     }
     for (const [client, clock] of held.deleteFloor) {
       if (clock < Y.getState(store, client)) return true;
     }
     return false;
+  }
+
+  /**
+   * Per client, the lowest clock that held `structs` (v2) need and that neither the doc nor the
+   * held structs have: a struct's predecessor in its client's clock, its left and right origins
+   * and its parent. Nothing held can integrate until the doc's state passes one of these. Yjs's
+   * own record of what pending structs miss is coarser (for a missing origin it keeps the
+   * client's state at the time), which would retry everything held on every edit of a client
+   * an attacker's structs name.
+   */
+  private needsOf(structs: Uint8Array): Map<number, number> {
+    const store = this.doc.store;
+    const decoded = Y.decodeUpdateV2(structs).structs.filter((struct) => !(struct instanceof Y.Skip));
+    const heldRanges = new Map<number, [number, number][]>();
+    for (const struct of decoded) {
+      const ranges = heldRanges.get(struct.id.client) ?? [];
+      ranges.push([struct.id.clock, struct.id.clock + struct.length]);
+      heldRanges.set(struct.id.client, ranges);
+    }
+    for (const ranges of heldRanges.values()) ranges.sort((a, b) => a[0] - b[0]);
+    const needs = new Map<number, number>();
+    const need = (client: number, clock: number): void => {
+      if (clock < Y.getState(store, client) || isHeld(heldRanges.get(client), clock)) return;
+      const known = needs.get(client);
+      if (known === undefined || clock < known) needs.set(client, clock);
+    };
+    for (const struct of decoded) {
+      const { client, clock } = struct.id;
+      if (clock > 0) need(client, clock - 1);
+      if (!(struct instanceof Y.Item)) continue;
+      if (struct.origin !== null) need(struct.origin.client, struct.origin.clock);
+      if (struct.rightOrigin !== null) need(struct.rightOrigin.client, struct.rightOrigin.clock);
+      if (struct.parent instanceof Y.ID) need(struct.parent.client, struct.parent.clock);
+    }
+    return needs;
   }
 
   private drop(bound: PendingBound): void {
@@ -194,6 +230,21 @@ export class PendingUpdates<Sender> {
     if (this.ageTimer !== null) clearTimeout(this.ageTimer);
     this.ageTimer = null;
   }
+}
+
+/** True when `clock` falls in one of `ranges` (`[start, end)`, sorted by start). */
+function isHeld(ranges: readonly [number, number][] | undefined, clock: number): boolean {
+  if (ranges === undefined) return false;
+  let low = 0;
+  let high = ranges.length - 1;
+  while (low <= high) {
+    const middle = (low + high) >> 1;
+    const [start, end] = ranges[middle] as [number, number];
+    if (clock < start) high = middle - 1;
+    else if (clock >= end) low = middle + 1;
+    else return true;
+  }
+  return false;
 }
 
 function mergeHeld(a: Uint8Array | null, b: Uint8Array | null): Uint8Array | null {
