@@ -17,6 +17,7 @@
  * update arrives within moments and the held structs integrate with it.
  */
 import * as Y from 'yjs';
+import { deleteFloor, lowerEach, structNeeds, type ClockMap } from './pending-needs.js';
 
 /** The bounds on what a doc may hold pending; see `shared/limits.ts`. */
 export interface PendingBounds {
@@ -39,10 +40,10 @@ export interface Applied {
 interface Held {
   structs: Uint8Array | null;
   /** Per client, the lowest clock the structs need from outside what is held: some may integrate once its state is past it. */
-  needs: Map<number, number>;
+  needs: ClockMap;
   deletes: Uint8Array | null;
   /** Per client, the lowest deleted clock: some deletion applies once its state is past it. */
-  deleteFloor: Map<number, number>;
+  deleteFloor: ClockMap;
 }
 
 /** Where a doc's pending structs and deletions live in its store (Yjs 13.6; see the fuzz test). */
@@ -125,9 +126,9 @@ export class PendingUpdates<Sender> {
     store.pendingDs = null;
     return {
       structs: structs?.update ?? null,
-      needs: structs === null ? new Map() : this.needsOf(structs.update),
+      needs: structs === null ? new Map() : structNeeds(structs.update, this.doc.store),
       deletes,
-      deleteFloor: deletes === null ? new Map() : deleteFloorOf(deletes),
+      deleteFloor: deletes === null ? new Map() : deleteFloor(deletes),
     };
   }
 
@@ -142,7 +143,7 @@ export class PendingUpdates<Sender> {
     held.structs = mergeHeld(held.structs, left.structs);
     held.deletes = mergeHeld(held.deletes, left.deletes);
     // What one part needs may be held in the other: read the merged structs again.
-    if (left.structs !== null) held.needs = this.needsOf(held.structs as Uint8Array);
+    if (left.structs !== null) held.needs = structNeeds(held.structs as Uint8Array, this.doc.store);
     lowerEach(held.deleteFloor, left.deleteFloor);
   }
 
@@ -172,41 +173,6 @@ export class PendingUpdates<Sender> {
     return false;
   }
 
-  /**
-   * Per client, the lowest clock that held `structs` (v2) need and that neither the doc nor the
-   * held structs have: a struct's predecessor in its client's clock, its left and right origins
-   * and its parent. Nothing held can integrate until the doc's state passes one of these. Yjs's
-   * own record of what pending structs miss is coarser (for a missing origin it keeps the
-   * client's state at the time), which would retry everything held on every edit of a client
-   * an attacker's structs name.
-   */
-  private needsOf(structs: Uint8Array): Map<number, number> {
-    const store = this.doc.store;
-    const decoded = Y.decodeUpdateV2(structs).structs.filter((struct) => !(struct instanceof Y.Skip));
-    const heldRanges = new Map<number, [number, number][]>();
-    for (const struct of decoded) {
-      const ranges = heldRanges.get(struct.id.client) ?? [];
-      ranges.push([struct.id.clock, struct.id.clock + struct.length]);
-      heldRanges.set(struct.id.client, ranges);
-    }
-    for (const ranges of heldRanges.values()) ranges.sort((a, b) => a[0] - b[0]);
-    const needs = new Map<number, number>();
-    const need = (client: number, clock: number): void => {
-      if (clock < Y.getState(store, client) || isHeld(heldRanges.get(client), clock)) return;
-      const known = needs.get(client);
-      if (known === undefined || clock < known) needs.set(client, clock);
-    };
-    for (const struct of decoded) {
-      const { client, clock } = struct.id;
-      if (clock > 0) need(client, clock - 1);
-      if (!(struct instanceof Y.Item)) continue;
-      if (struct.origin !== null) need(struct.origin.client, struct.origin.clock);
-      if (struct.rightOrigin !== null) need(struct.rightOrigin.client, struct.rightOrigin.clock);
-      if (struct.parent instanceof Y.ID) need(struct.parent.client, struct.parent.clock);
-    }
-    return needs;
-  }
-
   private drop(bound: PendingBound): void {
     const senders = new Set(this.senders);
     this.clear();
@@ -232,45 +198,10 @@ export class PendingUpdates<Sender> {
   }
 }
 
-/** True when `clock` falls in one of `ranges` (`[start, end)`, sorted by start). */
-function isHeld(ranges: readonly [number, number][] | undefined, clock: number): boolean {
-  if (ranges === undefined) return false;
-  let low = 0;
-  let high = ranges.length - 1;
-  while (low <= high) {
-    const middle = (low + high) >> 1;
-    const [start, end] = ranges[middle] as [number, number];
-    if (clock < start) high = middle - 1;
-    else if (clock >= end) low = middle + 1;
-    else return true;
-  }
-  return false;
-}
-
 function mergeHeld(a: Uint8Array | null, b: Uint8Array | null): Uint8Array | null {
   if (a === null) return b;
   if (b === null) return a;
   return Y.mergeUpdatesV2([a, b]);
-}
-
-/** Sets each of `into`'s clocks to the lower of its own and `from`'s. */
-function lowerEach(into: Map<number, number>, from: ReadonlyMap<number, number>): void {
-  for (const [client, clock] of from) {
-    const known = into.get(client);
-    if (known === undefined || clock < known) into.set(client, clock);
-  }
-}
-
-/** Per client, the lowest clock a pending deletion (a v2 update with no structs) deletes. */
-function deleteFloorOf(deletes: Uint8Array): Map<number, number> {
-  const floor = new Map<number, number>();
-  for (const [client, ranges] of Y.decodeUpdateV2(deletes).ds.clients) {
-    for (const { clock } of ranges) {
-      const known = floor.get(client);
-      if (known === undefined || clock < known) floor.set(client, clock);
-    }
-  }
-  return floor;
 }
 
 /**
