@@ -12,7 +12,7 @@ import { encodePong, MessageType, SyncMessageType } from '../../shared/protocol.
 import type { ConnectionAccess } from '../connection/auth.js';
 import type { DropName } from '../observability/metrics.js';
 import type { Room, RoomMember } from '../rooms/room.js';
-import { ConnectionError } from './errors.js';
+import { ConnectionError } from '../wire/errors.js';
 
 /** A room member as the router sees it: with its access, and somewhere to report dropped frames. */
 export interface RoutedMember extends RoomMember {
