@@ -1,10 +1,12 @@
 /** One document: the app bar (name, share link, people, status, identity) and the editor. */
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useId, useRef, useState } from 'react';
 import type { PresenceUser } from '../../shared/presence.js';
 import { DocumentEditor } from '../editor/CollaborativeEditor.js';
 import { ConnectionStatus } from '../editor/ConnectionStatus.js';
 import { useDocumentFormat, useTandemDocument } from '../editor/hooks.js';
 import { initials, PresenceList } from '../editor/PresenceList.js';
+import { HistoryButton, useHistoryToggle } from '../history/HistoryButton.js';
+import { HistoryPanel } from '../history/HistoryPanel.js';
 import { IdentityPicker } from './IdentityPicker.js';
 import { rememberDocument } from './identity.js';
 import { documentPath, formatOf, serverUrlOf } from './routes.js';
@@ -66,7 +68,10 @@ function IdentityMenu({ user, onUserChange }: { user: PresenceUser; onUserChange
 
 /** The page at `/d/<name>`. */
 export function DocumentPage({ name, user, onUserChange, navigate }: DocumentPageProps) {
-  const { session, status, peers } = useTandemDocument({ serverUrl: serverUrlOf(window.location), documentName: name, user });
+  const serverUrl = serverUrlOf(window.location);
+  const { session, status, peers } = useTandemDocument({ serverUrl, documentName: name, user });
+  const history = useHistoryToggle();
+  const historyId = useId();
   // The link asks for a format only for a new document; an existing one opens in its own.
   const wanted = formatOf(window.location.search);
   const check = useDocumentFormat(session, wanted);
@@ -96,6 +101,7 @@ export function DocumentPage({ name, user, onUserChange, navigate }: DocumentPag
         <div className="app-bar__actions">
           <PresenceList peers={peers} compact />
           <ConnectionStatus status={status} onRetry={session?.reconnect} />
+          <HistoryButton history={history} panelId={historyId} className="button" />
           <ShareButton name={name} />
           <IdentityMenu user={user} onUserChange={onUserChange} />
         </div>
@@ -103,6 +109,9 @@ export function DocumentPage({ name, user, onUserChange, navigate }: DocumentPag
       <main className="document-page__sheet">
         {session !== null && <DocumentEditor session={session} format={format} placeholder="Start writing… everyone with the link can join." />}
       </main>
+      {session !== null && history.open && (
+        <HistoryPanel id={historyId} className="tandem-history--docked" serverUrl={serverUrl} documentName={name} doc={session.doc} onClose={history.close} />
+      )}
     </div>
   );
 }
