@@ -84,6 +84,7 @@ export {
   type VersionsTarget,
 } from './history/versions-client.js';
 export { HistoryPanel, versionTitle, type HistoryPanelProps } from './history/HistoryPanel.js';
+export { SessionHistoryPanel, type SessionHistoryPanelProps } from './history/SessionHistoryPanel.js';
 export { HistoryButton, useHistoryToggle, type HistoryButtonProps, type HistoryToggle } from './history/HistoryButton.js';
 export { VersionPreview, type VersionPreviewProps } from './history/VersionPreview.js';
 export { diffBlocks, documentBlocks, hasChanges, MAX_DIFF_EDIT_LENGTH, stateBlocks, type DiffBlock, type DiffPart, type TextChange } from './history/version-diff.js';

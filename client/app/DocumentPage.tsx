@@ -6,7 +6,7 @@ import { ConnectionStatus } from '../editor/ConnectionStatus.js';
 import { useDocumentFormat, useTandemDocument } from '../editor/hooks.js';
 import { initials, PresenceList } from '../editor/PresenceList.js';
 import { HistoryButton, useHistoryToggle } from '../history/HistoryButton.js';
-import { HistoryPanel } from '../history/HistoryPanel.js';
+import { SessionHistoryPanel } from '../history/SessionHistoryPanel.js';
 import { IdentityPicker } from './IdentityPicker.js';
 import { rememberDocument } from './identity.js';
 import { documentPath, formatOf, serverUrlOf } from './routes.js';
@@ -110,7 +110,7 @@ export function DocumentPage({ name, user, onUserChange, navigate }: DocumentPag
         {session !== null && <DocumentEditor session={session} format={format} placeholder="Start writing… everyone with the link can join." />}
       </main>
       {session !== null && history.open && (
-        <HistoryPanel id={historyId} className="tandem-history--docked" serverUrl={serverUrl} documentName={name} doc={session.doc} onClose={history.close} />
+        <SessionHistoryPanel id={historyId} className="tandem-history--docked" session={session} serverUrl={serverUrl} onClose={history.close} />
       )}
     </div>
   );

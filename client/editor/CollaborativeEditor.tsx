@@ -5,7 +5,7 @@ import { EditorContent, type Editor } from '@tiptap/react';
 import { RICHTEXT_FIELD, type DocumentFormat } from '../../shared/document-format.js';
 import type { PresenceUser } from '../../shared/presence.js';
 import { HistoryButton, useHistoryToggle } from '../history/HistoryButton.js';
-import { HistoryPanel } from '../history/HistoryPanel.js';
+import { SessionHistoryPanel } from '../history/SessionHistoryPanel.js';
 import type { TokenSource } from '../session/provider.js';
 import type { DocumentSession } from '../session/session.js';
 import type { SessionStatus } from '../session/status.js';
@@ -132,7 +132,7 @@ export function CollaborativeEditor(props: CollaborativeEditorProps) {
     <div className="tandem-editor-with-history">
       {editor}
       {historyToggle.open && (
-        <HistoryPanel id={historyId} serverUrl={serverUrl} documentName={documentName} token={token} doc={session.doc} canWrite={!session.readOnly} onClose={historyToggle.close} />
+        <SessionHistoryPanel id={historyId} session={session} serverUrl={serverUrl} token={token} onClose={historyToggle.close} />
       )}
     </div>
   );

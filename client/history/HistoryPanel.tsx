@@ -4,7 +4,7 @@
  * confirmation, and "Name this version". A non-modal dialog: it takes focus when it opens, and
  * Escape closes it (or, while asking to restore, only the question).
  */
-import { useCallback, useEffect, useId, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
+import { useCallback, useEffect, useId, useLayoutEffect, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
 import type * as Y from 'yjs';
 import { relativeTime } from './relative-time.js';
 import { stateBlocks } from './version-diff.js';
@@ -70,18 +70,26 @@ export function HistoryPanel(props: HistoryPanelProps) {
   const questionId = useId();
   const now = useMinuteClock();
 
+  // The latest target, read at each call: an app passing a new token function on every render
+  // must not make the panel reload and take the focus each time.
+  const latest = useRef(target);
+  useLayoutEffect(() => {
+    latest.current = target;
+  });
   const refresh = useCallback(async () => {
     try {
-      setVersions(await listVersions({ serverUrl, documentName, token, fetch }));
+      setVersions(await listVersions(latest.current));
     } catch (error) {
       setMessage(`Could not load the versions: ${messageOf(error)}`);
     }
-  }, [serverUrl, documentName, token, fetch]);
+  }, []);
 
+  useEffect(() => heading.current?.focus(), []);
   useEffect(() => {
-    heading.current?.focus();
+    setVersions(null);
+    setSelected(null);
     void refresh();
-  }, [refresh]);
+  }, [serverUrl, documentName, refresh]);
   // Focus follows the question: to Cancel when it opens, back to its button when it closes.
   const wasConfirming = useRef(false);
   useEffect(() => {

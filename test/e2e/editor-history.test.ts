@@ -90,6 +90,34 @@ describe('the history panel', { timeout: BROWSER_TEST_TIMEOUT_MS }, () => {
     expect(await focused(ada)).toBe('History');
   });
 
+  it('lets a reader list and preview versions, but offers neither naming nor restoring', async () => {
+    const writer = await suite.join('history-read', ADA, { token: await tokenFor(['history-*:write'], { subject: 'ada' }) });
+    await writer.click('.ProseMirror');
+    await writer.keyboard.type('Read me', { delay: 5 });
+    await saved(writer);
+    const reader = await suite.join('history-read', GRACE, { history: '1', token: await tokenFor(['history-*:read'], { subject: 'grace' }) });
+    await reader.waitForFunction(() => window.tandem?.session.readOnly === true);
+    await reader.getByRole('button', { name: 'History', exact: true }).click();
+    const panel = reader.getByRole('dialog', { name: 'Version history' });
+    await panel.waitFor();
+    await panel.getByText('No versions yet.').waitFor();
+    expect(await panel.getByRole('textbox', { name: 'Version name' }).count()).toBe(0);
+
+    // A version the writer saves over HTTP is listed when the reader opens the panel again.
+    const response = await fetch(`${suite.server.httpUrl}/api/documents/history-read/versions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${await tokenFor(['history-*:write'], { subject: 'ada' })}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ label: 'Saved by the writer' }),
+    });
+    expect(response.status).toBe(201);
+    await reader.keyboard.press('Escape');
+    await panel.waitFor({ state: 'detached' });
+    await reader.keyboard.press('Enter');
+    await panel.getByText('Saved by the writer').click();
+    await panel.getByRole('region', { name: 'Preview of Saved by the writer' }).waitFor();
+    expect(await panel.getByRole('button', { name: 'Restore this version' }).count()).toBe(0);
+  });
+
   it('works on a plain-text document, line by line', async () => {
     const token = await tokenFor(['history-*:write'], { subject: 'ada' });
     const ada = await suite.join('history-plain', ADA, { history: '1', format: 'plaintext', token });
