@@ -2,13 +2,18 @@
  * Issue 18, the editor's history panel in Chromium: versions listed newest first with label and
  * author, naming a version, a preview that marks what changed since, restoring after a
  * confirmation, a second user who sees the restored text, keyboard use (focus and Escape), in
- * rich and plain text, in the component (with a token) and in the demo app.
+ * rich and plain text, in the component (with a token) and in the demo app, captured as
+ * screenshots under test-artifacts/.
  */
+import { mkdir } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { TEST_SECRET, tokenFor } from '../helpers/attack.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { BROWSER_TEST_TIMEOUT_MS, editorText, openDemoApp, startBrowserSuite, statusState, type BrowserSuite } from './editor-page.js';
+
+const artifacts = fileURLToPath(new URL('../../test-artifacts/', import.meta.url));
 
 const ADA = { name: 'Ada', color: '#e11d48' };
 const GRACE = { name: 'Grace', color: '#2563eb' };
@@ -66,6 +71,8 @@ describe('the history panel', { timeout: BROWSER_TEST_TIMEOUT_MS }, () => {
     await panel.getByRole('region', { name: 'Preview of Before the review' }).waitFor();
     expect(await marked(ada, '.tandem-history__text del')).toEqual(['Monday']);
     expect(await marked(ada, '.tandem-history__text ins')).toEqual(['Thursday', 'A paragraph added later.']);
+    await mkdir(artifacts, { recursive: true });
+    await ada.screenshot({ path: `${artifacts}history-preview.png` });
 
     await panel.getByRole('button', { name: 'Restore this version' }).click();
     const question = ada.getByRole('alertdialog');
@@ -163,5 +170,9 @@ describe('the history panel of the demo app', { timeout: BROWSER_TEST_TIMEOUT_MS
     expect(await page.getByRole('button', { name: 'History', exact: true }).getAttribute('aria-expanded')).toBe('true');
     await nameVersion(page, 'From the demo');
     expect(await page.locator('.tandem-history__version .tandem-history__title').first().textContent()).toBe('From the demo');
+    await page.locator('.tandem-history__version').first().click();
+    await page.getByRole('region', { name: 'Preview of From the demo' }).waitFor();
+    await mkdir(artifacts, { recursive: true });
+    await page.screenshot({ path: `${artifacts}history-demo-app.png` });
   });
 });
