@@ -105,6 +105,7 @@ export function HistoryPanel(props: HistoryPanelProps) {
       const blocks = stateBlocks(await fetchVersionState(target, version.id));
       setSelected((current) => (current?.version.id === version.id ? { version, blocks } : current));
     } catch (error) {
+      setSelected((current) => (current?.version.id === version.id ? null : current));
       setMessage(`Could not open the version: ${messageOf(error)}`);
     }
   };

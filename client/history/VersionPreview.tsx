@@ -13,14 +13,27 @@ export interface VersionPreviewProps {
   title: string;
 }
 
-/** The current document's blocks, read again after every change to it. */
+/**
+ * The current document's blocks, read again after it changes: at most once per frame, so a
+ * burst of remote edits (or fast typing) costs one comparison, not one per update.
+ */
 function useDocumentBlocks(doc: Y.Doc): string[] {
   const [blocks, setBlocks] = useState(() => documentBlocks(doc));
   useEffect(() => {
-    const read = (): void => setBlocks(documentBlocks(doc));
+    let frame: number | null = null;
+    const read = (): void => {
+      frame = null;
+      setBlocks(documentBlocks(doc));
+    };
+    const schedule = (): void => {
+      frame ??= requestAnimationFrame(read);
+    };
     read();
-    doc.on('afterTransaction', read);
-    return () => doc.off('afterTransaction', read);
+    doc.on('update', schedule);
+    return () => {
+      doc.off('update', schedule);
+      if (frame !== null) cancelAnimationFrame(frame);
+    };
   }, [doc]);
   return blocks;
 }
