@@ -73,4 +73,21 @@ export { presencePlugin, presencePluginKey, type PresencePluginOptions } from '.
 export { RemoteCursors, type RemoteCursorsOptions } from './presence/remote-cursors.js';
 export { createInterpolator, type FrameScheduler, type Interpolator, type InterpolatorOptions, type Point } from './presence/interpolator.js';
 export { throttleAwareness, type AwarenessThrottle, type AwarenessThrottleOptions } from './presence/awareness-throttle.js';
+export {
+  createVersion,
+  fetchVersionState,
+  listVersions,
+  restoreVersion,
+  versionsUrl,
+  VersionsApiError,
+  type Version,
+  type VersionKind,
+  type VersionsTarget,
+} from './history/versions-client.js';
+export { HistoryPanel, versionTitle, type HistoryPanelProps } from './history/HistoryPanel.js';
+export { SessionHistoryPanel, type SessionHistoryPanelProps } from './history/SessionHistoryPanel.js';
+export { HistoryButton, useHistoryToggle, type HistoryButtonProps, type HistoryToggle } from './history/HistoryButton.js';
+export { VersionPreview, type VersionPreviewProps } from './history/VersionPreview.js';
+export { diffBlocks, documentBlocks, hasChanges, MAX_DIFF_EDIT_LENGTH, stateBlocks, type DiffBlock, type DiffPart, type TextChange } from './history/version-diff.js';
+export { relativeTime } from './history/relative-time.js';
 export type { PresenceCursor, PresencePointer, PresenceState, PresenceUser } from '../shared/presence.js';

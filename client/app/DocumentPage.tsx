@@ -1,10 +1,12 @@
 /** One document: the app bar (name, share link, people, status, identity) and the editor. */
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useId, useRef, useState } from 'react';
 import type { PresenceUser } from '../../shared/presence.js';
 import { DocumentEditor } from '../editor/CollaborativeEditor.js';
 import { DocumentStatus } from '../editor/ConnectionStatus.js';
 import { useDocumentFormat, useTandemDocument } from '../editor/hooks.js';
 import { initials, PresenceList } from '../editor/PresenceList.js';
+import { HistoryButton, useHistoryToggle } from '../history/HistoryButton.js';
+import { SessionHistoryPanel } from '../history/SessionHistoryPanel.js';
 import { IdentityPicker } from './IdentityPicker.js';
 import { rememberDocument } from './identity.js';
 import { isEmptyDocument, useLocalCopy } from './local-copy.js';
@@ -80,7 +82,10 @@ function IdentityMenu({ user, shown, onUserChange }: { user: PresenceUser; shown
 
 /** The page at `/d/<name>`. */
 export function DocumentPage({ name, user, onUserChange, navigate }: DocumentPageProps) {
-  const { session, status, peers } = useTandemDocument({ serverUrl: serverUrlOf(window.location), documentName: name, user });
+  const serverUrl = serverUrlOf(window.location);
+  const { session, status, peers } = useTandemDocument({ serverUrl, documentName: name, user });
+  const history = useHistoryToggle();
+  const historyId = useId();
   const localCopy = useLocalCopy(session);
   // A document is shown once this device holds it: from IndexedDB, or from the server. Before that
   // nothing may bind it or claim its format, since an empty one may only be not loaded yet.
@@ -120,6 +125,7 @@ export function DocumentPage({ name, user, onUserChange, navigate }: DocumentPag
           {session !== null && <DocumentStatus session={session} status={status} />}
         </div>
         <div className="app-bar__actions">
+          <HistoryButton history={history} panelId={historyId} className="button" />
           <ShareButton name={name} />
           <IdentityMenu user={user} shown={self} onUserChange={onUserChange} />
         </div>
@@ -134,6 +140,9 @@ export function DocumentPage({ name, user, onUserChange, navigate }: DocumentPag
           known !== null && <DocumentEditor session={known} format={format} placeholder="Start writing… everyone with the link can join." />
         )}
       </main>
+      {session !== null && history.open && (
+        <SessionHistoryPanel id={historyId} className="tandem-history--docked" session={session} serverUrl={serverUrl} onClose={history.close} />
+      )}
     </div>
   );
 }
