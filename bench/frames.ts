@@ -6,7 +6,7 @@ import * as encoding from 'lib0/encoding';
 import * as decoding from 'lib0/decoding';
 import * as Y from 'yjs';
 import { MessageType, SyncMessageType } from '../shared/protocol.js';
-import { encodeAwarenessFrame, encodeSyncFrame } from '../server/protocol/frames.js';
+import { encodeAwarenessFrame, encodeSyncFrame } from '../server/wire/frames.js';
 
 /** Sync step 1: "here is my state vector, send me what I miss". */
 export function syncStep1Frame(stateVector: Uint8Array): Uint8Array {

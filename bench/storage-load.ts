@@ -7,7 +7,7 @@
  */
 import * as Y from 'yjs';
 import { openLevelDbStore } from '../server/storage/leveldb-store.js';
-import { mergeLog } from '../server/storage/merge-log.js';
+import { mergeLog } from '../server/yjs/merge-log.js';
 import { createRng, pickSeed } from '../test/helpers/seed.js';
 import { makeTempDir, removeTempDir } from '../test/helpers/temp-dir.js';
 import { typeLikeAWriter } from '../test/helpers/text-docs.js';

@@ -32,6 +32,8 @@ const LIMIT_HELP: Readonly<Record<keyof Limits, string>> = {
   maxConversionHeapMb: 'MiB of heap of each conversion worker thread; past it the worker is replaced and HTTP 413',
   conversionWorkers: 'worker threads converting documents (imports, exports, webhooks) at once',
   maxQueuedConversions: 'conversions waiting for a worker; more get HTTP 503 with Retry-After',
+  maxPendingUpdateBytes: 'bytes of updates a document holds while they wait for changes they depend on; past it their senders are closed with 4524',
+  maxPendingUpdateAgeMs: 'ms an update may wait for changes it depends on; then its sender is closed with 4524',
 };
 
 /** The `--help` text: the commands, then every flag of `serve` with its variable and default. */

@@ -38,6 +38,13 @@ export const CloseCode = {
   TooLarge: 4413,
   /** Too many messages, bytes or connections. Back off before reconnecting. */
   RateLimited: 4429,
+  /**
+   * Updates this connection sent waited too long, or took too many bytes, for changes they
+   * depend on, and were dropped: 424 (Failed Dependency) in the 4500 range, which stock
+   * y-websocket clients treat as transient (they give up on 4400-4499). Reconnect: the resync
+   * sends them again, with what they depend on if the client has it.
+   */
+  MissingDependencies: 4524,
   /** The token expired during the session. Fetch a new token, then reconnect. */
   TokenExpired: 4440,
 } as const;
@@ -58,6 +65,7 @@ export const closeReason: Readonly<Record<CloseCode, string>> = {
   [CloseCode.DocumentDeleted]: 'document deleted',
   [CloseCode.TooLarge]: 'too large',
   [CloseCode.RateLimited]: 'rate limited',
+  [CloseCode.MissingDependencies]: 'missing dependencies',
   [CloseCode.TokenExpired]: 'token expired',
 };
 

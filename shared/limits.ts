@@ -108,6 +108,22 @@ export interface Limits {
    * request bodies) without bound; past it a request answers HTTP 503 with Retry-After.
    */
   maxQueuedConversions: number;
+  /**
+   * Bytes of updates one room holds while they wait for changes they depend on (structs starting
+   * above a client's known clock, deletions of clocks not yet seen). Stops a writer from growing
+   * a room's memory, and the work every later update costs, with updates that can never
+   * integrate. Past it, what waits is dropped and the connections that sent it are closed with
+   * 4524; they resync on reconnecting. A sibling tab's few keystrokes that arrived first over
+   * BroadcastChannel stay far below it.
+   */
+  maxPendingUpdateBytes: number;
+  /**
+   * Milliseconds an update may wait for changes it depends on. Stops a writer from keeping
+   * updates that never integrate in a room forever, a little at a time. Past it, what waits is
+   * dropped and the connections that sent it are closed with 4524; on reconnecting a client
+   * sends everything the server lacks, the missing changes included if it has them.
+   */
+  maxPendingUpdateAgeMs: number;
 }
 
 /** Defaults suited to a public deployment of human writers; raise them for scripted clients. */
@@ -135,4 +151,6 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   maxConversionHeapMb: 512,
   conversionWorkers: 1,
   maxQueuedConversions: 8,
+  maxPendingUpdateBytes: 1024 * 1024,
+  maxPendingUpdateAgeMs: 10_000,
 });

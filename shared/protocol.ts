@@ -20,6 +20,10 @@ export const MessageType = {
   Saved: 100,
   /** Tandem-only: what this connection may do, see {@link writeAccess}. */
   Access: 101,
+  /** Tandem-only, client to server: are you there? See {@link writePing}. */
+  Ping: 102,
+  /** Tandem-only, server to client: the answer to a {@link MessageType.Ping}. */
+  Pong: 103,
 } as const;
 export type MessageType = (typeof MessageType)[keyof typeof MessageType];
 
@@ -92,4 +96,19 @@ export function encodeAccess(canWrite: boolean): Uint8Array {
   const encoder = encoding.createEncoder();
   writeAccess(encoder, canWrite);
   return encoding.toUint8Array(encoder);
+}
+
+/**
+ * Liveness probe, client to server: `[Ping]`, nothing else. A browser cannot see WebSocket pings,
+ * and a socket whose network vanished stays "open" for as long as nothing tells it otherwise; a
+ * client that has heard nothing for a while sends this, and the answer (or its absence) tells it
+ * within seconds whether the server still hears it.
+ */
+export function encodePing(): Uint8Array {
+  return Uint8Array.of(MessageType.Ping);
+}
+
+/** The answer to a Ping, server to client: `[Pong]`, nothing else. */
+export function encodePong(): Uint8Array {
+  return Uint8Array.of(MessageType.Pong);
 }

@@ -1,13 +1,15 @@
 /** The embeddable editor: a document session, a Tiptap editor on it, toolbar, presence and status. */
-import { useEffect, type ReactNode } from 'react';
+import { useEffect, useId, type ReactNode } from 'react';
 import type { AnyExtension } from '@tiptap/core';
 import { EditorContent, type Editor } from '@tiptap/react';
 import { RICHTEXT_FIELD, type DocumentFormat } from '../../shared/document-format.js';
 import type { PresenceUser } from '../../shared/presence.js';
+import { HistoryButton, useHistoryToggle } from '../history/HistoryButton.js';
+import { SessionHistoryPanel } from '../history/SessionHistoryPanel.js';
 import type { TokenSource } from '../session/provider.js';
 import type { DocumentSession } from '../session/session.js';
 import type { SessionStatus } from '../session/status.js';
-import { ConnectionStatus } from './ConnectionStatus.js';
+import { DocumentStatus } from './ConnectionStatus.js';
 import { checkMessage, type DocumentCheck } from './document-guard.js';
 import { useCollaborativeEditor, useDocumentGuard, useTandemDocument } from './hooks.js';
 import { PresenceList } from './PresenceList.js';
@@ -71,6 +73,12 @@ export interface CollaborativeEditorProps extends EditorSurfaceProps {
   header?: boolean | undefined;
   /** Called on every status change. */
   onStatusChange?: ((status: SessionStatus) => void) | undefined;
+  /**
+   * Offer the version history (default false): a "History" button opens a panel listing the
+   * document's versions, previewing one with the changes since, naming and restoring versions,
+   * over the server's HTTP API with the same token.
+   */
+  history?: boolean | undefined;
 }
 
 /**
@@ -86,9 +94,11 @@ export interface CollaborativeEditorProps extends EditorSurfaceProps {
  * />
  */
 export function CollaborativeEditor(props: CollaborativeEditorProps) {
-  const { serverUrl, documentName, user, token, offline, cursorRate, onStatusChange, header, ...surface } = props;
+  const { serverUrl, documentName, user, token, offline, cursorRate, onStatusChange, header, history, ...surface } = props;
   const document = useTandemDocument({ serverUrl, documentName, user, token, offline, cursorRate });
   const { session, status, peers } = document;
+  const historyToggle = useHistoryToggle();
+  const historyId = useId();
   useEffect(() => onStatusChange?.(status), [status, onStatusChange]);
   if (session === null) {
     return (
@@ -97,19 +107,34 @@ export function CollaborativeEditor(props: CollaborativeEditorProps) {
       </div>
     );
   }
-  return (
+  const editor = (
     <DocumentEditor
       {...surface}
       session={session}
       barExtras={
-        header === false ? undefined : (
+        header === false && history !== true ? undefined : (
           <>
-            <PresenceList peers={peers} compact />
-            <ConnectionStatus status={status} onRetry={session.reconnect} />
+            {history === true && <HistoryButton history={historyToggle} panelId={historyId} />}
+            {header !== false && (
+              <>
+                <PresenceList peers={peers} compact />
+                <DocumentStatus session={session} status={status} />
+              </>
+            )}
           </>
         )
       }
     />
+  );
+  if (history !== true) return editor;
+  // The same tree whether the panel is open or not, so opening it never remounts the editor.
+  return (
+    <div className="tandem-editor-with-history">
+      {editor}
+      {historyToggle.open && (
+        <SessionHistoryPanel id={historyId} session={session} serverUrl={serverUrl} token={token} onClose={historyToggle.close} />
+      )}
+    </div>
   );
 }
 

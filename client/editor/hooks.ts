@@ -62,7 +62,7 @@ async function readToken(source: TokenSource | undefined): Promise<string | unde
  * const { doc, status, peers } = useTandemDocument({ serverUrl, documentName: 'notes', user });
  */
 export function useTandemDocument(options: UseTandemDocumentOptions): TandemDocument {
-  const { serverUrl, documentName, offline, cursorRate, crossTab, warnOnUnload, WebSocketImpl, backoff, token, user } = options;
+  const { serverUrl, documentName, offline, cursorRate, crossTab, warnOnUnload, WebSocketImpl, backoff, liveness, renewToken, token, user } = options;
   const [session, setSession] = useState<DocumentSession | null>(null);
   const tokenRef = useRef(token);
   const presenceRef = useRef<PresenceHandle | null>(null);
@@ -77,6 +77,8 @@ export function useTandemDocument(options: UseTandemDocumentOptions): TandemDocu
       warnOnUnload,
       WebSocketImpl,
       backoff,
+      liveness,
+      renewToken,
       token: () => readToken(tokenRef.current),
     });
     setSession(created);
@@ -87,7 +89,7 @@ export function useTandemDocument(options: UseTandemDocumentOptions): TandemDocu
       setSession(null);
     };
     // `backoff` and the token are read per connection, not per session: an inline object literal
-    // or a new token function must not reopen the document.
+    // or a new token function must not reopen the document. `liveness` and `renewToken` are read when it opens.
   }, [serverUrl, documentName, offline, cursorRate, crossTab, warnOnUnload, WebSocketImpl]);
 
   useEffect(() => {

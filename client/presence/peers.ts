@@ -30,3 +30,21 @@ export function readPeers(awareness: Awareness): Peer[] {
   }
   return peers.sort((a, b) => Number(b.isSelf) - Number(a.isSelf) || a.user.name.localeCompare(b.user.name) || a.clientId - b.clientId);
 }
+
+/** The name and colour a token gives its user; null for what it does not say. */
+export interface StampedIdentity {
+  readonly name: string | null;
+  readonly color: string | null;
+}
+
+/**
+ * `peers` with this client's own entry showing `identity` where it says something: with auth on,
+ * the server writes the token's name and colour over what this client publishes, so that is what
+ * everyone else sees, and the writer should see the same.
+ */
+export function stampSelf(peers: Peer[], identity: StampedIdentity): Peer[] {
+  if (identity.name === null && identity.color === null) return peers;
+  return peers.map((peer) =>
+    peer.isSelf ? { ...peer, user: { name: identity.name ?? peer.user.name, color: identity.color ?? peer.user.color } } : peer,
+  );
+}

@@ -9,9 +9,10 @@ import { Awareness } from 'y-protocols/awareness';
 import type { WebsocketProvider } from 'y-websocket';
 import { MessageType } from '../../shared/protocol.js';
 import { throttleAwareness, windowForRate } from '../presence/awareness-throttle.js';
-import { readPeers, userOf, type Peer } from '../presence/peers.js';
+import { readPeers, stampSelf, userOf, type Peer, type StampedIdentity } from '../presence/peers.js';
 import type { BackoffOptions } from './backoff.js';
-import { offlineAvailable, openOfflineStore } from './offline.js';
+import type { LivenessOptions } from './liveness.js';
+import { offlineAvailable, openOfflineStore, type OfflineStore } from './offline.js';
 import { TandemConnection, type TokenSource, type WebSocketConstructor } from './provider.js';
 import type { SessionStatus } from './status.js';
 import { warnWhileUnsaved } from './unload-guard.js';
@@ -36,6 +37,10 @@ export interface DocumentSessionOptions {
   WebSocketImpl?: WebSocketConstructor | undefined;
   /** Reconnect delays. */
   backoff?: BackoffOptions | undefined;
+  /** How quickly a silent connection is found dead (defaults: within about 7 s). */
+  liveness?: LivenessOptions | undefined;
+  /** Renew a token function's JWT shortly before it expires (default true); false waits for the server's 4440. */
+  renewToken?: boolean | undefined;
 }
 
 /** A live document. Destroy it when done: it holds a socket and timers. */
@@ -85,11 +90,27 @@ function awarenessSender(provider: WebsocketProvider): (update: Uint8Array) => v
   };
 }
 
-/** The peers list, recomputed only when membership or someone's name or colour changes. */
-function watchPeers(awareness: Awareness): { current(): readonly Peer[]; on(listener: (peers: readonly Peer[]) => void): () => void } {
+/** A peers list that stays current, see {@link watchPeers}. */
+interface PeersWatch {
+  current(): readonly Peer[];
+  on(listener: (peers: readonly Peer[]) => void): () => void;
+  /** This client's identity as its token gives it changed. */
+  identityChanged(): void;
+}
+
+/**
+ * The peers list, recomputed only when membership or someone's name or colour changes; this
+ * client's own entry shows the identity its token gives it, when it has one.
+ */
+function watchPeers(awareness: Awareness, ownIdentity: () => StampedIdentity): PeersWatch {
   const listeners = new Set<(peers: readonly Peer[]) => void>();
   const users = new Map<number, string>();
-  let peers: readonly Peer[] = readPeers(awareness);
+  const read = (): readonly Peer[] => stampSelf(readPeers(awareness), ownIdentity());
+  let peers: readonly Peer[] = read();
+  const publish = (): void => {
+    peers = read();
+    for (const listener of listeners) listener(peers);
+  };
   const onChange = ({ added, updated, removed }: { added: number[]; updated: number[]; removed: number[] }): void => {
     let changed = added.length > 0 || removed.length > 0;
     for (const clientId of removed) users.delete(clientId);
@@ -99,9 +120,7 @@ function watchPeers(awareness: Awareness): { current(): readonly Peer[]; on(list
       if (users.get(clientId) !== key) changed = true;
       users.set(clientId, key);
     }
-    if (!changed) return;
-    peers = readPeers(awareness);
-    for (const listener of listeners) listener(peers);
+    if (changed) publish();
   };
   awareness.on('change', onChange);
   return {
@@ -110,7 +129,20 @@ function watchPeers(awareness: Awareness): { current(): readonly Peer[]; on(list
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
+    identityChanged: publish,
   };
+}
+
+/**
+ * Keeps the stored copy's unsaved flag (offline.ts) true to the connection: read once the copy is
+ * restored, then written whenever local changes start or stop being unsaved.
+ */
+function keepUnsavedFlag(offline: OfflineStore, connection: TandemConnection): void {
+  void offline.heldUnsaved().then((held) => {
+    if (held) connection.restoredUnsaved();
+    else if (connection.holdsUnsaved) offline.rememberUnsaved(true);
+    connection.onUnsavedChange((unsaved) => offline.rememberUnsaved(unsaved));
+  });
 }
 
 /**
@@ -126,14 +158,16 @@ export function createDocumentSession(options: DocumentSessionOptions): Document
   const doc = new Y.Doc();
   const awareness = new Awareness(doc);
   const offline = options.offline !== false && offlineAvailable() ? openOfflineStore(doc, options.serverUrl, options.documentName) : null;
-  const connection = new TandemConnection(doc, awareness, options);
+  const connection = new TandemConnection(doc, awareness, { ...options, restoredOrigin: offline?.origin });
+  if (offline !== null) keepUnsavedFlag(offline, connection);
   const { provider } = connection;
   // One throttled sender replaces the provider's send-on-every-change.
   awareness.off('update', provider._awarenessUpdateHandler);
   const throttle = throttleAwareness(awareness, awarenessSender(provider), {
     windowMs: windowForRate(options.cursorRate ?? DEFAULT_CURSOR_RATE),
   });
-  const peers = watchPeers(awareness);
+  const peers = watchPeers(awareness, () => connection.tokenClaims);
+  connection.onTokenClaims(peers.identityChanged);
   const disarmUnloadWarning = options.warnOnUnload === false ? () => undefined : warnWhileUnsaved(connection);
 
   return {

@@ -9,7 +9,11 @@ export type SessionStatus =
   | { readonly kind: 'connecting' }
   /** Connected and synced. `saved`: the server has written every local change to storage. */
   | { readonly kind: 'live'; readonly saved: boolean; readonly unsavedChanges: number }
-  /** Not connected (retrying); `localChanges` edits exist only on this device so far. */
+  /**
+   * Not connected (retrying); `localChanges` changes exist only on this device so far. They are
+   * Yjs updates (a keystroke is one), a count for code, not for people: the label says only
+   * whether there are any.
+   */
   | { readonly kind: 'offline'; readonly localChanges: number }
   /**
    * The server refused this client (close code in TERMINAL_CLOSE_CODES, or 4440 for a fixed token
@@ -35,9 +39,7 @@ export function hasUnsavedChanges(status: SessionStatus): boolean {
   }
 }
 
-const plural = (count: number, word: string): string => `${count} ${word}${count === 1 ? '' : 's'}`;
-
-/** The status line in English, e.g. "Saved" or "Offline · 3 local changes". */
+/** The status line in English, e.g. "Saved" or "Offline · unsaved changes". */
 export function statusLabel(status: SessionStatus): string {
   switch (status.kind) {
     case 'connecting':
@@ -45,7 +47,7 @@ export function statusLabel(status: SessionStatus): string {
     case 'live':
       return status.saved ? 'Saved' : 'Saving…';
     case 'offline':
-      return status.localChanges === 0 ? 'Offline' : `Offline · ${plural(status.localChanges, 'local change')}`;
+      return status.localChanges === 0 ? 'Offline' : 'Offline · unsaved changes';
     case 'denied':
       return 'Access denied';
     default:

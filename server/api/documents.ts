@@ -28,7 +28,8 @@ import { AuthError, type Identity, type TokenVerifier } from '../auth/tokens.js'
 import { Refusal, type RefusalReason } from '../connection/auth.js';
 import type { Logger } from '../observability/logger.js';
 import type { LimitName } from '../observability/metrics.js';
-import { connectionOrigin } from '../rooms/origins.js';
+import { connectionOrigin } from '../yjs/origins.js';
+import { integratesAlone } from '../yjs/pending-updates.js';
 import type { RoomMember } from '../rooms/room.js';
 import type { RoomRegistry } from '../rooms/registry.js';
 import type { DocumentInfo, DocumentStore } from '../storage/store.js';
@@ -190,6 +191,16 @@ export function createDocumentApi(context: DocumentApiContext): (request: Incomi
 
   const put = async (request: IncomingMessage, name: string, format: DocumentFormat, replace: boolean, kind: DocumentKind | null): Promise<{ status: number; body: unknown }> => {
     const body = await readBody(request, context.maxBodyBytes);
+    if (format === 'yjs') {
+      let alone: boolean;
+      try {
+        alone = integratesAlone(body);
+      } catch (error) {
+        throw new ContentError('the body is not a Yjs update', { cause: error });
+      }
+      // It would wait in the room for changes nobody may ever send, and this request with it.
+      if (!alone) throw new ApiError(422, 'missing_dependencies', 'the update depends on changes it does not hold; send the whole document');
+    }
     return serialise(name, async () => {
       const exists = (await context.store.info(name)) !== null;
       if (exists && !replace) throw new ApiError(409, 'already_exists', `document '${name}' exists; PUT with ?replace=1 to replace its content`);

@@ -5,7 +5,7 @@
  */
 import { CloseCode } from '../../shared/close-codes.js';
 import type { Limits } from '../../shared/limits.js';
-import { ConnectionError } from '../protocol/errors.js';
+import { ConnectionError } from '../wire/errors.js';
 
 /**
  * A token bucket: holds up to `capacity` tokens, refilled at `perSecond`. Refill is computed

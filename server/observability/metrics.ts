@@ -4,7 +4,7 @@
  * counting a message is one addition, not a label lookup.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { FRAME_KINDS, frameKind, type FrameKind } from '../protocol/frame-kind.js';
+import { FRAME_KINDS, frameKind, type FrameKind } from '../wire/frame-kind.js';
 
 /** Why a limit refused something; the `limit` label of `tandem_limit_hits_total`. */
 export type LimitName =
@@ -27,7 +27,10 @@ export type LimitName =
   | 'max_conversion_depth'
   | 'conversion_timeout_ms'
   | 'max_conversion_heap_mb'
-  | 'max_queued_conversions';
+  | 'max_queued_conversions'
+
+  | 'max_pending_update_bytes'
+  | 'max_pending_update_age_ms';
 
 /** Why an upgrade was refused for who or where the client is; the `reason` label of `tandem_refusals_total`. */
 export type RefusalName = 'unauthenticated' | 'forbidden' | 'expired' | 'invalid_name' | 'auth_unavailable' | 'origin';

@@ -8,11 +8,11 @@
  */
 import * as decoding from 'lib0/decoding';
 import { CloseCode } from '../../shared/close-codes.js';
-import { MessageType, SyncMessageType } from '../../shared/protocol.js';
+import { encodePong, MessageType, SyncMessageType } from '../../shared/protocol.js';
 import type { ConnectionAccess } from '../connection/auth.js';
 import type { DropName } from '../observability/metrics.js';
 import type { Room, RoomMember } from '../rooms/room.js';
-import { ConnectionError } from './errors.js';
+import { ConnectionError } from '../wire/errors.js';
 
 /** A room member as the router sees it: with its access, and somewhere to report dropped frames. */
 export interface RoutedMember extends RoomMember {
@@ -26,6 +26,9 @@ export interface RoutedMember extends RoomMember {
  * earlier frame is (the durable-save ack counts frames, and the client's count includes it).
  */
 const CHANGED_NOTHING: Promise<void> = Promise.resolve();
+
+/** Every Pong is the same frame. */
+const PONG_FRAME = encodePong();
 
 /**
  * Handles `frame` from `member` of `room`. For an update-bearing frame, returns a promise that
@@ -49,6 +52,11 @@ export function routeFrame(frame: Uint8Array, member: RoutedMember, room: Room):
       if (presence !== null) member.send(presence);
       return null;
     }
+    case MessageType.Ping:
+      // Only a Tandem client sends a Ping, so the Pong it gets back is a type it reads.
+      expectEnd(decoder);
+      member.send(PONG_FRAME);
+      return null;
     default:
       throw new ConnectionError(CloseCode.BadMessage, 'unknown_message_type');
   }

@@ -28,8 +28,8 @@
 import * as decoding from 'lib0/decoding';
 import { CloseCode } from '../../shared/close-codes.js';
 import { putVarUint, varUintSize } from '../bytes/var-uint.js';
-import { ConnectionError } from '../protocol/errors.js';
-import { awarenessHeaderSize, putAwarenessHeader } from '../protocol/frames.js';
+import { ConnectionError } from '../wire/errors.js';
+import { awarenessHeaderSize, putAwarenessHeader } from '../wire/frames.js';
 
 interface OwnedState<Owner> {
   /** The clock relayed: the client's clock plus {@link offset}. */

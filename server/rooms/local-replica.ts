@@ -10,7 +10,7 @@ import * as decoding from 'lib0/decoding';
 import * as Y from 'yjs';
 import type { CloseCode } from '../../shared/close-codes.js';
 import { MessageType, SyncMessageType } from '../../shared/protocol.js';
-import { connectionOrigin, type ConnectionOrigin } from './origins.js';
+import { connectionOrigin, type ConnectionOrigin } from '../yjs/origins.js';
 import type { EvictionReason, Room, RoomMember } from './room.js';
 
 /** The origin of what the room sends this replica, so it is never sent back. */

@@ -13,19 +13,20 @@ import type { Limits } from '../../shared/limits.js';
 import { SyncMessageType } from '../../shared/protocol.js';
 import type { DocumentChannel, FanOutPeer, RemoteSource } from '../cluster/fanout.js';
 import type { DocumentStore } from '../storage/store.js';
-import { stateVectorOfUpdate } from '../storage/update-runs.js';
 import type { Logger } from '../observability/logger.js';
 import type { ServerMetrics } from '../observability/metrics.js';
-import { ConnectionError } from '../protocol/errors.js';
-import { encodeSyncFrame } from '../protocol/frames.js';
+import { ConnectionError } from '../wire/errors.js';
+import { encodeSyncFrame } from '../wire/frames.js';
+import { FANOUT_ORIGIN, STORAGE_ORIGIN, type ConnectionOrigin, type TransactionOrigin } from '../yjs/origins.js';
+import { PendingUpdates, type Applied, type PendingBound } from '../yjs/pending-updates.js';
+import { diffStored, isEmptyUpdate, stateVectorOfStored } from '../yjs/stored-document.js';
 import { AwarenessChange, AwarenessTable, type StateRewrite } from './awareness-owner.js';
 import { Contributors } from './contributors.js';
 import { atEndOfTurn } from './end-of-turn.js';
-import { FANOUT_ORIGIN, STORAGE_ORIGIN, type ConnectionOrigin, type TransactionOrigin } from './origins.js';
 import { UpdateBatch, createDeferred, type Deferred } from './update-batch.js';
 
 /** Why a room closes a member that did nothing wrong: its doc must be reloaded from storage. */
-export type EvictionReason = 'room_reset' | 'storage_failed' | 'document_deleted';
+export type EvictionReason = 'room_reset' | 'storage_failed' | 'document_deleted' | 'pending_updates';
 
 /** What a room needs from a connection. */
 export interface RoomMember {
@@ -47,7 +48,10 @@ export interface RoomContext {
   readonly store: DocumentStore;
   readonly metrics: ServerMetrics;
   readonly logger: Logger;
-  readonly limits: Pick<Limits, 'maxAwarenessStateBytes' | 'maxAwarenessClientsPerConnection'>;
+  readonly limits: Pick<
+    Limits,
+    'maxAwarenessStateBytes' | 'maxAwarenessClientsPerConnection' | 'maxPendingUpdateBytes' | 'maxPendingUpdateAgeMs'
+  >;
 }
 
 /**
@@ -69,10 +73,11 @@ export const AWARENESS_BROADCAST_INTERVAL_MS = 20;
 /** Who owns a presence state: a member here, or a connection on another instance. */
 type AwarenessOwner = RoomMember | RemoteSource;
 
-/** True for an update that carries nothing (no structs, no deletions). */
-function isEmptyUpdate(update: Uint8Array): boolean {
-  return update.length === 2 && update[0] === 0 && update[1] === 0;
-}
+/** What an update that waits for its dependencies resolves with once it was dropped: never. */
+const NEVER_SAVED: Promise<void> = new Promise(() => undefined);
+
+/** The limit each pending bound is named by in metrics. */
+const PENDING_LIMIT = { bytes: 'max_pending_update_bytes', age: 'max_pending_update_age_ms' } as const;
 
 
 /**
@@ -96,7 +101,9 @@ export class Room implements FanOutPeer {
   /** One owner per connection of another instance that has presence here. */
   private readonly remoteOwners = new Map<string, RemoteSource>();
   private readonly updates: UpdateBatch<RoomMember>;
-  /** Members waiting for the doc's pending structs to integrate before their frame counts as saved. */
+  /** What members sent that waits for its dependencies, outside of the doc (see pending-updates.ts). */
+  private readonly pending: PendingUpdates<RoomMember>;
+  /** Frames of members waiting for their pending updates to integrate before they count as saved. */
   private pendingWaiters: Deferred[] = [];
   private readonly awarenessFrom = new Contributors<RoomMember>();
   /** Set when awareness changes wait for the broadcast interval (or renewals for their delay). */
@@ -105,7 +112,7 @@ export class Room implements FanOutPeer {
   /** Bumped by every broadcast: a broadcast planned for the end of a turn runs only if still due. */
   private awarenessTurn = 0;
   private lastAwarenessBroadcast = Number.NEGATIVE_INFINITY;
-  /** Set while a member's update is applied: what Yjs integrated from it. */
+  /** Set while an update is applied: what Yjs integrated in its transaction. */
   private integrated: Uint8Array | null = null;
   private isPoisoned = false;
 
@@ -132,10 +139,11 @@ export class Room implements FanOutPeer {
       // reconnect and send what the reloaded doc lacks.
       writeFailed: () => this.reset(null, 'storage_failed'),
     });
+    this.pending = new PendingUpdates(this.doc, context.limits, (senders, bound) => this.pendingExceeded(senders, bound));
     this.stored = stored;
     try {
       // Reading the state vector walks every struct, so a stored update cut short fails the load here.
-      this.storedStateVector = stored === null ? null : (stateVectorOfUpdate(stored) ?? Y.encodeStateVectorFromUpdate(stored));
+      this.storedStateVector = stored === null ? null : stateVectorOfStored(stored);
     } catch (error) {
       this.doc.destroy();
       throw error;
@@ -205,18 +213,17 @@ export class Room implements FanOutPeer {
 
   /**
    * Applies an update a member sent. Resolves once everything it changed is durable, at once if
-   * it changed nothing; while it waits for missing dependencies (Yjs keeps it pending), it is not
-   * saved and does not resolve. Throws a 4400 {@link ConnectionError} if Yjs refuses it.
+   * it changed nothing; while part of it waits for missing dependencies, it is not saved and
+   * does not resolve until they arrived and it is durable. Throws a 4400 {@link ConnectionError}
+   * if Yjs refuses it.
    */
   applyUpdate(member: RoomMember, update: Uint8Array): Promise<void> {
     this.materialize();
-    const store = this.doc.store;
-    const pendingBefore = store.pendingStructs?.update ?? null;
-    const pendingDsBefore = store.pendingDs;
     const start = performance.now();
     this.integrated = null;
+    let applied: Applied;
     try {
-      Y.applyUpdate(this.doc, update, member.origin);
+      applied = this.pending.apply(update, member.origin, member);
     } catch (error) {
       const partial = this.integrated !== null;
       this.integrated = null;
@@ -226,22 +233,18 @@ export class Room implements FanOutPeer {
     this.context.metrics.applySeconds.observe((performance.now() - start) / 1000);
     const integrated = this.integrated;
     this.integrated = null;
-    const leftPending =
-      (store.pendingStructs !== null && store.pendingStructs.update !== pendingBefore) ||
-      (store.pendingDs !== null && pendingDsBefore === null);
-    // Structs left pending before (by anyone) may have been completed by this update and then
-    // belong to what it integrated: nobody may be spared that.
-    const source = pendingBefore === null && pendingDsBefore === null ? member : null;
-    if (leftPending) {
-      if (integrated !== null) void this.updates.add(source, integrated);
+    // Held updates of others that it completed integrated in the same transaction: then nobody
+    // may be spared what integrated.
+    const durable = integrated === null ? null : this.updates.add(applied.retried ? null : member, integrated);
+    this.releasePendingWaiters();
+    if (applied.waits) {
+      // Past a bound it was dropped, and the member closed: it is never saved here.
+      if (!this.pending.isHolding(member)) return NEVER_SAVED;
       const waiter = createDeferred();
       this.pendingWaiters.push(waiter);
       return waiter.promise;
     }
-    if (integrated === null) return this.updates.settled();
-    const durable = this.updates.add(source, integrated);
-    if (store.pendingStructs === null && store.pendingDs === null) this.releasePendingWaiters(durable);
-    return durable;
+    return durable ?? this.updates.settled();
   }
 
   /**
@@ -261,7 +264,17 @@ export class Room implements FanOutPeer {
   applyRemoteUpdate(update: Uint8Array): void {
     try {
       this.materialize();
-      Y.applyUpdate(this.doc, update, FANOUT_ORIGIN);
+      this.integrated = null;
+      const { retried } = this.pending.apply(update, FANOUT_ORIGIN, null);
+      const integrated = this.integrated;
+      this.integrated = null;
+      if (integrated !== null) {
+        // Stored by the instance whose client sent it: relayed here, never stored or published
+        // again; unless it completed updates held here, which nobody stored yet.
+        if (retried) void this.updates.add(null, integrated);
+        else this.broadcast(encodeSyncFrame(SyncMessageType.Update, integrated), null);
+      }
+      this.releasePendingWaiters();
     } catch (error) {
       this.context.logger.warn({ err: error, room: this.name }, 'dropped an update from another instance that Yjs refused');
     }
@@ -364,18 +377,13 @@ export class Room implements FanOutPeer {
     this.awarenessTimer = null;
     this.awarenessTurn++;
     this.channel?.close();
+    this.pending.clear();
     this.doc.destroy();
   }
 
   /** What this room holds beyond `stateVector`; throws for a state vector Yjs cannot read. */
   private missingFrom(stateVector: Uint8Array): Uint8Array {
-    return this.stored === null ? Y.encodeStateAsUpdate(this.doc, stateVector) : this.diffStored(this.stored, stateVector);
-  }
-
-  /** What `stored` holds beyond `stateVector`; all of it, as is, for a client that has nothing. */
-  private diffStored(stored: Uint8Array, stateVector: Uint8Array): Uint8Array {
-    const empty = stateVector.length === 1 && stateVector[0] === 0;
-    return empty ? stored : Y.diffUpdate(stored, stateVector);
+    return this.stored === null ? Y.encodeStateAsUpdate(this.doc, stateVector) : diffStored(this.stored, stateVector);
   }
 
   /** Applies the stored document to {@link doc} if that has not happened yet. */
@@ -385,33 +393,53 @@ export class Room implements FanOutPeer {
     this.stored = null;
     this.storedStateVector = null;
     try {
-      Y.applyUpdate(this.doc, stored, STORAGE_ORIGIN);
+      this.pending.apply(stored, STORAGE_ORIGIN, null);
     } catch (error) {
       this.reset(null, 'room_reset');
       throw new ConnectionError(CloseCode.InternalError, 'room_load_failed', { cause: error });
+    } finally {
+      this.integrated = null;
     }
   }
 
   private onDocUpdate(update: Uint8Array, origin: TransactionOrigin): void {
+    // Yjs's own transaction, tidying formatting after a concurrent edit: a change storage lacks
+    // and every member needs, the sender of the edit included.
+    if (origin === null) {
+      void this.updates.add(null, update);
+      return;
+    }
     switch (origin.kind) {
       case 'connection':
-        this.integrated = this.integrated === null ? update : Y.mergeUpdates([this.integrated, update]);
-        return;
-      case 'storage':
-        return;
       case 'fanout':
-        // Stored by the instance whose client sent it: relayed here, never stored or published again.
-        this.broadcast(encodeSyncFrame(SyncMessageType.Update, update), null);
+      case 'storage':
+        // Whoever applied it decides where it goes, once it knows what integrated with it.
+        this.integrated = this.integrated === null ? update : Y.mergeUpdates([this.integrated, update]);
         return;
       default:
         origin satisfies never;
     }
   }
 
-  private releasePendingWaiters(durable: Promise<void>): void {
-    if (this.pendingWaiters.length === 0) return;
+  /** Once nothing is held any more, the frames that waited are saved with what is being written now. */
+  private releasePendingWaiters(): void {
+    if (this.pendingWaiters.length === 0 || this.pending.holding) return;
+    const durable = this.updates.undurable() ?? Promise.resolve();
     for (const waiter of this.pendingWaiters) durable.then(waiter.resolve, waiter.reject);
     this.pendingWaiters = [];
+  }
+
+  /**
+   * Held updates passed a bound and were dropped: close their senders, which resync (and send
+   * them again) on reconnecting. Everyone else stays; nothing stored or integrated changes.
+   */
+  private pendingExceeded(senders: ReadonlySet<RoomMember>, bound: PendingBound): void {
+    this.pendingWaiters = [];
+    this.context.metrics.limitHit(PENDING_LIMIT[bound]);
+    this.context.logger.warn({ room: this.name, bound, senders: senders.size }, 'dropped updates whose dependencies did not arrive');
+    for (const member of senders) {
+      if (this.members.has(member)) member.evict(CloseCode.MissingDependencies, 'pending_updates');
+    }
   }
 
   private markAwarenessDirty(): void {

@@ -7,8 +7,8 @@
 import { SyncMessageType } from '../../shared/protocol.js';
 import type { Logger } from '../observability/logger.js';
 import type { ServerMetrics } from '../observability/metrics.js';
-import { encodeSyncFrame } from '../protocol/frames.js';
-import { mergeUpdatesInRounds } from '../storage/merge-log.js';
+import { encodeSyncFrame } from '../wire/frames.js';
+import { mergeUpdatesInRounds } from '../yjs/merge-log.js';
 import type { DocumentStore } from '../storage/store.js';
 import { atEndOfTurn } from './end-of-turn.js';
 

@@ -8,7 +8,7 @@ import { CompactionRuns } from './compaction-runs.js';
 import { GroupCommit } from './group-commit.js';
 import type { DocumentMeta, LogBackend, LogEntry } from './log-backend.js';
 import { planBatch, type LogOperation, type StoredState } from './log-batch.js';
-import { mergeLog, mergeLogForLoad } from './merge-log.js';
+import { mergeLog, mergeLogForLoad } from '../yjs/merge-log.js';
 import type { DocumentInfo, DocumentStore, StoreHealth } from './store.js';
 import { HealthMonitor } from './store-health.js';
 import { createMemoryVersionBackend, createVersionStore, type VersionBackend, type VersionStore, type VersionStoreOptions } from './versions.js';

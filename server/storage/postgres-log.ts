@@ -18,7 +18,7 @@
  * Counters change relative to what is stored (`updates = updates + n`), so they stay exact
  * whatever other instances do in between.
  */
-import { mergeLog } from './merge-log.js';
+import { mergeLog } from '../yjs/merge-log.js';
 import { COMPACTION_LOCK_CLASS, type SqlSession } from './postgres-schema.js';
 import type { DocumentInfo } from './store.js';
 

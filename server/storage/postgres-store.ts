@@ -11,7 +11,7 @@ import { DatabaseError, Pool, type PoolClient } from 'pg';
 import { CompactionRuns } from './compaction-runs.js';
 import { GroupCommit } from './group-commit.js';
 import { warnCompactionFailed, type BatchStats, type LogStoreOptions } from './log-store.js';
-import { mergeLogForLoad } from './merge-log.js';
+import { mergeLogForLoad } from '../yjs/merge-log.js';
 import { writeBatch, type BatchDatabase, type Operation, type RetryPolicy } from './postgres-batch.js';
 import { HealthMonitor } from './store-health.js';
 import { compactLog, listInfos, readDeletedAt, readInfo, readLog, type Counters, type LogRow } from './postgres-log.js';

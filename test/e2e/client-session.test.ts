@@ -12,6 +12,7 @@ import type { SessionStatus } from '../../client/session/status.js';
 import { ClientPool, waitSynced } from '../helpers/clients.js';
 import { TEST_SECRET, tokenFor } from '../helpers/attack.js';
 import { readMetric, startTestServer, type TestServer } from '../helpers/server.js';
+import { startSilentProxy, type SilentProxy } from '../helpers/silent-proxy.js';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { gatedStore } from './gated-store.js';
@@ -23,6 +24,7 @@ describe('a document session against a Tandem server', () => {
   const servers: TestServer[] = [];
   const dirs: string[] = [];
   const stores: DocumentStore[] = [];
+  const proxies: SilentProxy[] = [];
   const pool = new ClientPool();
 
   const open = (server: TestServer, documentName: string, options: Partial<DocumentSessionOptions> = {}): DocumentSession => {
@@ -42,6 +44,7 @@ describe('a document session against a Tandem server', () => {
   afterEach(async () => {
     for (const session of sessions.splice(0)) session.destroy();
     pool.destroyAll();
+    for (const proxy of proxies.splice(0)) await proxy.close();
     for (const server of servers.splice(0)) await server.close();
     for (const store of stores.splice(0)) await store.close();
     for (const dir of dirs.splice(0)) await removeTempDir(dir);
@@ -162,5 +165,96 @@ describe('a document session against a Tandem server', () => {
       return status.kind === 'live' && status.saved;
     }, { message: 'live and saved with the new token' });
     expect(await readMetric(server.httpUrl, 'tandem_refusals_total', { reason: 'forbidden' })).toBe(1);
+  });
+
+  it('says offline within seconds when the server goes silent, and saves the offline edits once it answers again', async () => {
+    const server = await startTestServer();
+    servers.push(server);
+    const proxy = await startSilentProxy(server.port);
+    proxies.push(proxy);
+    // Default silence and answer deadlines; a short connect deadline so the attempts made into
+    // the silence are given up quickly once it ends.
+    const session = open(server, 'silent-network', { serverUrl: proxy.wsUrl, liveness: { connectMs: 500 } });
+    await waitFor(() => {
+      const status = statusOf(session);
+      return status.kind === 'live' && status.saved;
+    }, { message: 'saved' });
+
+    proxy.silence();
+    const silencedAt = Date.now();
+    session.doc.getText('body').insert(0, 'sent into the void');
+    // y-websocket alone would say "Saving…" for 30 s.
+    await waitFor(() => statusOf(session).kind === 'offline', { timeout: 9_000, interval: 50, message: 'offline' });
+    const noticedAfter = Date.now() - silencedAt;
+    expect(noticedAfter).toBeLessThan(8_000);
+    expect(statusOf(session)).toEqual({ kind: 'offline', localChanges: 1 });
+    session.doc.getText('body').insert(0, 'and more: ');
+
+    proxy.restore();
+    await waitFor(() => {
+      const status = statusOf(session);
+      return status.kind === 'live' && status.saved;
+    }, { timeout: 15_000, message: 'saved after the network came back' });
+    const reader = await pool.connectSynced(server.wsUrl, 'silent-network');
+    await waitFor(() => text(reader.doc) === 'and more: sent into the void', { message: 'both edits at a peer' });
+  }, 40_000);
+
+  it('renews an expiring token before the server closes with 4440, never showing offline while typing', async () => {
+    const server = await startTestServer({ auth: { kind: 'secret', secret: TEST_SECRET } });
+    servers.push(server);
+    let minted = 0;
+    const token = async (): Promise<string> => {
+      minted++;
+      return tokenFor(['rotating:write'], { ttlSeconds: 3 });
+    };
+    const session = open(server, 'rotating', { token });
+    const seen: SessionStatus[] = [];
+    session.onStatus((status) => seen.push(status));
+    await waitFor(() => statusOf(session).kind === 'live', { message: 'live' });
+
+    // Type for three token lifetimes: at least two renewals.
+    const body = session.doc.getText('body');
+    const typed: string[] = [];
+    const until = Date.now() + 8_000;
+    while (Date.now() < until) {
+      const char = String.fromCharCode(97 + (typed.length % 26));
+      body.insert(body.length, char);
+      typed.push(char);
+      // A writer's pace, not a wait for anything.
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    await waitFor(() => {
+      const status = statusOf(session);
+      return status.kind === 'live' && status.saved;
+    }, { message: 'saved' });
+
+    expect(minted).toBeGreaterThanOrEqual(3);
+    expect(seen.filter((status) => status.kind !== 'live')).toEqual([]);
+    expect(await readMetric(server.httpUrl, 'tandem_connection_closes_total', { code: String(CloseCode.TokenExpired) })).toBe(0);
+    const reader = await pool.connectSynced(server.wsUrl, 'rotating', { params: { token: await tokenFor(['rotating:read']) } });
+    await waitFor(() => text(reader.doc) === typed.join(''), { message: 'every keystroke at a peer' });
+  }, 40_000);
+
+  it('leaves a token that outlives any timer to the 4440 instead of renewing it at once', async () => {
+    const server = await startTestServer({ auth: { kind: 'secret', secret: TEST_SECRET } });
+    servers.push(server);
+    let minted = 0;
+    // 40 days: past the longest setTimeout delay, which would otherwise fire at once.
+    const token = async (): Promise<string> => {
+      minted++;
+      return tokenFor(['long-lived:write'], { ttlSeconds: 40 * 24 * 3600 });
+    };
+    const session = open(server, 'long-lived', { token });
+    await waitFor(() => statusOf(session).kind === 'live', { message: 'live' });
+    const socket = session.provider.ws;
+    // A full round trip through the server and a peer: a renewal due at once would have run by now.
+    session.doc.getText('body').insert(0, 'kept');
+    const reader = await pool.connectSynced(server.wsUrl, 'long-lived', { params: { token: await tokenFor(['long-lived:read']) } });
+    await waitFor(() => {
+      const status = statusOf(session);
+      return text(reader.doc) === 'kept' && status.kind === 'live' && status.saved;
+    }, { message: 'the edit saved and at a peer' });
+    expect(minted).toBe(1);
+    expect(session.provider.ws).toBe(socket);
   });
 });

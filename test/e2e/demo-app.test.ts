@@ -37,7 +37,8 @@ describe('the demo app', { timeout: BROWSER_TEST_TIMEOUT_MS }, () => {
     await page.click('button[aria-label="#0d9488"]');
     await page.goto(`${suite.server.httpUrl}/d/identity-check`);
     await page.locator('.ProseMirror').waitFor();
-    const self = page.locator('.app-bar .tandem-presence__peer[data-self="true"]');
+    // The own avatar is the one that opens the name and colour chooser, at the end of the bar.
+    const self = page.locator('.app-bar .identity-menu__button');
     await self.waitFor();
     expect(await self.getAttribute('title')).toBe('Grace Hopper (you)');
     expect(await self.locator('.tandem-presence__avatar').evaluate((element) => getComputedStyle(element).backgroundColor)).toBe(

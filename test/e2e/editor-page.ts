@@ -14,6 +14,8 @@ declare global {
   interface Window {
     /** Every binary frame the page sent on any WebSocket: first byte (message type) and time. */
     sentFrames?: { type: number; at: number }[];
+    /** Every state the status badge showed since {@link logStatus}, as `state: label`. */
+    statusLog?: string[];
   }
 }
 
@@ -138,7 +140,35 @@ export function drawnPosition(page: Page, selector: string): Promise<Point | nul
   }, selector);
 }
 
-/** A page of the demo app at `path` whose remembered identity is `user`. */
+/** The status badge's state word (`live-saved`, `offline`, ...) and its text. */
+export function statusOf(page: Page): Promise<{ state: string; label: string }> {
+  return page.evaluate(() => {
+    const badge = document.querySelector<HTMLElement>('.tandem-status');
+    return { state: badge?.dataset.state ?? '', label: badge?.querySelector('.tandem-status__label')?.textContent ?? '' };
+  });
+}
+
+/** Waits until the status badge shows `state`. */
+export async function waitForStatus(page: Page, state: string, timeout = 10_000): Promise<void> {
+  await page.waitForFunction((wanted) => document.querySelector<HTMLElement>('.tandem-status')?.dataset.state === wanted, state, { timeout });
+}
+
+/** Records every state the status badge shows from now on into `window.statusLog`. */
+export async function logStatus(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    const badge = document.querySelector<HTMLElement>('.tandem-status');
+    if (badge === null) throw new Error('no status badge');
+    const log: string[] = [];
+    window.statusLog = log;
+    const record = (): void => {
+      log.push(`${badge.dataset.state}: ${badge.querySelector('.tandem-status__label')?.textContent}`);
+    };
+    record();
+    new MutationObserver(record).observe(badge, { subtree: true, childList: true, characterData: true, attributes: true });
+  });
+}
+
+/** A new user on a page of the demo app at `path`, whose remembered identity is `user`. */
 export async function openDemoApp(suite: BrowserSuite, user: EditorUser, path: string): Promise<Page> {
   const page = await suite.newPage();
   await page.addInitScript((identity) => {

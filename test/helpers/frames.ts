@@ -5,13 +5,41 @@
 import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
 import * as Y from 'yjs';
-import { MessageType, SyncMessageType } from '../../shared/protocol.js';
+import { MessageType, SyncMessageType, readSaved } from '../../shared/protocol.js';
 import { textUpdate } from './text-docs.js';
 
 function frame(write: (encoder: encoding.Encoder) => void): Uint8Array {
   const encoder = encoding.createEncoder();
   write(encoder);
   return encoding.toUint8Array(encoder);
+}
+
+/** The counts of every durable-save ack among `frames`, in order. */
+export function savedCountsIn(frames: readonly Uint8Array[]): number[] {
+  return frames
+    .filter((frame) => frame[0] === MessageType.Saved)
+    .map((frame) => {
+      const decoder = decoding.createDecoder(frame);
+      decoding.readVarUint(decoder);
+      return readSaved(decoder);
+    });
+}
+
+/**
+ * An update of deletions only: `ranges` of `[clock, length]` of `client`, which may be clocks
+ * the receiver has not seen yet.
+ */
+export function deletionUpdate(client: number, ranges: readonly (readonly [number, number])[]): Uint8Array {
+  return frame((e) => {
+    encoding.writeVarUint(e, 0);
+    encoding.writeVarUint(e, 1);
+    encoding.writeVarUint(e, client);
+    encoding.writeVarUint(e, ranges.length);
+    for (const [clock, length] of ranges) {
+      encoding.writeVarUint(e, clock);
+      encoding.writeVarUint(e, length);
+    }
+  });
 }
 
 /** `[Sync, Step1, stateVector]` */

@@ -53,6 +53,21 @@ export function textUpdate(content: string, field = 'text'): Uint8Array {
   return update;
 }
 
+/**
+ * Two updates of one writer's Y.Text `text`: `base`, then `more` appended, which depends on it
+ * (sent alone, it waits for the base). `stateVector` is the writer's after both.
+ */
+export function dependentUpdates(base: string, more: string): { base: Uint8Array; dependent: Uint8Array; stateVector: Uint8Array } {
+  const doc = new Y.Doc();
+  doc.getText('text').insert(0, base);
+  const first = Y.encodeStateAsUpdate(doc);
+  const afterFirst = Y.encodeStateVector(doc);
+  doc.getText('text').insert(base.length, more);
+  const result = { base: first, dependent: Y.encodeStateAsUpdate(doc, afterFirst), stateVector: Y.encodeStateVector(doc) };
+  doc.destroy();
+  return result;
+}
+
 /** The Y.Text `field` of the document `update` describes; null for null. */
 export function textOf(update: Uint8Array | null, field = 'text'): string | null {
   if (update === null) return null;

@@ -4,7 +4,7 @@
  * and of waiting conversions. Every refusal has its status and code, writes nothing, and leaves
  * the pool converting the next ordinary document.
  */
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { documentUpdate } from '../../server/api/convert.js';
@@ -117,6 +117,8 @@ describe('conversion limits', () => {
     dirs.push(dir);
     const file = join(dir, 'newlines.txt');
     await writeFile(file, '\n'.repeat(4 * 1024 * 1024));
+    // Admin verbs work on an existing data dir (only serve creates one).
+    await mkdir(join(dir, 'data'));
     let stderr = '';
     const code = await runAdmin('import', ['flood', file, '--format', 'text', '--data', join(dir, 'data')], {}, { out: () => undefined, err: (text) => (stderr += text) });
     expect(code).toBe(EXIT_CODES.bad_input);

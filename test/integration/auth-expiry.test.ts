@@ -79,6 +79,8 @@ describe('token expiry', () => {
       crossTab: false,
       offline: false,
       backoff: { initialMs: 50, maxMs: 200 },
+      // The fallback under test: without renewal ahead of `exp`, every expiry is a 4440.
+      renewToken: false,
     });
     sessions.push(session);
     const body = session.doc.getText('text');

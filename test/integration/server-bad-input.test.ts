@@ -4,7 +4,6 @@
  * exactly what the well-behaved client wrote.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import * as Y from 'yjs';
 import { CloseCode } from '../../shared/close-codes.js';
 import { MessageType } from '../../shared/protocol.js';
 import { openLevelDbStore } from '../../server/storage/leveldb-store.js';
@@ -12,7 +11,7 @@ import { ClientPool, openRaw, type TestClient } from '../helpers/clients.js';
 import { awareness, hostile, syncStep1, syncUpdate } from '../helpers/frames.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir.js';
-import { textOf, textUpdate } from '../helpers/text-docs.js';
+import { dependentUpdates, textOf, textUpdate } from '../helpers/text-docs.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 const LIMITS = {
@@ -123,13 +122,7 @@ describe('bad input', () => {
 
   it('an update whose dependencies never arrive is neither relayed nor stored', async () => {
     const reader = await pool.connectSynced(server.wsUrl, 'pending');
-    const source = new Y.Doc();
-    source.getText('text').insert(0, 'base');
-    const base = Y.encodeStateAsUpdate(source);
-    const before = Y.encodeStateVector(source);
-    source.getText('text').insert(4, ' and more');
-    const dependent = Y.encodeStateAsUpdate(source, before);
-    source.destroy();
+    const { base, dependent } = dependentUpdates('base', ' and more');
 
     const attacker = await openRaw(`${server.wsUrl}/pending?tandem=1`);
     attacker.send(syncUpdate(dependent));

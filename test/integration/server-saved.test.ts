@@ -2,26 +2,19 @@
  * The durable-save acknowledgement (api.md): sent only to clients that opted in with `?tandem=1`,
  * only after storage made their updates durable, counting update-bearing frames in order.
  */
-import * as decoding from 'lib0/decoding';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { MessageType, readSaved } from '../../shared/protocol.js';
+import { MessageType } from '../../shared/protocol.js';
 import { createMemoryStore } from '../../server/storage/memory-store.js';
 import type { DocumentStore } from '../../server/storage/store.js';
 import { ClientPool, openRaw, type RawClient } from '../helpers/clients.js';
-import { syncStep1, syncUpdate } from '../helpers/frames.js';
+import { savedCountsIn, syncStep1, syncUpdate } from '../helpers/frames.js';
 import { startTestServer, storeWith, type TestServer } from '../helpers/server.js';
 import { textOf, textUpdate } from '../helpers/text-docs.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 /** The counts of every Saved frame `client` received, in order. */
 function savedCounts(client: RawClient): number[] {
-  return client.received
-    .filter((frame) => frame[0] === MessageType.Saved)
-    .map((frame) => {
-      const decoder = decoding.createDecoder(frame);
-      decoding.readVarUint(decoder);
-      return readSaved(decoder);
-    });
+  return savedCountsIn(client.received);
 }
 
 /** A memory store whose appends wait until the test opens the gate. */

@@ -5,7 +5,7 @@ import * as prng from 'lib0/prng';
 import { describe, expect, it } from 'vitest';
 import { CloseCode } from '../../shared/close-codes.js';
 import { MessageType } from '../../shared/protocol.js';
-import { ConnectionError } from '../../server/protocol/errors.js';
+import { ConnectionError } from '../../server/wire/errors.js';
 import { AwarenessChange, AwarenessTable, onlyDigitsChanged } from '../../server/rooms/awareness-owner.js';
 import { withSeed } from '../helpers/seed.js';
 

@@ -3,7 +3,7 @@ import * as encoding from 'lib0/encoding';
 import { describe, expect, it } from 'vitest';
 import { MessageType, SyncMessageType } from '../../shared/protocol.js';
 import { putVarUint, varUintSize } from '../../server/bytes/var-uint.js';
-import { encodeAwarenessFrame, encodeSyncFrame } from '../../server/protocol/frames.js';
+import { encodeAwarenessFrame, encodeSyncFrame } from '../../server/wire/frames.js';
 
 function lib0(write: (encoder: encoding.Encoder) => void): Buffer {
   const encoder = encoding.createEncoder();

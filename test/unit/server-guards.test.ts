@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { CloseCode } from '../../shared/close-codes.js';
 import { DEFAULT_LIMITS } from '../../shared/limits.js';
 import { RateGuard, TokenBucket } from '../../server/connection/guards.js';
-import { ConnectionError } from '../../server/protocol/errors.js';
+import { ConnectionError } from '../../server/wire/errors.js';
 
 describe('token bucket', () => {
   it('lets a full burst through, then refuses until time refills it', () => {

@@ -9,13 +9,13 @@ import { DEFAULT_LIMITS } from '../../shared/limits.js';
 import { MessageType, SyncMessageType } from '../../shared/protocol.js';
 import { createLogger } from '../../server/observability/logger.js';
 import { createMetrics } from '../../server/observability/metrics.js';
-import { connectionOrigin } from '../../server/rooms/origins.js';
+import { connectionOrigin } from '../../server/yjs/origins.js';
 import { Room, type RoomMember } from '../../server/rooms/room.js';
 import { createMemoryStore } from '../../server/storage/memory-store.js';
 import type { DocumentStore } from '../../server/storage/store.js';
 import { awareness, readAwareness, syncUpdatesIn } from '../helpers/frames.js';
 import { storeWith } from '../helpers/server.js';
-import { textUpdate } from '../helpers/text-docs.js';
+import { dependentUpdates, textUpdate } from '../helpers/text-docs.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 class FakeMember implements RoomMember {
@@ -173,12 +173,7 @@ describe('room', () => {
     const [completer, sender] = [new FakeMember(1), new FakeMember(2)];
     room.join(completer);
     room.join(sender);
-    const source = new Y.Doc();
-    source.getText('text').insert(0, 'x');
-    const first = Y.encodeStateAsUpdate(source);
-    const afterFirst = Y.encodeStateVector(source);
-    source.getText('text').insert(1, 'y');
-    const second = Y.encodeStateAsUpdate(source, afterFirst);
+    const { base: first, dependent: second } = dependentUpdates('x', 'y');
     // The second update arrives first and waits in the doc for the first.
     const pending = room.applyUpdate(sender, second);
     await room.applyUpdate(completer, first);
@@ -187,6 +182,24 @@ describe('room', () => {
     Y.applyUpdate(replica, first);
     for (const update of completer.updates()) Y.applyUpdate(replica, update);
     expect(replica.getText('text').toString()).toBe('xy');
+  });
+
+  it('stores a member\'s held update once an update from another instance completes it, and acks it', async () => {
+    const store = createMemoryStore();
+    const room = makeRoom(store);
+    const sender = new FakeMember(1);
+    room.join(sender);
+    const { base, dependent, stateVector } = dependentUpdates('base', ' and more');
+    let saved = false;
+    const durable = room.applyUpdate(sender, dependent).then(() => (saved = true));
+    // The base was stored by the instance whose client sent it: the room relays it, never stores it.
+    room.applyRemoteUpdate(base);
+    await durable;
+    expect(saved).toBe(true);
+    const stored = new Y.Doc();
+    Y.applyUpdate(stored, Y.mergeUpdates([base, (await store.load('doc')) as Uint8Array]));
+    expect(stored.getText('text').toString()).toBe('base and more');
+    expect(Y.encodeStateVectorFromUpdate((await store.load('doc')) as Uint8Array)).toEqual(stateVector);
   });
 
   it('refuses to load a stored document that does not decode', () => {

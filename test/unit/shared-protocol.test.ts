@@ -3,7 +3,7 @@ import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
 import * as syncProtocol from 'y-protocols/sync';
 import * as Y from 'yjs';
-import { MessageType, encodeSaved, isUpdateFrame, readSaved } from '../../shared/protocol.js';
+import { MessageType, encodePing, encodePong, encodeSaved, isUpdateFrame, readSaved } from '../../shared/protocol.js';
 import { documentNameFromPath, isValidDocumentName } from '../../shared/document-name.js';
 import { isHexColor, isPresencePointer, isPresenceUser } from '../../shared/presence.js';
 import { CloseCode, closeReason } from '../../shared/close-codes.js';
@@ -22,6 +22,18 @@ describe('shared protocol', () => {
       expect(decoding.readVarUint(decoder)).toBe(MessageType.Saved);
       expect(readSaved(decoder)).toBe(count);
       expect(decoding.hasContent(decoder)).toBe(false);
+    }
+  });
+
+  it('encodes a Ping and a Pong as their message type and nothing else, neither of them update-bearing', () => {
+    for (const [frame, type] of [
+      [encodePing(), MessageType.Ping],
+      [encodePong(), MessageType.Pong],
+    ] as const) {
+      const decoder = decoding.createDecoder(frame);
+      expect(decoding.readVarUint(decoder)).toBe(type);
+      expect(decoding.hasContent(decoder)).toBe(false);
+      expect(isUpdateFrame(frame)).toBe(false);
     }
   });
 

@@ -10,6 +10,8 @@ export type FrameKind =
   | 'query_awareness'
   | 'saved'
   | 'access'
+  | 'ping'
+  | 'pong'
   | 'other';
 
 /** Every {@link FrameKind}, for pre-binding metric labels. */
@@ -21,6 +23,8 @@ export const FRAME_KINDS: readonly FrameKind[] = [
   'query_awareness',
   'saved',
   'access',
+  'ping',
+  'pong',
   'other',
 ];
 
@@ -43,6 +47,10 @@ export function frameKind(frame: Uint8Array): FrameKind {
       return 'saved';
     case MessageType.Access:
       return 'access';
+    case MessageType.Ping:
+      return 'ping';
+    case MessageType.Pong:
+      return 'pong';
     default:
       return 'other';
   }

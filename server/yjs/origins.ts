@@ -20,8 +20,12 @@ export interface FanOutOrigin {
   readonly kind: 'fanout';
 }
 
-/** Where a transaction on a room's document came from. */
-export type TransactionOrigin = ConnectionOrigin | StorageOrigin | FanOutOrigin;
+/**
+ * Where a transaction on a room's document came from. `null` is a transaction Yjs opened itself:
+ * after integrating concurrent formatting of an `XmlText` it deletes the redundant formatting
+ * marks in a transaction of its own, within the apply that caused it.
+ */
+export type TransactionOrigin = ConnectionOrigin | StorageOrigin | FanOutOrigin | null;
 
 /** The origin of every replay from storage. */
 export const STORAGE_ORIGIN: StorageOrigin = Object.freeze({ kind: 'storage' });

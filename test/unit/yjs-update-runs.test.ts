@@ -1,5 +1,5 @@
 /**
- * Merging updates by laying their runs end to end (server/storage/update-runs.ts) against
+ * Merging updates by laying their runs end to end (server/yjs/update-runs.ts) against
  * Yjs's own merge: the same document from every log several writers produce through one
  * room's doc, with rich content (formatting, embeds, maps, arrays, XML, non-ASCII text), and
  * Yjs itself for everything the fast path must not take.
@@ -7,8 +7,8 @@
 import { expect, it } from 'vitest';
 import * as prng from 'lib0/prng';
 import * as Y from 'yjs';
-import { mergeUpdatesInRounds } from '../../server/storage/merge-log.js';
-import { concatUpdates, stateVectorOfUpdate } from '../../server/storage/update-runs.js';
+import { mergeUpdatesInRounds } from '../../server/yjs/merge-log.js';
+import { concatUpdates, stateVectorOfUpdate } from '../../server/yjs/update-runs.js';
 import { withSeed, type Rng } from '../helpers/seed.js';
 
 const PIECES = ['a', 'b', ' ', 'é', '日本', '😀', 'x😀y', '\u{1F469}\u{200D}\u{1F4BB}'];
