@@ -215,13 +215,16 @@ describe('a document session against a Tandem server', () => {
     // Type for three token lifetimes: at least two renewals.
     const body = session.doc.getText('body');
     const typed: string[] = [];
-    const until = Date.now() + 8_000;
-    while (Date.now() < until) {
+    // A writer typing a character every 50 ms, on a timer of its own, for 8 s (160 characters).
+    const typing = setInterval(() => {
       const char = String.fromCharCode(97 + (typed.length % 26));
       body.insert(body.length, char);
       typed.push(char);
-      // A writer's pace, not a wait for anything.
-      await new Promise((resolve) => setTimeout(resolve, 50));
+    }, 50);
+    try {
+      await waitFor(() => typed.length >= 160, { timeout: 30_000, message: 'eight seconds of typing' });
+    } finally {
+      clearInterval(typing);
     }
     await waitFor(() => {
       const status = statusOf(session);
