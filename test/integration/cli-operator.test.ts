@@ -13,25 +13,14 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openRaw } from '../helpers/clients.js';
 import { failureReason } from '../../server/api/webhooks.js';
-import { ADMIN_VERBS, EXIT_CODES, runAdmin, type AdminVerb } from '../../server/cli/admin.js';
+import { ADMIN_VERBS, EXIT_CODES } from '../../server/cli/admin.js';
+import { admin } from '../helpers/admin.js';
 import { runCli, spawnServer, startTestServer, type ChildServer, type TestServer } from '../helpers/server.js';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function admin(verb: AdminVerb, ...argv: string[]): Promise<Result> {
-  let stdout = '';
-  let stderr = '';
-  const code = await runAdmin(verb, argv, {}, { out: (text) => (stdout += Buffer.from(text).toString()), err: (text) => (stderr += text) });
-  return { code, stdout, stderr };
-}
 
 const dirs: string[] = [];
 const servers: TestServer[] = [];

@@ -5,7 +5,8 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { EXIT_CODES, runAdmin, type AdminVerb } from '../../server/cli/admin.js';
+import { EXIT_CODES } from '../../server/cli/admin.js';
+import { admin } from '../helpers/admin.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir.js';
 
@@ -23,12 +24,6 @@ async function tempDir(): Promise<string> {
   return dir;
 }
 
-async function admin(verb: AdminVerb, ...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await runAdmin(verb, argv, {}, { out: (text) => (stdout += Buffer.from(text).toString()), err: (text) => (stderr += text) });
-  return { code, stdout, stderr };
-}
 
 const installations: [string, () => Promise<string[]>][] = [
   ['a stopped data dir', async () => ['--data', await tempDir()]],
