@@ -4,6 +4,7 @@
  */
 import { WebSocket } from 'ws';
 import { EMPTY_STATE_VECTOR, readIncoming, syncStep1Frame } from './frames.js';
+import { framingFor, type Protocol } from './framing.js';
 
 /** The server's full answer to a fresh reader, with timings from the moment it started connecting. */
 export interface FetchedDocument {
@@ -15,7 +16,8 @@ export interface FetchedDocument {
 }
 
 /** Connects to `url`, receives the document, closes. Rejects after `timeoutMs`. */
-export function fetchDocument(url: string, timeoutMs = 30_000): Promise<FetchedDocument> {
+export function fetchDocument(url: string, protocol: Protocol = 'y-websocket', timeoutMs = 30_000): Promise<FetchedDocument> {
+  const framing = framingFor(protocol, url);
   const started = performance.now();
   let openMs = Number.NaN;
   const socket = new WebSocket(url, { perMessageDeflate: false, handshakeTimeout: timeoutMs });
@@ -36,10 +38,11 @@ export function fetchDocument(url: string, timeoutMs = 30_000): Promise<FetchedD
     };
     socket.on('open', () => {
       openMs = performance.now() - started;
-      socket.send(syncStep1Frame(EMPTY_STATE_VECTOR));
+      for (const frame of framing.opening) socket.send(frame);
+      socket.send(framing.wrap(syncStep1Frame(EMPTY_STATE_VECTOR)));
     });
     socket.on('message', (data: Buffer) => {
-      const incoming = readIncoming(data);
+      const incoming = readIncoming(framing.unwrap(data));
       if (incoming.kind !== 'step2') return;
       const syncMs = performance.now() - started;
       finish({ update: Uint8Array.from(incoming.update), openMs, syncMs });

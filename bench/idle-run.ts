@@ -5,7 +5,8 @@
 import { Ledger } from './ledger.js';
 import { LoadClient, closeCounts, joinAll } from './load-client.js';
 import { delay } from './schedule.js';
-import type { ServerUnderTest } from './server-process.js';
+import { framingFor } from './framing.js';
+import { holdsDocuments, type ServerUnderTest } from './server-process.js';
 
 /** Connections per document, as the issue sets. */
 const PER_DOCUMENT = 10;
@@ -31,8 +32,10 @@ export async function runIdle(server: ServerUnderTest, counts: readonly number[]
       for (let i = clients.length; i < count; i++) {
         const clientId = i + 1;
         const user = { name: `Idle ${clientId}`, color: '#3366cc' };
+        const url = `${server.wsUrl}/idle-${Math.floor(i / PER_DOCUMENT)}`;
         added.push(new LoadClient({
-          url: `${server.wsUrl}/idle-${Math.floor(i / PER_DOCUMENT)}`,
+          url,
+          framing: framingFor(server.protocol, url),
           clientId,
           frames: [],
           updates: [],
@@ -41,7 +44,7 @@ export async function runIdle(server: ServerUnderTest, counts: readonly number[]
         }));
       }
       clients.push(...added);
-      await joinAll(added, server.kind === 'tandem');
+      await joinAll(added, holdsDocuments(server.kind));
       for (const client of added) client.sendAwareness();
       points.push({ connections: count, rssMB: (await quietRss(server)) / 2 ** 20 });
     }

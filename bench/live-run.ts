@@ -7,10 +7,11 @@ import * as prng from 'lib0/prng';
 import { waitFor } from '../test/helpers/wait-for.js';
 import { fetchDocument } from './fetch-document.js';
 import { updateFrame } from './frames.js';
+import { framingFor } from './framing.js';
 import { Ledger } from './ledger.js';
 import { LoadClient, closeCounts, joinAll } from './load-client.js';
 import { delay, startSchedule, type Schedule } from './schedule.js';
-import type { ServerUnderTest } from './server-process.js';
+import { holdsDocuments, type ServerUnderTest } from './server-process.js';
 import { textOf, typeUpdates } from './typing.js';
 
 /** The shape of a live workload. */
@@ -44,6 +45,7 @@ export interface LiveMeasurement {
   p50: number;
   p95: number;
   p99: number;
+  p999: number;
   max: number;
   serverCpuSeconds: number;
   /** Server CPU over the window, in percent of one core. */
@@ -64,7 +66,7 @@ export interface LiveMeasurement {
   skipped: number;
   duplicates: number;
   echoes: number;
-  /** Text seen by a fresh reader equals the text of everything typed ('n/a': relay, or not drained). */
+  /** Text seen by a fresh reader equals the text of everything typed ('n/a': the relay, or not drained). */
   storedText: 'equal' | 'different' | 'n/a';
   /** Close codes of sockets the server closed during the run, with counts. */
   closes: Record<string, number>;
@@ -84,7 +86,7 @@ export async function runLive(server: ServerUnderTest, spec: LiveSpec): Promise<
   const clients = rooms.flat();
   let schedule: Schedule | null = null;
   try {
-    await joinAll(clients, server.kind === 'tandem');
+    await joinAll(clients, holdsDocuments(server.kind));
     for (const client of clients) client.sendAwareness();
     schedule = startSchedule(clients, spec);
     await delay(spec.warmupSeconds * 1000);
@@ -92,7 +94,7 @@ export async function runLive(server: ServerUnderTest, spec: LiveSpec): Promise<
     schedule.stop();
     const missing = await drain(rooms, ledger);
     // A server still busy with a backlog would only time the reader out; the run already failed.
-    const storedText = server.kind === 'tandem' && missing === 0 ? await checkStoredText(server, rooms) : 'n/a';
+    const storedText = holdsDocuments(server.kind) && missing === 0 ? await checkStoredText(server, rooms) : 'n/a';
     const peers = spec.clientsPerDoc - 1;
     const latency = ledger.latency;
     const generatorBound =
@@ -107,6 +109,7 @@ export async function runLive(server: ServerUnderTest, spec: LiveSpec): Promise<
       p50: latency.percentile(50),
       p95: latency.percentile(95),
       p99: latency.percentile(99),
+      p999: latency.percentile(99.9),
       max: latency.max,
       serverCpuSeconds: window.serverCpu,
       serverCpuPercent: (window.serverCpu / window.seconds) * 100,
@@ -140,11 +143,14 @@ function prepareRooms(server: ServerUnderTest, spec: LiveSpec, ledger: Ledger): 
       const clientId = 1 + d * spec.clientsPerDoc + c;
       const rng = prng.create(spec.seed * 7919 + clientId);
       const { updates } = typeUpdates({ clientId, updates: keystrokes }, rng);
+      const url = `${server.wsUrl}/bench-${d}`;
+      const framing = framingFor(server.protocol, url);
       const client = new LoadClient({
-        url: `${server.wsUrl}/bench-${d}`,
+        url,
+        framing,
         clientId,
         updates,
-        frames: updates.map(updateFrame),
+        frames: updates.map((update) => framing.wrap(updateFrame(update))),
         awarenessStates: awarenessStates(clientId, rng),
         ledger,
       });
@@ -243,7 +249,7 @@ async function checkStoredText(server: ServerUnderTest, rooms: readonly LoadClie
   for (let d = 0; d < rooms.length; d++) {
     const room = rooms[d]!;
     const expected = textOf(room.flatMap((client) => client.sentUpdates()));
-    const { update } = await fetchDocument(`${server.wsUrl}/bench-${d}`);
+    const { update } = await fetchDocument(`${server.wsUrl}/bench-${d}`, server.protocol);
     if (textOf([update]) !== expected) return 'different';
   }
   return 'equal';

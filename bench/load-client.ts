@@ -6,6 +6,7 @@
 import { WebSocket } from 'ws';
 import * as Y from 'yjs';
 import { EMPTY_STATE_VECTOR, awarenessFrame, readIncoming, syncStep1Frame, syncStep2Frame } from './frames.js';
+import type { Framing } from './framing.js';
 import type { Ledger, Reader, Writer } from './ledger.js';
 
 /** What a client needs to know to join. */
@@ -13,13 +14,15 @@ export interface LoadClientOptions {
   /** Document URL, e.g. `ws://127.0.0.1:4321/bench-3`. */
   url: string;
   clientId: number;
-  /** Precomputed sync-update frames, one per keystroke. */
+  /** Precomputed sync-update frames, one per keystroke, framed with `framing`. */
   frames: Uint8Array[];
   /** The same keystrokes as bare updates (to answer a sync step 1 after typing began). */
   updates: Uint8Array[];
   /** Awareness states as JSON, sent in turn. */
   awarenessStates: readonly string[];
   ledger: Ledger;
+  /** How the target carries messages; every frame this client sends or reads goes through it. */
+  framing: Framing;
 }
 
 /** A simulated writer and reader of one document. */
@@ -40,6 +43,7 @@ export class LoadClient implements Writer, Reader {
   private readonly updates: Uint8Array[];
   private readonly awarenessStates: readonly string[];
   private readonly ledger: Ledger;
+  private readonly framing: Framing;
   private synced = false;
 
   constructor(options: LoadClientOptions) {
@@ -50,6 +54,7 @@ export class LoadClient implements Writer, Reader {
     this.awarenessStates = options.awarenessStates;
     this.ledger = options.ledger;
     this.url = options.url;
+    this.framing = options.framing;
   }
 
   /**
@@ -70,7 +75,8 @@ export class LoadClient implements Writer, Reader {
       socket.once('open', () => resolve());
       socket.once('close', (code) => reject(new Error(`socket closed (${code}) before opening`)));
     });
-    socket.send(syncStep1Frame(EMPTY_STATE_VECTOR));
+    for (const frame of this.framing.opening) socket.send(frame);
+    socket.send(this.framing.wrap(syncStep1Frame(EMPTY_STATE_VECTOR)));
     if (!awaitServerSync) return;
     const deadline = Date.now() + timeoutMs;
     while (!this.synced) {
@@ -95,7 +101,7 @@ export class LoadClient implements Writer, Reader {
     if (this.socket === null || this.closeCode !== null) return;
     const json = this.awarenessStates[this.awarenessSent % this.awarenessStates.length] ?? 'null';
     this.awarenessSent += 1;
-    this.socket.send(awarenessFrame(this.clientId, this.awarenessSent, json));
+    this.socket.send(this.framing.wrap(awarenessFrame(this.clientId, this.awarenessSent, json)));
   }
 
   /** The keystrokes sent so far, as bare updates in typing order. */
@@ -115,7 +121,7 @@ export class LoadClient implements Writer, Reader {
 
   private receive(data: Buffer): void {
     const now = performance.now();
-    const incoming = readIncoming(data);
+    const incoming = readIncoming(this.framing.unwrap(data));
     switch (incoming.kind) {
       case 'update':
         this.ledger.receiveUpdate(this, incoming.update, now);
@@ -125,7 +131,7 @@ export class LoadClient implements Writer, Reader {
         break;
       case 'step1':
         // Answer like a provider: with everything typed so far (nothing, during the handshake).
-        this.socket?.send(syncStep2Frame(Y.mergeUpdates(this.sentUpdates())));
+        this.socket?.send(this.framing.wrap(syncStep2Frame(Y.mergeUpdates(this.sentUpdates()))));
         break;
       case 'step2':
         this.synced = true;

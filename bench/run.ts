@@ -2,7 +2,7 @@
  * `npm run bench`: runs the workloads against Tandem and, interleaved in the same session, the
  * raw relay; prints one JSON line per run and the tables at the end.
  *
- *   npm run bench -- [--workload 1x50,hostile,idle|all] [--seconds 8] [--reps 2] [--target relay,tandem]
+ *   npm run bench -- [--workload 1x50,hostile,idle|all] [--seconds 8] [--reps 2] [--target relay,tandem,ywebsocket,hocuspocus]
  *                    [--rates 5,10,20] [--seed 1] [--docs] [--cpu-prof DIR] [--skip-build]
  */
 import { spawnSync } from 'node:child_process';
@@ -18,7 +18,7 @@ import { runIdle } from './idle-run.js';
 import { runLive, type LiveSpec } from './live-run.js';
 import { failureOf, keptUp, toJsonLine, type RunRecord } from './records.js';
 import { renderTables } from './report.js';
-import { killServersOnExit, startServer, type ServerUnderTest, type StartOptions, type TargetKind } from './server-process.js';
+import { TARGETS, holdsDocuments, killServersOnExit, startServer, type ServerUnderTest, type StartOptions, type TargetKind } from './server-process.js';
 import { runStorage } from './storage-run.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -65,7 +65,7 @@ function parseOptions(argv: string[]): Options {
       workload: { type: 'string', default: 'all' },
       seconds: { type: 'string', default: '8' },
       reps: { type: 'string', default: '2' },
-      target: { type: 'string', default: 'relay,tandem' },
+      target: { type: 'string', default: TARGETS.join(',') },
       rates: { type: 'string', default: DEFAULT_RATES.join(',') },
       seed: { type: 'string', default: '1' },
       docs: { type: 'boolean', default: false },
@@ -82,7 +82,7 @@ function parseOptions(argv: string[]): Options {
   const workloads = values.workload === 'all' ? WORKLOADS : list(values.workload);
   for (const w of workloads) if (!WORKLOADS.includes(w)) fail(`unknown workload '${w}' (one of: ${WORKLOADS.join(', ')}, all)`);
   const targets = list(values.target);
-  for (const t of targets) if (t !== 'relay' && t !== 'tandem') fail(`unknown target '${t}' (relay, tandem)`);
+  for (const t of targets) if (!(TARGETS as readonly string[]).includes(t)) fail(`unknown target '${t}' (${TARGETS.join(', ')})`);
   return {
     workloads,
     seconds: positive('seconds', values.seconds),
@@ -108,14 +108,14 @@ function build(): void {
   if (!existsSync(join(ROOT, 'dist/server/cli.js'))) fail('dist/server/cli.js is missing: Tandem cannot be started');
 }
 
-/** Relay first on odd reps and Tandem first on even ones, so that drift over a session cancels. */
+/** The targets in the order given on odd reps and reversed on even ones, so that drift over a session cancels. */
 function inOrder(targets: readonly TargetKind[], rep: number): TargetKind[] {
   return rep % 2 === 1 ? [...targets] : [...targets].reverse();
 }
 
-/** Starts a server (Tandem on a fresh data dir), runs `body`, stops it and removes the dir. */
+/** Starts a server (on a fresh data dir if it stores documents), runs `body`, stops it and removes the dir. */
 async function withServer<T>(options: Omit<StartOptions, 'dataDir'>, body: (server: ServerUnderTest) => Promise<T>): Promise<T> {
-  const dataDir = options.kind === 'tandem' ? await makeTempDir('tandem-bench-') : undefined;
+  const dataDir = holdsDocuments(options.kind) ? await makeTempDir(`${options.kind}-bench-`) : undefined;
   try {
     const server = await startServer({ ...options, ...(dataDir === undefined ? {} : { dataDir }) });
     try {

@@ -1,6 +1,7 @@
 /**
- * The server under test as a child process: Tandem from dist/ or the raw relay. Started on a
- * free port, awaited by polling its HTTP endpoint, measured through /proc, stopped by SIGTERM.
+ * The server under test as a child process: Tandem from dist/, the raw relay, y-websocket 2.1's
+ * own server with y-leveldb, or Hocuspocus with its SQLite extension. Started on a free port,
+ * awaited by polling its HTTP endpoint, measured through /proc, stopped by SIGTERM.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -8,13 +9,29 @@ import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
+import type { Protocol } from './framing.js';
 import { cpuSeconds, rssBytes } from './proc-stats.js';
 
+/** Every server a run can measure, in the order tables show them. */
+export const TARGETS = ['relay', 'tandem', 'ywebsocket', 'hocuspocus'] as const;
+
 /** Which server a run measures. */
-export type TargetKind = 'relay' | 'tandem';
+export type TargetKind = (typeof TARGETS)[number];
+
+/** The targets that hold documents (all but the relay), so that joins wait for their state. */
+export function holdsDocuments(kind: TargetKind): boolean {
+  return kind !== 'relay';
+}
+
+/** How a target frames its messages (see bench/framing.ts). */
+export function protocolOf(kind: TargetKind): Protocol {
+  return kind === 'hocuspocus' ? 'hocuspocus' : 'y-websocket';
+}
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const TANDEM_CLI = join(ROOT, 'dist/server/cli.js');
+/** y-websocket 2.1's server, installed under an alias: 3.x moved the server to its own package. */
+const Y_WEBSOCKET_SERVER = join(ROOT, 'node_modules/y-websocket-2/bin/server.cjs');
 
 /**
  * Limits raised for a scripted client: the defaults protect a public server from abusive humans
@@ -35,7 +52,7 @@ const LOAD_LIMIT_FLAGS = [
 /** How to start a server under test. */
 export interface StartOptions {
   kind: TargetKind;
-  /** Tandem's LevelDB folder (required for Tandem, ignored by the relay). */
+  /** Where the server keeps its documents (required for every target but the relay). */
   dataDir?: string;
   /** Port to listen on; a free one when omitted (a restart passes the old one). */
   port?: number;
@@ -48,6 +65,7 @@ export interface StartOptions {
 /** A running server under test. */
 export interface ServerUnderTest {
   readonly kind: TargetKind;
+  readonly protocol: Protocol;
   readonly pid: number;
   readonly port: number;
   /** Base of document URLs: `${wsUrl}/${name}`. */
@@ -80,12 +98,12 @@ export function killServersOnExit(): void {
 export async function startServer(options: StartOptions): Promise<ServerUnderTest> {
   const port = options.port ?? (await freePort());
   const profile = options.cpuProfileDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', options.cpuProfileDir];
-  const args =
-    options.kind === 'relay'
-      ? [relayScript(), String(port)]
-      : [TANDEM_CLI, 'serve', '--port', String(port), '--host', '127.0.0.1', '--data', requireDataDir(options),
-         '--log-level', 'warn', ...LOAD_LIMIT_FLAGS];
-  const child = spawn(process.execPath, [...(options.nodeFlags ?? []), ...profile, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const { args, env } = commandOf(options, port);
+  const child = spawn(process.execPath, [...(options.nodeFlags ?? []), ...profile, ...args], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
+  });
   running.add(child);
   let output = '';
   const keep = (chunk: Buffer): void => {
@@ -103,6 +121,7 @@ export async function startServer(options: StartOptions): Promise<ServerUnderTes
   await pollReady(`http://127.0.0.1:${port}${readyPath}`, options.kind === 'tandem', child, () => output);
   return {
     kind: options.kind,
+    protocol: protocolOf(options.kind),
     pid,
     port,
     wsUrl: `ws://127.0.0.1:${port}`,
@@ -119,8 +138,33 @@ export async function startServer(options: StartOptions): Promise<ServerUnderTes
   };
 }
 
+/** The script and arguments of a target, and its environment beyond the runner's own. */
+function commandOf(options: StartOptions, port: number): { args: string[]; env: Record<string, string> } {
+  switch (options.kind) {
+    case 'relay':
+      return { args: [compiledScript('raw-relay'), String(port)], env: {} };
+    case 'tandem':
+      return {
+        args: [TANDEM_CLI, 'serve', '--port', String(port), '--host', '127.0.0.1', '--data', requireDataDir(options),
+          '--log-level', 'warn', ...LOAD_LIMIT_FLAGS],
+        env: {},
+      };
+    case 'ywebsocket':
+      // Its own server script, as its README runs it; YPERSISTENCE makes it keep every document
+      // in LevelDB through y-leveldb (the version y-websocket 2.1 depends on).
+      return { args: [Y_WEBSOCKET_SERVER], env: { HOST: '127.0.0.1', PORT: String(port), YPERSISTENCE: requireDataDir(options) } };
+    case 'hocuspocus':
+      return { args: [compiledScript('hocuspocus-server'), String(port), hocuspocusDatabase(requireDataDir(options))], env: {} };
+  }
+}
+
+/** Hocuspocus' SQLite database file inside a target's data dir. */
+export function hocuspocusDatabase(dataDir: string): string {
+  return join(dataDir, 'hocuspocus.sqlite');
+}
+
 function requireDataDir(options: StartOptions): string {
-  if (options.dataDir === undefined) throw new Error('Tandem needs a data dir');
+  if (options.dataDir === undefined) throw new Error(`${options.kind} needs a data dir`);
   return options.dataDir;
 }
 
@@ -160,13 +204,13 @@ export function freePort(): Promise<number> {
 }
 
 /**
- * The relay compiled to plain JavaScript, so that it runs on bare Node like the built Tandem and
- * its CPU and memory carry no TypeScript loader. Written under node_modules/.cache so that its
- * `ws` import resolves to the project's copy.
+ * A script of bench/ compiled to plain JavaScript, so that it runs on bare Node like the built
+ * Tandem and its CPU and memory carry no TypeScript loader. Written under node_modules/.cache so
+ * that its imports resolve to the project's packages.
  */
-function relayScript(): string {
-  const out = join(ROOT, 'node_modules/.cache/tandem-bench/raw-relay.mjs');
-  const source = readFileSync(join(ROOT, 'bench/raw-relay.ts'), 'utf8');
+function compiledScript(name: 'raw-relay' | 'hocuspocus-server'): string {
+  const out = join(ROOT, `node_modules/.cache/tandem-bench/${name}.mjs`);
+  const source = readFileSync(join(ROOT, `bench/${name}.ts`), 'utf8');
   const { outputText } = ts.transpileModule(source, {
     compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, verbatimModuleSyntax: true },
   });
