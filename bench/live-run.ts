@@ -72,6 +72,9 @@ export interface LiveMeasurement {
   closes: Record<string, number>;
 }
 
+/** How much longer than `spec.seconds` work run alongside the typing may hold the window open. */
+const ALONGSIDE_ALLOWANCE_SECONDS = 300;
+
 /** The generator is taken to be the limit above this share of one core... */
 const GENERATOR_CPU_LIMIT = 0.9;
 /** ...or when its event loop lags this much at p99 (ms)... */
@@ -79,10 +82,15 @@ const GENERATOR_LAG_LIMIT = 20;
 /** ...or when it sent fewer keystrokes than this share of its schedule. */
 const GENERATOR_SENT_LIMIT = 0.99;
 
-/** Runs `spec` against a started server. */
-export async function runLive(server: ServerUnderTest, spec: LiveSpec): Promise<LiveMeasurement> {
+/**
+ * Runs `spec` against a started server. `alongside`, when given, starts as the window opens
+ * (for work whose effect on the typing the run measures); the window then lasts until it has
+ * settled, and at least `spec.seconds`.
+ */
+export async function runLive(server: ServerUnderTest, spec: LiveSpec, alongside?: () => Promise<void>): Promise<LiveMeasurement> {
   const ledger = new Ledger();
-  const rooms = prepareRooms(server, spec, ledger);
+  // A window held open by `alongside` may last longer: the writers must not run out of keystrokes.
+  const rooms = prepareRooms(server, spec, ledger, spec.seconds + (alongside === undefined ? 0 : ALONGSIDE_ALLOWANCE_SECONDS));
   const clients = rooms.flat();
   let schedule: Schedule | null = null;
   try {
@@ -90,7 +98,7 @@ export async function runLive(server: ServerUnderTest, spec: LiveSpec): Promise<
     for (const client of clients) client.sendAwareness();
     schedule = startSchedule(clients, spec);
     await delay(spec.warmupSeconds * 1000);
-    const window = await measureWindow(server, clients, schedule, ledger, spec);
+    const window = await measureWindow(server, clients, schedule, ledger, spec, alongside);
     schedule.stop();
     const missing = await drain(rooms, ledger);
     // A server still busy with a backlog would only time the reader out; the run already failed.
@@ -134,8 +142,8 @@ export async function runLive(server: ServerUnderTest, spec: LiveSpec): Promise<
 }
 
 /** Builds every client with its precomputed keystrokes; nothing is connected yet. */
-function prepareRooms(server: ServerUnderTest, spec: LiveSpec, ledger: Ledger): LoadClient[][] {
-  const keystrokes = Math.ceil(spec.editRate * (spec.warmupSeconds + spec.seconds + 1)) + 1;
+function prepareRooms(server: ServerUnderTest, spec: LiveSpec, ledger: Ledger, seconds: number): LoadClient[][] {
+  const keystrokes = Math.ceil(spec.editRate * (spec.warmupSeconds + seconds + 1)) + 1;
   const rooms: LoadClient[][] = [];
   for (let d = 0; d < spec.docs; d++) {
     const room: LoadClient[] = [];
@@ -192,6 +200,7 @@ async function measureWindow(
   schedule: Schedule,
   ledger: Ledger,
   spec: LiveSpec,
+  alongside?: () => Promise<void>,
 ): Promise<Window> {
   const sentTotal = (): number => clients.reduce((sum, client) => sum + client.sent, 0);
   const lag = monitorEventLoopDelay({ resolution: 1 });
@@ -205,14 +214,17 @@ async function measureWindow(
   const due0 = schedule.due();
   lag.enable();
   ledger.windowStart = performance.now();
-  await delay(spec.seconds * 1000);
-  ledger.windowEnd = performance.now();
-  lag.disable();
+  try {
+    await Promise.all([delay(spec.seconds * 1000), alongside?.()]);
+  } finally {
+    ledger.windowEnd = performance.now();
+    lag.disable();
+    clearInterval(sampler);
+  }
   const serverCpu = server.cpuSeconds() - cpu0;
   const gen = process.cpuUsage(gen0);
   const sentEdits = sentTotal() - sent0;
   const dueEdits = schedule.due() - due0;
-  clearInterval(sampler);
   const rss = server.rssBytes();
   const seconds = (ledger.windowEnd - ledger.windowStart) / 1000;
   return {
@@ -249,7 +261,7 @@ async function checkStoredText(server: ServerUnderTest, rooms: readonly LoadClie
   for (let d = 0; d < rooms.length; d++) {
     const room = rooms[d]!;
     const expected = textOf(room.flatMap((client) => client.sentUpdates()));
-    const { update } = await fetchDocument(`${server.wsUrl}/bench-${d}`, server.protocol);
+    const update = await fetchDocument(`${server.wsUrl}/bench-${d}`, { protocol: server.protocol });
     if (textOf([update]) !== expected) return 'different';
   }
   return 'equal';

@@ -145,10 +145,13 @@ export class LoadClient implements Writer, Reader {
   }
 }
 
-/** Connects clients a few dozen at a time (a burst of hundreds of handshakes only measures the backlog). */
-export async function joinAll(clients: readonly LoadClient[], awaitServerSync: boolean): Promise<void> {
-  for (let i = 0; i < clients.length; i += 25) {
-    await Promise.all(clients.slice(i, i + 25).map((client) => client.join(awaitServerSync)));
+/**
+ * Connects clients `concurrency` at a time (by default a few dozen: a burst of hundreds of
+ * handshakes only measures the backlog).
+ */
+export async function joinAll(clients: readonly LoadClient[], awaitServerSync: boolean, concurrency = 25): Promise<void> {
+  for (let i = 0; i < clients.length; i += concurrency) {
+    await Promise.all(clients.slice(i, i + concurrency).map((client) => client.join(awaitServerSync)));
   }
 }
 

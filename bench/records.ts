@@ -5,6 +5,7 @@
 import type { ColdMeasurement } from './cold-run.js';
 import type { HostileMeasurement } from './hostile-run.js';
 import type { IdleMeasurement } from './idle-run.js';
+import type { LargeMeasurement } from './large-run.js';
 import type { LiveMeasurement, LiveSpec } from './live-run.js';
 import type { TargetKind } from './server-process.js';
 import type { StorageMeasurement } from './storage-run.js';
@@ -29,10 +30,17 @@ export interface HostileRecord extends RunHead {
   m: HostileMeasurement;
 }
 
-/** One run of the idle workload. */
+/** One run of the idle workload (10 connections per document) or the many workload (one each). */
 export interface IdleRecord extends RunHead {
-  kind: 'idle';
+  kind: 'idle' | 'many';
   m: IdleMeasurement;
+}
+
+/** One run of the large workload on one server. */
+export interface LargeRecord extends RunHead {
+  kind: 'large';
+  spec: LiveSpec;
+  m: LargeMeasurement;
 }
 
 /** One run of the cold workload (Tandem only). */
@@ -48,11 +56,11 @@ export interface StorageRecord extends RunHead {
 }
 
 /** Any run. */
-export type RunRecord = LiveRecord | HostileRecord | IdleRecord | ColdRecord | StorageRecord;
+export type RunRecord = LiveRecord | HostileRecord | IdleRecord | LargeRecord | ColdRecord | StorageRecord;
 
 /** The JSON line of a run: its head, the workload's shape and every figure, flat. */
 export function toJsonLine(record: RunRecord): string {
-  const spec = record.kind === 'live' || record.kind === 'saturation' || record.kind === 'hostile' ? record.spec : {};
+  const spec = record.kind === 'live' || record.kind === 'saturation' || record.kind === 'hostile' || record.kind === 'large' ? record.spec : {};
   return JSON.stringify({ workload: record.workload, target: record.target, rep: record.rep, ...spec, ...record.m, at: new Date().toISOString() });
 }
 
@@ -78,7 +86,13 @@ export function failureOf(record: RunRecord): string | null {
     case 'hostile':
       return record.m.converged ? null : `${record.m.skipped} keystrokes skipped, ${record.m.missing} deliveries missing after the drain, stored text ${record.m.storedText}`;
     case 'idle':
+    case 'many':
       return Object.keys(record.m.closes).length === 0 ? null : `server closed idle sockets ${JSON.stringify(record.m.closes)}`;
+    case 'large': {
+      const { typing } = record.m;
+      // Both readers held the whole document (state vector and text length) or the run threw.
+      return typing.converged ? null : `typing beside the large document: ${typing.skipped} keystrokes skipped, ${typing.missing} deliveries missing, stored text ${typing.storedText}`;
+    }
     case 'cold':
       return record.m.textEqual && record.m.recompactedTextEqual ? null : 'the loaded text differs from the text typed';
     case 'storage':

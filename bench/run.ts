@@ -3,7 +3,7 @@
  * raw relay; prints one JSON line per run and the tables at the end.
  *
  *   npm run bench -- [--workload 1x50,hostile,idle|all] [--seconds 8] [--reps 2] [--target relay,tandem,ywebsocket,hocuspocus]
- *                    [--rates 5,10,20] [--seed 1] [--docs] [--cpu-prof DIR] [--skip-build]
+ *                    [--rates 5,10,20] [--seed 1] [--many-docs 10000] [--docs] [--cpu-prof DIR] [--skip-build]
  */
 import { spawnSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync } from 'node:fs';
@@ -15,6 +15,8 @@ import { runCold } from './cold-run.js';
 import { describeBuild, writeResults } from './docs.js';
 import { runHostile } from './hostile-run.js';
 import { runIdle } from './idle-run.js';
+import { largeDocument } from './large-document.js';
+import { runLarge } from './large-run.js';
 import { runLive, type LiveSpec } from './live-run.js';
 import { failureOf, keptUp, toJsonLine, type RunRecord } from './records.js';
 import { renderTables } from './report.js';
@@ -32,9 +34,17 @@ const LIVE: Readonly<Record<string, Pick<LiveSpec, 'docs' | 'clientsPerDoc' | 'e
 };
 /** The typing of the hostile workload (a hostile import loop runs beside it; bench/hostile-run.ts). */
 const HOSTILE: Pick<LiveSpec, 'docs' | 'clientsPerDoc' | 'editRate'> = { docs: 20, clientsPerDoc: 5, editRate: 5 };
-const WORKLOADS = [...Object.keys(LIVE), 'hostile', 'idle', 'cold', 'storage', 'saturation'];
+/** The typing in other rooms while the large document is joined. */
+const BESIDE_LARGE: Pick<LiveSpec, 'docs' | 'clientsPerDoc' | 'editRate'> = { docs: 5, clientsPerDoc: 2, editRate: 5 };
+const WORKLOADS = [...Object.keys(LIVE), 'hostile', 'idle', 'many', 'large', 'cold', 'storage', 'saturation'];
 const DEFAULT_RATES = [10, 20, 40, 70, 100, 150, 200, 300, 400];
 const IDLE_COUNTS = [100, 500, 1000];
+/** Idle connections per document in the idle workload, as issue 5 set it. */
+const IDLE_PER_DOCUMENT = 10;
+/** Documents of the many workload (one idle connection each); `--many-docs` changes it. */
+const MANY_DOCS = 10_000;
+/** Handshakes in flight at once in the many workload. */
+const MANY_CONCURRENCY = 100;
 /**
  * Node flags for both servers in the idle workload only: a small young generation, so that RSS
  * shows what each connection keeps rather than how much short-lived garbage the handshakes left
@@ -53,6 +63,7 @@ interface Options {
   targets: TargetKind[];
   rates: number[];
   seed: number;
+  manyDocs: number;
   docs: boolean;
   cpuProfileDir: string | undefined;
   build: boolean;
@@ -68,6 +79,7 @@ function parseOptions(argv: string[]): Options {
       target: { type: 'string', default: TARGETS.join(',') },
       rates: { type: 'string', default: DEFAULT_RATES.join(',') },
       seed: { type: 'string', default: '1' },
+      'many-docs': { type: 'string', default: String(MANY_DOCS) },
       docs: { type: 'boolean', default: false },
       'cpu-prof': { type: 'string' },
       'skip-build': { type: 'boolean', default: false },
@@ -90,6 +102,7 @@ function parseOptions(argv: string[]): Options {
     targets: targets as TargetKind[],
     rates: list(values.rates).map((r) => positive('rates', r)),
     seed: Number(values.seed),
+    manyDocs: Math.round(positive('many-docs', values['many-docs'])),
     docs: values.docs,
     cpuProfileDir: values['cpu-prof'] === undefined ? undefined : resolve(values['cpu-prof']),
     build: !values['skip-build'],
@@ -200,8 +213,25 @@ async function main(): Promise<void> {
       } else if (workload === 'idle') {
         for (const target of inOrder(options.targets, rep)) {
           await attempt(what(target), async () => {
-            const m = await withServer({ kind: target, nodeFlags: IDLE_NODE_FLAGS }, (server) => runIdle(server, IDLE_COUNTS));
+            const m = await withServer({ kind: target, nodeFlags: IDLE_NODE_FLAGS }, (server) => runIdle(server, IDLE_COUNTS, IDLE_PER_DOCUMENT));
             return { kind: 'idle', workload, target, rep, m };
+          });
+        }
+      } else if (workload === 'many') {
+        const counts = [Math.round(options.manyDocs / 4), Math.round(options.manyDocs / 2), options.manyDocs];
+        for (const target of inOrder(options.targets, rep)) {
+          await attempt(what(target), async () => {
+            const m = await withServer({ kind: target, nodeFlags: IDLE_NODE_FLAGS }, (server) => runIdle(server, counts, 1, MANY_CONCURRENCY));
+            return { kind: 'many', workload, target, rep, m };
+          });
+        }
+      } else if (workload === 'large') {
+        const doc = largeDocument(options.seed, join(ROOT, 'bench/results/cache'));
+        const spec: LiveSpec = { ...BESIDE_LARGE, awarenessHz: 20, seconds: options.seconds, warmupSeconds: WARMUP_SECONDS, seed: options.seed };
+        for (const target of inOrder(options.targets, rep).filter(holdsDocuments)) {
+          await attempt(what(target), async () => {
+            const m = await withDeadline(runLarge(target, doc, spec, profiled(target)), RUN_DEADLINE_MS);
+            return { kind: 'large', workload, target, rep, spec, m };
           });
         }
       } else if (workload === 'cold' && tandem) {

@@ -47,6 +47,9 @@ const LOAD_LIMIT_FLAGS = [
   '--connection-attempts-per-minute', '1000000',
   '--awareness-updates-per-second', '1000000',
   '--awareness-burst', '1000000',
+  // The many workload loads 10,000 documents; the large one sends a 10 MB state to each reader.
+  '--max-loaded-rooms', '1000000',
+  '--max-unsent-bytes', '1000000000',
 ];
 
 /** How to start a server under test. */

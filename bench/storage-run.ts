@@ -44,7 +44,7 @@ export async function runStorage(spec: Omit<LiveSpec, 'docs'>): Promise<StorageM
     let state: Uint8Array;
     try {
       ({ keystrokes } = await runLive(server, { ...spec, docs: 1 }));
-      state = (await fetchDocument(`${server.wsUrl}/${DOCUMENT}`)).update;
+      state = await fetchDocument(`${server.wsUrl}/${DOCUMENT}`);
     } finally {
       await server.stop();
     }
