@@ -1,6 +1,7 @@
 /**
- * Where a session's tables go for readers: docs/benchmarks.md, between two markers, with the
- * command, the machine and the date. The prose around the markers is written by hand.
+ * Where a session's tables go for readers: docs/benchmarks.md and the README's headline, each
+ * between two markers, with the command, the machine and the date. The prose around the markers
+ * is written by hand.
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -9,6 +10,9 @@ import { join } from 'node:path';
 
 const START = '<!-- results:start -->';
 const END = '<!-- results:end -->';
+/** The README's side-by-side headline sits between these. */
+const HEADLINE_START = '<!-- bench-headline:start -->';
+const HEADLINE_END = '<!-- bench-headline:end -->';
 
 /** The machine a session ran on, as the docs state it. */
 export function describeMachine(): string {
@@ -23,23 +27,31 @@ export function describeBuild(root: string): string {
   return `${git('rev-parse', '--short', 'HEAD')}${dirty ? ' plus uncommitted changes under server/ or shared/' : ''}`;
 }
 
-/** Replaces the results between the markers of docs/benchmarks.md. */
-export function writeResults(root: string, command: string, build: string, tables: string): void {
-  const path = join(root, 'docs/benchmarks.md');
-  const doc = readFileSync(path, 'utf8');
-  const start = doc.indexOf(START);
-  const end = doc.indexOf(END);
-  if (start < 0 || end < start) throw new Error(`${path} has no ${START} ... ${END} section`);
-  const results = [
-    START,
+/**
+ * Replaces the results between the markers of docs/benchmarks.md, and the side-by-side
+ * headline between the README's markers.
+ */
+export function writeResults(root: string, command: string, build: string, tables: string, headline: string): void {
+  const when = new Date().toISOString().replace('T', ' ').slice(0, 16);
+  replaceBetween(join(root, 'docs/benchmarks.md'), START, END, [
+    '',
     '',
     `Command: \`${command}\`  `,
     `Machine: ${describeMachine()}  `,
     `Tandem built from: ${build}  `,
-    `Date: ${new Date().toISOString().replace('T', ' ').slice(0, 16)} UTC`,
+    `Date: ${when} UTC`,
     '',
     tables,
     '',
-  ].join('\n');
-  writeFileSync(path, doc.slice(0, start) + results + doc.slice(end));
+  ].join('\n'));
+  if (headline !== '') replaceBetween(join(root, 'README.md'), HEADLINE_START, HEADLINE_END, `\n${headline}\n\n(\`${command}\`, ${when} UTC, ${describeMachine()})\n`);
+}
+
+/** Replaces what lies between `start` and `end` in the file at `path`. */
+function replaceBetween(path: string, start: string, end: string, content: string): void {
+  const doc = readFileSync(path, 'utf8');
+  const from = doc.indexOf(start);
+  const to = doc.indexOf(end);
+  if (from < 0 || to < from) throw new Error(`${path} has no ${start} ... ${end} section`);
+  writeFileSync(path, doc.slice(0, from + start.length) + content + doc.slice(to));
 }

@@ -19,7 +19,7 @@ import { largeDocument } from './large-document.js';
 import { runLarge } from './large-run.js';
 import { runLive, type LiveSpec } from './live-run.js';
 import { failureOf, keptUp, toJsonLine, type RunRecord } from './records.js';
-import { renderTables } from './report.js';
+import { renderHeadline, renderTables } from './report.js';
 import { TARGETS, holdsDocuments, killServersOnExit, startServer, type ServerUnderTest, type StartOptions, type TargetKind } from './server-process.js';
 import { runStorage } from './storage-run.js';
 
@@ -252,7 +252,7 @@ async function main(): Promise<void> {
   const tables = renderTables(records);
   process.stdout.write(`\n${tables}\n`);
   process.stdout.write(`\nJSON lines: ${jsonl}\n`);
-  if (options.docs) writeResults(ROOT, `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(), builtFrom, tables);
+  if (options.docs) writeResults(ROOT, `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(), builtFrom, tables, renderHeadline(records));
   if (failures.length > 0) {
     process.stderr.write(`\n!!!!! ${failures.length} run(s) FAILED:\n${failures.join('\n')}\n`);
     process.exitCode = 1;
