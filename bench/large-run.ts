@@ -4,12 +4,13 @@
  * while 5 rooms of 2 writers type beside it, so that a server whose event loop stalls while it
  * loads or serves the large document shows it in their latency.
  */
-import { WebSocket } from 'ws';
 import { openLevelDbStore } from '../server/storage/leveldb-store.js';
 import { makeTempDir, removeTempDir } from '../test/helpers/temp-dir.js';
 import { updateFrame } from './frames.js';
 import { framingFor } from './framing.js';
 import { untilQuiet } from './idle-run.js';
+import { Ledger } from './ledger.js';
+import { LoadClient } from './load-client.js';
 import { joinInWorker, type JoinRequest, type JoinTimings, type WorkerReader } from './join-worker.js';
 import { LARGE_FIELD, type LargeDocument } from './large-document.js';
 import { runLive, type LiveMeasurement, type LiveSpec } from './live-run.js';
@@ -94,19 +95,14 @@ async function seedThroughClient(kind: TargetKind, dataDir: string, doc: LargeDo
   try {
     const url = `${server.wsUrl}/${DOCUMENT}`;
     const framing = framingFor(server.protocol, url);
-    const writer = new WebSocket(url, { perMessageDeflate: false });
-    await new Promise<void>((resolve, reject) => {
-      writer.once('open', () => resolve());
-      writer.once('error', reject);
-    });
-    for (const frame of framing.opening) writer.send(frame);
-    writer.send(framing.wrap(updateFrame(doc.state)));
+    // A writer that has done the handshake first: Hocuspocus holds a document's messages until
+    // its auth is through, and closes a socket whose held messages pass 5 MB.
+    const writer = new LoadClient({ url, framing, clientId: 0, frames: [framing.wrap(updateFrame(doc.state))], updates: [doc.state], awarenessStates: [], ledger: new Ledger() });
+    await writer.join(true);
+    writer.sendEdit();
     const reader = await joinInWorker(joinRequest(server, doc));
     await reader.close();
-    await new Promise<void>((resolve) => {
-      writer.once('close', () => resolve());
-      writer.close();
-    });
+    await writer.close();
     await untilQuiet(server, 30_000);
   } finally {
     await server.stop();
