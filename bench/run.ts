@@ -1,6 +1,7 @@
 /**
  * `npm run bench`: runs the workloads against Tandem and, interleaved in the same session, the
- * raw relay; prints one JSON line per run and the tables at the end.
+ * raw relay, y-websocket 2.1's server and Hocuspocus; prints one JSON line per run and the
+ * tables at the end.
  *
  *   npm run bench -- [--workload 1x50,hostile,idle|all] [--seconds 8] [--reps 2] [--target relay,tandem,ywebsocket,hocuspocus]
  *                    [--rates 5,10,20] [--seed 1] [--many-docs 10000] [--docs] [--cpu-prof DIR] [--skip-build]
