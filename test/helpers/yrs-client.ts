@@ -144,24 +144,42 @@ export class YrsClient {
  * delete range when the range starts on a block it garbage-collected (y-crdt issue 605; pinned in
  * test/unit/yrs-upstream.test.ts), so a Yrs client that collected its own deleted content keeps
  * items that Yjs peers deleted in the same range, and never converges. The update's delete set
- * is applied again one clock per range, so that no range starts on a collected block unless it
- * is only that block.
+ * is applied again, each range cut where the doc's blocks start: a piece that starts on a
+ * collected block then covers only that block. (Not one clock per range: a cut inside a block
+ * would split an emoji's surrogate pair, which corrupts a Yrs doc's encoding.)
  */
 export function applyRemoteUpdate(doc: yw.YDoc, update: Uint8Array): void {
   yw.applyUpdate(doc, update, REMOTE);
   const { ds } = Y.decodeUpdate(update);
   if (ds.clients.size === 0) return;
+  const blockStarts = new Map<number, number[]>();
+  for (const { id } of Y.decodeUpdate(yw.encodeStateAsUpdate(doc)).structs) {
+    if (!ds.clients.has(id.client)) continue;
+    let starts = blockStarts.get(id.client);
+    if (starts === undefined) blockStarts.set(id.client, (starts = []));
+    starts.push(id.clock);
+  }
   const encoder = encoding.createEncoder();
   encoding.writeVarUint(encoder, 0);
   encoding.writeVarUint(encoder, ds.clients.size);
   for (const [client, ranges] of ds.clients) {
-    encoding.writeVarUint(encoder, client);
-    encoding.writeVarUint(encoder, ranges.reduce((count, range) => count + range.len, 0));
-    for (const { clock, len } of ranges) {
-      for (let at = clock; at < clock + len; at++) {
-        encoding.writeVarUint(encoder, at);
-        encoding.writeVarUint(encoder, 1);
+    const starts = blockStarts.get(client) ?? [];
+    const pieces: [number, number][] = [];
+    let first = 0;
+    for (const { clock, len } of [...ranges].sort((a, b) => a.clock - b.clock)) {
+      while (first < starts.length && (starts[first] as number) <= clock) first++;
+      let from = clock;
+      for (let next = first; next < starts.length && (starts[next] as number) < clock + len; next++) {
+        pieces.push([from, (starts[next] as number) - from]);
+        from = starts[next] as number;
       }
+      pieces.push([from, clock + len - from]);
+    }
+    encoding.writeVarUint(encoder, client);
+    encoding.writeVarUint(encoder, pieces.length);
+    for (const [clock, len] of pieces) {
+      encoding.writeVarUint(encoder, clock);
+      encoding.writeVarUint(encoder, len);
     }
   }
   yw.applyUpdate(doc, encoding.toUint8Array(encoder), REMOTE);
