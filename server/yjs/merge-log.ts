@@ -38,6 +38,9 @@ export function mergeUpdatesInRounds(updates: readonly Uint8Array[]): Uint8Array
  */
 const MERGE_SLICE_BYTES = 32 * 1024;
 
+/** The origin of compaction's own transactions: a transaction of any other is Yjs's own. */
+const COMPACTING = Symbol('compacting');
+
 /**
  * One update equivalent to applying every update of `log` in order, as small as the document's
  * state, or null for an empty log. For compaction. Applies the log a slice per event-loop turn.
@@ -47,10 +50,21 @@ const MERGE_SLICE_BYTES = 32 * 1024;
  * twice the bytes, because it keeps every update's own struct runs and deleted content. Updates
  * whose dependencies are missing stay pending in the doc, and `encodeStateAsUpdate` carries
  * pending structs along, so nothing in the log is dropped.
+ *
+ * After a slice that brought formatting, Yjs tidies the formatting marks it finds redundant at
+ * that point, deleting them in a transaction of its own. The room that wrote the log tidied at
+ * other points (after each update it applied), so those deletions are ones no client made:
+ * clients would not hold them, and a client syncing with the compacted document would lose marks
+ * that a concurrent mark made meaningful again. When Yjs tidied anything, the log is merged by its
+ * bytes instead, which holds exactly what the log holds.
  */
 export async function mergeLog(log: readonly Uint8Array[]): Promise<Uint8Array | null> {
   if (log.length <= 1) return log[0] ?? null;
   const doc = new Y.Doc();
+  let tidied = false;
+  doc.on('afterTransaction', (transaction: Y.Transaction) => {
+    if (transaction.origin !== COMPACTING && transaction.deleteSet.clients.size > 0) tidied = true;
+  });
   try {
     for (let next = 0; next < log.length; ) {
       if (next > 0) await new Promise((resolve) => setImmediate(resolve));
@@ -60,7 +74,8 @@ export async function mergeLog(log: readonly Uint8Array[]): Promise<Uint8Array |
           Y.applyUpdate(doc, update);
           bytes += update.byteLength;
         }
-      });
+      }, COMPACTING);
+      if (tidied) return mergeUpdatesInRounds(log);
     }
     return Y.encodeStateAsUpdate(doc);
   } finally {

@@ -12,9 +12,6 @@ import { waitFor } from '../helpers/wait-for.js';
 import { YrsClient } from '../helpers/yrs-client.js';
 import { useCluster } from './cluster-setup.js';
 
-/** A seed whose run converges; see the comment at its use. */
-const YRS_CLUSTER_SEED = 1;
-
 const pool = new ClientPool();
 const yrs: YrsClient[] = [];
 const cluster = useCluster(() => {
@@ -39,9 +36,6 @@ describe('Yrs clients in a cluster', () => {
 
       const content = await waitConverged(replicas, () => cluster().stored(db, 'mixed'));
       expect(content).not.toBe(contentOf(new Y.Doc()));
-      // A fixed seed: random ones sometimes end with a Yrs and a Yjs replica showing different
-      // formatting of concurrently formatted XmlText (TANDEM_SEED=4035766230 replays one), an open
-      // finding of issue 13. TANDEM_SEED still runs any other.
-    }, YRS_CLUSTER_SEED);
+    });
   });
 });

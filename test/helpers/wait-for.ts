@@ -30,7 +30,8 @@ export async function waitFor<T>(
       lastError = error;
     }
     if (Date.now() > deadline) {
-      const cause = lastError instanceof Error ? `: ${lastError.message}` : '';
+      // Wasm libraries (ywasm) throw strings, not Errors.
+      const cause = lastError === undefined ? '' : `: ${lastError instanceof Error ? lastError.message : String(lastError)}`;
       throw new Error(`timed out after ${timeout} ms waiting for ${message}${cause}`);
     }
     await new Promise((resolve) => setTimeout(resolve, interval));

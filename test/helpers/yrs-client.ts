@@ -5,7 +5,8 @@
  * connecting, sends each local edit as an update, and reconnects with backoff after any close.
  *
  * ywasm's `onUpdate` does not fire for every local transaction, so an edit is sent as the diff
- * against the state vector from before it, not from an update event.
+ * against the state vector from before it, not from an update event. ywasm also loses some
+ * deletions (see {@link applyRemoteUpdate}), which the client makes up for.
  */
 import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
@@ -54,13 +55,6 @@ export class YrsClient {
     // It carries the doc's whole delete set: what was deleted before is a no-op to the server.
     const diff = yw.encodeStateAsUpdate(this.doc, before);
     if (!isEmptyUpdate(diff)) this.sendSync(SyncMessageType.Update, diff);
-  }
-
-  /** The doc's content as a Yjs document (for comparing with Yjs clients and storage). */
-  toYjs(): Y.Doc {
-    const doc = new Y.Doc();
-    Y.applyUpdate(doc, yw.encodeStateAsUpdate(this.doc));
-    return doc;
   }
 
   /** Closes the connection and stays offline until {@link connect}. */
@@ -118,11 +112,11 @@ export class YrsClient {
         this.sendSync(SyncMessageType.Step2, yw.encodeStateAsUpdate(this.doc, payload));
         return;
       case SyncMessageType.Step2:
-        yw.applyUpdate(this.doc, payload, REMOTE);
+        applyRemoteUpdate(this.doc, payload);
         this.synced = true;
         return;
       case SyncMessageType.Update:
-        yw.applyUpdate(this.doc, payload, REMOTE);
+        applyRemoteUpdate(this.doc, payload);
         return;
       default:
         return;
@@ -143,6 +137,52 @@ export class YrsClient {
     if (this.reconnectTimer !== null) clearTimeout(this.reconnectTimer);
     this.reconnectTimer = null;
   }
+}
+
+/**
+ * Applies a v1 update from a peer to a Yrs doc, deletions included. ywasm 0.18.3 skips a whole
+ * delete range when the range starts on a block it garbage-collected (y-crdt issue 605; pinned in
+ * test/unit/yrs-upstream.test.ts), so a Yrs client that collected its own deleted content keeps
+ * items that Yjs peers deleted in the same range, and never converges. The update's delete set
+ * is applied again, each range cut where the doc's blocks start: a piece that starts on a
+ * collected block then covers only that block. (Not one clock per range: a cut inside a block
+ * would split an emoji's surrogate pair, which corrupts a Yrs doc's encoding.)
+ */
+export function applyRemoteUpdate(doc: yw.YDoc, update: Uint8Array): void {
+  yw.applyUpdate(doc, update, REMOTE);
+  const { ds } = Y.decodeUpdate(update);
+  if (ds.clients.size === 0) return;
+  const blockStarts = new Map<number, number[]>();
+  for (const { id } of Y.decodeUpdate(yw.encodeStateAsUpdate(doc)).structs) {
+    if (!ds.clients.has(id.client)) continue;
+    let starts = blockStarts.get(id.client);
+    if (starts === undefined) blockStarts.set(id.client, (starts = []));
+    starts.push(id.clock);
+  }
+  const encoder = encoding.createEncoder();
+  encoding.writeVarUint(encoder, 0);
+  encoding.writeVarUint(encoder, ds.clients.size);
+  for (const [client, ranges] of ds.clients) {
+    const starts = blockStarts.get(client) ?? [];
+    const pieces: [number, number][] = [];
+    let first = 0;
+    for (const { clock, len } of [...ranges].sort((a, b) => a.clock - b.clock)) {
+      while (first < starts.length && (starts[first] as number) <= clock) first++;
+      let from = clock;
+      for (let next = first; next < starts.length && (starts[next] as number) < clock + len; next++) {
+        pieces.push([from, (starts[next] as number) - from]);
+        from = starts[next] as number;
+      }
+      pieces.push([from, clock + len - from]);
+    }
+    encoding.writeVarUint(encoder, client);
+    encoding.writeVarUint(encoder, pieces.length);
+    for (const [clock, len] of pieces) {
+      encoding.writeVarUint(encoder, clock);
+      encoding.writeVarUint(encoder, len);
+    }
+  }
+  yw.applyUpdate(doc, encoding.toUint8Array(encoder), REMOTE);
 }
 
 /** True for a v1 update with no structs and no deletions. */
