@@ -7,6 +7,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { DocumentFormat as DocumentKind } from '../../shared/document-format.js';
+import { workerEntry } from '../workers/entry.js';
 import type { Limits } from '../../shared/limits.js';
 import { checkBodyBytes, type ConversionBounds } from './content-bounds.js';
 import { ContentError, ContentLimitError, ConversionUnavailableError, MissingTypesError } from './conversion-errors.js';
@@ -74,20 +75,6 @@ interface Slot {
   ready: boolean;
   /** The slot's job; its deadline starts when the worker says it started it (see convert-worker.ts). */
   job: { id: number; job: Job; deadline: NodeJS.Timeout | null } | null;
-}
-
-/**
- * How to start a worker. Built, the worker is convert-worker.js beside this file. Run from the
- * TypeScript sources (tests, `node --import tsx`), it is convert-worker.ts, and Node 20 does not
- * apply the parent's `--import` loader hooks to worker threads: a one-line ESM bootstrap registers
- * tsx (a dev dependency, present wherever the sources run) before importing it.
- */
-function workerEntry(): URL {
-  if (!import.meta.url.endsWith('.ts')) return new URL('./convert-worker.js', import.meta.url);
-  const tsx = import.meta.resolve('tsx/esm/api');
-  const entry = new URL('./convert-worker.ts', import.meta.url).href;
-  const bootstrap = `import { register } from ${JSON.stringify(tsx)};\nregister();\nawait import(${JSON.stringify(entry)});\n`;
-  return new URL(`data:text/javascript,${encodeURIComponent(bootstrap)}`);
 }
 
 /** The error a worker's failed reply stands for, rebuilt on this side of the boundary. */
@@ -176,7 +163,7 @@ export class ConversionPool implements DocumentConverter {
 
   private spawn(slot: Slot): Worker {
     const workerData: ConversionWorkerData = { extensions: this.options.extensions };
-    const worker = new Worker(workerEntry(), { workerData, resourceLimits: { maxOldGenerationSizeMb: this.options.heapMb }, stdout: false, stderr: false });
+    const worker = new Worker(workerEntry('convert-worker', import.meta.url), { workerData, resourceLimits: { maxOldGenerationSizeMb: this.options.heapMb }, stdout: false, stderr: false });
     // Idle, a worker never keeps the process alive; it is held while it converts (see start).
     worker.unref();
     // A conversion's deadline runs from the worker's signal that it started: one that never loads must not hold its job forever.

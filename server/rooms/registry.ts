@@ -9,6 +9,7 @@
  */
 import { NO_FANOUT, type DocumentChannel, type FanOut } from '../cluster/fanout.js';
 import { Room, type RoomContext } from './room.js';
+import { stateVectorOfStoredOffThread } from '../yjs/state-vector-thread.js';
 
 /** What the registry needs beyond what each room needs. */
 export interface RegistryContext extends RoomContext {
@@ -207,7 +208,10 @@ export class RoomRegistry {
     try {
       channel = await (this.context.fanOut ?? NO_FANOUT).subscribe(name);
       if (await this.recentlyDeleted(name)) throw new DocumentDeletedError(name);
-      room = new Room(name, this.context, await store.load(name), channel);
+      const stored = await store.load(name);
+      // Read off the event loop for a large document, which other rooms would otherwise wait for.
+      const stateVector = stored === null ? null : await stateVectorOfStoredOffThread(stored);
+      room = new Room(name, this.context, stored, channel, stateVector);
       channel?.attach(room);
       room.resync();
       await this.context.prepare?.(room);

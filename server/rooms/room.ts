@@ -121,6 +121,7 @@ export class Room implements FanOutPeer {
     private readonly context: RoomContext,
     stored: Uint8Array | null,
     private readonly channel: DocumentChannel | null = null,
+    storedStateVector: Uint8Array | null = null,
   ) {
     this.awareness = new AwarenessTable<AwarenessOwner>(context.limits.maxAwarenessStateBytes, context.limits.maxAwarenessClientsPerConnection, (owner) =>
       'instanceId' in owner ? null : (owner.presenceClaim ?? null),
@@ -143,7 +144,7 @@ export class Room implements FanOutPeer {
     this.stored = stored;
     try {
       // Reading the state vector walks every struct, so a stored update cut short fails the load here.
-      this.storedStateVector = stored === null ? null : stateVectorOfStored(stored);
+      this.storedStateVector = stored === null ? null : (storedStateVector ?? stateVectorOfStored(stored));
     } catch (error) {
       this.doc.destroy();
       throw error;
