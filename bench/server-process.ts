@@ -1,5 +1,5 @@
 /**
- * The server under test as a child process: Tandem from dist/ or the raw relay. Started on a
+ * The server under test as a child process: Tandem from server/dist/ or the raw relay. Started on a
  * free port, awaited by polling its HTTP endpoint, measured through /proc, stopped by SIGTERM.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -14,7 +14,7 @@ import { cpuSeconds, rssBytes } from './proc-stats.js';
 export type TargetKind = 'relay' | 'tandem';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const TANDEM_CLI = join(ROOT, 'dist/server/cli.js');
+const TANDEM_CLI = join(ROOT, 'server/dist/server/cli.js');
 
 /**
  * Limits raised for a scripted client: the defaults protect a public server from abusive humans

@@ -19,9 +19,13 @@ import { createTandemServer, type TandemServer } from './index.js';
 import { StoreLockedError } from './storage/store.js';
 import { tandemVersion } from './version.js';
 
-/** The built demo app beside this file (dist/server -> dist/app), or none when not built. */
+/**
+ * The built demo app, or none when not built: beside this file (dist/server -> dist/app), or the
+ * repository's dist/app seen from the sources (server/) or from the server package's build
+ * (server/dist/server). The published package carries no app, so there it finds none.
+ */
 function findStaticDir(): string | null {
-  for (const relative of ['../app', '../dist/app']) {
+  for (const relative of ['../app', '../dist/app', '../../../dist/app']) {
     const dir = fileURLToPath(new URL(relative, import.meta.url));
     if (existsSync(`${dir}/index.html`)) return dir;
   }
