@@ -62,7 +62,7 @@ function peerTrouble(stderr: string): string[] {
 function codeBlockAfter(markdown: string, heading: string, language: string): string {
   const start = markdown.indexOf(`\n${heading}\n`);
   if (start < 0) throw new Error(`no heading "${heading}"`);
-  const match = new RegExp('```' + language + '\\n([\\s\\S]*?)\\n```').exec(markdown.slice(start));
+  const match = new RegExp(`\`\`\`${language}\\n([\\s\\S]*?)\\n\`\`\``).exec(markdown.slice(start));
   if (match?.[1] === undefined) throw new Error(`no ${language} block after "${heading}"`);
   return `${match[1]}\n`;
 }
