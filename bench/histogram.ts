@@ -21,6 +21,7 @@ export class Histogram {
 
   /** Adds one value (negative values count as zero). */
   record(value: number): void {
+    // biome-ignore lint/complexity/useMathMinMax: NaN must count as zero too, and Math.max(NaN, 0) is NaN
     const v = value > 0 ? value : 0;
     this.counts[bucketOf(v)]! += 1;
     this.count += 1;

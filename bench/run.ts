@@ -115,11 +115,11 @@ function fail(message: string): never {
   process.exit(2);
 }
 
-/** Rebuilds dist/ so that Tandem is measured as it is in the working tree. */
+/** Rebuilds server/dist/ so that Tandem is measured as it is in the working tree. */
 function build(): void {
-  const result = spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: ROOT, encoding: 'utf8' });
+  const result = spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'server/tsconfig.build.json'], { cwd: ROOT, encoding: 'utf8' });
   if (result.status !== 0) process.stderr.write(`bench: the build reported errors; measuring what it emitted\n${result.stdout.slice(0, 2000)}\n`);
-  if (!existsSync(join(ROOT, 'dist/server/cli.js'))) fail('dist/server/cli.js is missing: Tandem cannot be started');
+  if (!existsSync(join(ROOT, 'server/dist/server/cli.js'))) fail('server/dist/server/cli.js is missing: Tandem cannot be started');
 }
 
 /** The targets in the order given on odd reps and reversed on even ones, so that drift over a session cancels. */

@@ -1,7 +1,7 @@
 /**
- * The server under test as a child process: Tandem from dist/, the raw relay, y-websocket 2.1's
- * own server with y-leveldb, or Hocuspocus with its SQLite extension. Started on a free port,
- * awaited by polling its HTTP endpoint, measured through /proc, stopped by SIGTERM.
+ * The server under test as a child process: Tandem from server/dist/, the raw relay, y-websocket
+ * 2.1's own server with y-leveldb, or Hocuspocus with its SQLite extension. Started on a free
+ * port, awaited by polling its HTTP endpoint, measured through /proc, stopped by SIGTERM.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -29,7 +29,7 @@ export function protocolOf(kind: TargetKind): Protocol {
 }
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const TANDEM_CLI = join(ROOT, 'dist/server/cli.js');
+const TANDEM_CLI = join(ROOT, 'server/dist/server/cli.js');
 /** y-websocket 2.1's server, installed under an alias: 3.x moved the server to its own package. */
 const Y_WEBSOCKET_SERVER = join(ROOT, 'node_modules/y-websocket-2/bin/server.cjs');
 

@@ -1,11 +1,11 @@
 /**
- * The Tandem editor client (`tandem/client`): the React component and hooks, and the
+ * The Tandem editor client (`@tandem-sync/react`): the React component and hooks, and the
  * framework-free functions beneath them. Importing it has no side effects. Styles ship
- * separately: `import 'tandem/client/styles.css'`.
+ * separately: `import '@tandem-sync/react/styles.css'`.
  *
  * @example
- * import { CollaborativeEditor } from 'tandem/client';
- * import 'tandem/client/styles.css';
+ * import { CollaborativeEditor } from '@tandem-sync/react';
+ * import '@tandem-sync/react/styles.css';
  *
  * <CollaborativeEditor serverUrl="wss://docs.example.com" documentName="notes" user={{ name: 'Ada', color: '#3366ff' }} />
  */

@@ -19,9 +19,13 @@ import { createTandemServer, type TandemServer } from './index.js';
 import { StoreLockedError } from './storage/store.js';
 import { tandemVersion } from './version.js';
 
-/** The built demo app beside this file (dist/server -> dist/app), or none when not built. */
+/**
+ * The built demo app, or none when not built: beside this file (dist/server -> dist/app), or the
+ * repository's dist/app seen from the sources (server/) or from the server package's build
+ * (server/dist/server). The published package carries no app, so there it finds none.
+ */
 function findStaticDir(): string | null {
-  for (const relative of ['../app', '../dist/app']) {
+  for (const relative of ['../app', '../dist/app', '../../../dist/app']) {
     const dir = fileURLToPath(new URL(relative, import.meta.url));
     if (existsSync(`${dir}/index.html`)) return dir;
   }
@@ -74,13 +78,17 @@ function announce(server: TandemServer, config: TandemConfig): void {
   process.stderr.write(`Tandem ${tandemVersion()}: ${open} · ${storage} · ${cluster} · ${auth}\n`);
 }
 
-/** First SIGTERM/SIGINT: graceful close, exit 0. A second one: exit at once. */
-function stopOnSignals(server: TandemServer): void {
+/**
+ * First SIGTERM/SIGINT: graceful close, exit 0. A second one: exit at once. Listening from the
+ * start: the server logs `listening` before `createTandemServer` resolves, and a process manager
+ * may signal as soon as it reads that line.
+ */
+function stopOnSignals(server: Promise<TandemServer>): void {
   let stopping = false;
   const onSignal = (): void => {
     if (stopping) process.exit(1);
     stopping = true;
-    server.close().then(
+    server.then((started) => started.close()).then(
       () => process.exit(0),
       (error: unknown) => fail(`shutdown failed: ${error instanceof Error ? error.message : String(error)}`, 1),
     );
@@ -116,7 +124,7 @@ if (verb === 'token') {
   });
 } else {
   const config = parse(findStaticDir());
-  const server = await start(config);
+  const server = start(config);
   stopOnSignals(server);
-  announce(server, config);
+  announce(await server, config);
 }

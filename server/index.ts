@@ -4,7 +4,7 @@
  *
  * @example
  * ```ts
- * import { createTandemServer } from 'tandem/server';
+ * import { createTandemServer } from '@tandem-sync/server';
  * const server = await createTandemServer({ port: 0, dataDir: './data' });
  * console.log(`documents at ${server.wsUrl}/<name>`);
  * await server.close();
@@ -50,6 +50,7 @@ import { tandemVersion } from './version.js';
 export { ConfigError } from './config.js';
 export type { TlsOptions } from './security-settings.js';
 export { StoreLockedError } from './storage/store.js';
+export { createMemoryStore } from './storage/memory-store.js';
 export type { DocumentStore } from './storage/store.js';
 export type { VerificationKey } from './auth/tokens.js';
 export { TandemAuthError } from './embedding/hooks.js';

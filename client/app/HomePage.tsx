@@ -45,6 +45,7 @@ export function HomePage({ user, onUserChange, navigate }: HomePageProps) {
             placeholder="Document name, e.g. team/weekly-notes"
             aria-label="Document name"
             aria-invalid={!valid}
+            // biome-ignore lint/a11y/noAutofocus: the home page exists to take this one name; focus is where the user will type
             autoFocus
           />
           <button className="button button--primary" type="submit" disabled={!valid}>

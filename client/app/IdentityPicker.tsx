@@ -29,6 +29,7 @@ export function IdentityPicker({ user, onChange }: IdentityPickerProps) {
         <span className="identity__caption">Cursor colour</span>
         <div className="identity__swatches" role="radiogroup" aria-label="Cursor colour">
           {PALETTE.map((color) => (
+            // biome-ignore lint/a11y/useSemanticElements: swatches painted with their colour, ARIA's radio pattern on buttons; a native radio cannot be drawn so
             <button
               key={color}
               type="button"

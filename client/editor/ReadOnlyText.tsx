@@ -43,7 +43,7 @@ export function ReadOnlyText({ fragment }: ReadOnlyTextProps) {
   // A string, so that an unchanged document gives an equal snapshot.
   const blocks = useSyncExternalStore(subscribe, () => JSON.stringify(textBlocks(fragment)));
   return (
-    <div className="tandem-editor__read-only" aria-readonly="true">
+    <div className="tandem-editor__read-only">
       {(JSON.parse(blocks) as string[]).map((block, index) => (
         <p key={index}>{block}</p>
       ))}

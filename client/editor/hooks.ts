@@ -67,6 +67,7 @@ export function useTandemDocument(options: UseTandemDocumentOptions): TandemDocu
   const tokenRef = useRef(token);
   const presenceRef = useRef<PresenceHandle | null>(null);
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: a new session only for what identifies one (see the note at the end)
   useEffect(() => {
     const created = createDocumentSession({
       serverUrl,
@@ -159,6 +160,7 @@ function useStableExtensions(extensions: readonly AnyExtension[] | undefined): r
   const key = (extensions ?? NO_EXTENSIONS).map((extension) => extension.name).join('\n');
   // The names are the identity: an inline `extensions={[Highlight]}` must not make a new editor
   // on every render.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: keyed by the extensions' names, as said above
   return useMemo(() => extensions ?? NO_EXTENSIONS, [key]);
 }
 

@@ -9,7 +9,7 @@
  */
 import { Plugin, PluginKey, TextSelection, type EditorState, type Selection, type Transaction } from '@tiptap/pm/state';
 import type { EditorView } from '@tiptap/pm/view';
-import * as Y from 'yjs';
+import type * as Y from 'yjs';
 import { positionAt, sliceOfText, textIndexAt, textOf } from './plaintext-schema.js';
 import { diffText } from '../../shared/text-diff.js';
 

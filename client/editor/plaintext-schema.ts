@@ -35,7 +35,9 @@ export const PlainText = TiptapNode.create({
 /** The document's text: its lines joined by newlines. */
 export function textOf(doc: PmNode): string {
   const lines: string[] = [];
-  doc.forEach((line) => lines.push(line.textContent));
+  doc.forEach((line) => {
+    lines.push(line.textContent);
+  });
   return lines.join('\n');
 }
 
@@ -68,7 +70,7 @@ export function positionAt(doc: PmNode, index: number): number {
 
 /** One line as a paragraph node. */
 function lineNode(schema: Schema, line: string): PmNode {
-  return schema.nodes.paragraph!.create(null, line.length === 0 ? null : schema.text(line));
+  return schema.node('paragraph', null, line.length === 0 ? undefined : schema.text(line));
 }
 
 /**
@@ -77,7 +79,8 @@ function lineNode(schema: Schema, line: string): PmNode {
  */
 export function sliceOfText(schema: Schema, text: string): Slice {
   const lines = text.split('\n');
-  if (lines.length === 1) return new Slice(lines[0] === '' ? Fragment.empty : Fragment.from(schema.text(lines[0]!)), 0, 0);
+  const [only] = lines;
+  if (lines.length === 1 && only !== undefined) return new Slice(only === '' ? Fragment.empty : Fragment.from(schema.text(only)), 0, 0);
   return new Slice(Fragment.from(lines.map((line) => lineNode(schema, line))), 1, 1);
 }
 

@@ -85,6 +85,8 @@ export function HistoryPanel(props: HistoryPanelProps) {
   }, []);
 
   useEffect(() => heading.current?.focus(), []);
+  // A new document (server or name) starts over; `refresh` reads the latest target itself.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: serverUrl and documentName are the triggers, not inputs
   useEffect(() => {
     setVersions(null);
     setSelected(null);

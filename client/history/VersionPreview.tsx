@@ -65,7 +65,7 @@ export function VersionPreview({ blocks, doc, title }: VersionPreviewProps) {
   const current = useDocumentBlocks(doc);
   const diff = useMemo(() => diffBlocks(blocks, current), [blocks, current]);
   return (
-    <section className="tandem-history__preview" aria-label={`Preview of ${title}`} aria-readonly="true">
+    <section className="tandem-history__preview" aria-label={`Preview of ${title}`}>
       <p className="tandem-history__legend">
         {hasChanges(diff) ? (
           <>

@@ -300,11 +300,11 @@ export class TandemConnection {
     const params: Record<string, string> = { [TANDEM_PARAM]: String(TANDEM_PROTOCOL_VERSION) };
     if (token !== undefined) params.token = token;
     this.provider.params = params;
-    this.useClaims(readTokenClaims(token));
+    this.applyClaims(readTokenClaims(token));
     this.provider.connect();
   }
 
-  private useClaims(claims: TokenClaims): void {
+  private applyClaims(claims: TokenClaims): void {
     const before = this.claims;
     this.claims = claims;
     this.claimsReadAt = Date.now();

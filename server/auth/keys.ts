@@ -37,7 +37,9 @@ function parseJwks(path: string): JSONWebKeySet {
   }
   const keys = (parsed as { keys?: unknown } | null)?.keys;
   if (!Array.isArray(keys) || keys.length === 0) throw new KeyError(`'${path}' is not a JWKS: expected {"keys": [...]} with at least one key`);
-  keys.forEach((jwk: unknown, i) => checkPublicJwk(jwk, `'${path}' key ${i}`));
+  keys.forEach((jwk: unknown, i) => {
+    checkPublicJwk(jwk, `'${path}' key ${i}`);
+  });
   return parsed as JSONWebKeySet;
 }
 

@@ -7,7 +7,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type * as Y from 'yjs';
-import { CloseCode } from '../../shared/close-codes.js';
+import type { CloseCode } from '../../shared/close-codes.js';
 import type { Logger } from '../observability/logger.js';
 
 /** Who a connection belongs to, as `authenticate` or the token said. */

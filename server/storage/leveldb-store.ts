@@ -153,6 +153,7 @@ interface Operation {
 }
 
 function operationsOf(writes: readonly LogWrite[]): Operation[] {
+  // biome-ignore lint/suspicious/useIterableCallbackReturn: the switch is exhaustive over write.type; every case returns
   return writes.map((write): Operation => {
     switch (write.type) {
       case 'put':

@@ -16,7 +16,7 @@ import { writeBatch, type BatchDatabase, type Operation, type RetryPolicy } from
 import { HealthMonitor } from './store-health.js';
 import { compactLog, listInfos, readDeletedAt, readInfo, readLog, type Counters, type LogRow } from './postgres-log.js';
 import { migrate, type SqlResult, type SqlSession } from './postgres-schema.js';
-import { type DocumentInfo, type DocumentStore, type StoreHealth } from './store.js';
+import type { DocumentInfo, DocumentStore, StoreHealth } from './store.js';
 import { createPostgresVersionBackend } from './postgres-versions.js';
 import { createVersionStore, type VersionStore } from './versions.js';
 import { StoreLifecycle } from './store-lifecycle.js';

@@ -6,7 +6,6 @@
 import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Page } from 'playwright-core';
 import { waitFor } from '../helpers/wait-for.js';
 import { BROWSER_TEST_TIMEOUT_MS, openDemoApp, startBrowserSuite, statusState, type BrowserSuite } from './editor-page.js';
 

@@ -134,7 +134,7 @@ function writeLog(rng: Rng): { log: Uint8Array[]; shape: string } {
     deliver(who, false);
     emit(who, (writers[who] as Writer).edit(rng));
   }
-  writers.forEach((_, i) => deliver(i, true));
+  for (const i of writers.keys()) deliver(i, true);
   const kinds = writers.map((writer) => writer.kind).join('+');
   for (const writer of writers) writer.free();
 

@@ -101,19 +101,16 @@ export interface ChildExit {
   stderr: string;
 }
 
-/** A CLI process: its exit, and what it printed so far. */
+/** A child process: its exit, and what it printed so far. */
 export interface CliRun {
   readonly process: ChildProcess;
   readonly exited: Promise<ChildExit>;
   output(): { stdout: string; stderr: string };
 }
 
-/** Runs the CLI with `args` (and `env` over this process's environment) in a child process. */
-export function runCli(args: readonly string[], env: Record<string, string> = {}): CliRun {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI_PATH, ...args], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+/** Runs `command` with `args` in a child process, collecting what it prints. */
+export function runProcess(command: string, args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): CliRun {
+  const child = spawn(command, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
@@ -122,6 +119,11 @@ export function runCli(args: readonly string[], env: Record<string, string> = {}
     child.once('exit', (code, signal) => resolve({ code, signal, stdout, stderr }));
   });
   return { process: child, exited, output: () => ({ stdout, stderr }) };
+}
+
+/** Runs the CLI with `args` (and `env` over this process's environment) in a child process. */
+export function runCli(args: readonly string[], env: Record<string, string> = {}): CliRun {
+  return runProcess(process.execPath, ['--import', 'tsx', CLI_PATH, ...args], { env: { ...process.env, ...env } });
 }
 
 /**

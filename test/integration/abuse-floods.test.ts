@@ -73,7 +73,7 @@ describe('floods', () => {
     let ticks = 0;
     const timer = setInterval(() => {
       ticks++;
-      clients.forEach((client, i) => client.provider.awareness.setLocalStateField('pointer', { x: ticks, y: i }));
+      for (const [i, client] of clients.entries()) client.provider.awareness.setLocalStateField('pointer', { x: ticks, y: i });
     }, 33);
     try {
       await waitFor(() => clients.every((watcher) => clients.every((client) => watcher.provider.awareness.getStates().get(client.doc.clientID)?.pointer?.x >= 60)), {

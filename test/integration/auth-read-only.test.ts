@@ -140,7 +140,7 @@ describe('read-only connections', () => {
   });
 
   it('acknowledges dropped frames as changing nothing, so the durable-save count stays aligned', async () => {
-    const target = await start();
+    await start();
     const viewer = await arena.raw(`${DOC}?tandem=1&token=${await tokenFor(['wiki-*:read'])}`);
     viewer.send(syncUpdate(textUpdate('ignored;'), SyncMessageType.Step2));
     viewer.send(syncUpdate(textUpdate('ignored-too;')));

@@ -51,7 +51,7 @@ describe('awareness', () => {
 
   it('each client sees the state of every other client', async () => {
     const clients = await Promise.all(['ada', 'bo', 'cy'].map(() => pool.connectSynced(server.wsUrl, 'room')));
-    clients.forEach((client, i) => client.provider.awareness.setLocalState(user(['ada', 'bo', 'cy'][i] as string)));
+    for (const [i, client] of clients.entries()) client.provider.awareness.setLocalState(user(['ada', 'bo', 'cy'][i] as string));
     await waitFor(() => peerNames(clients[0] as TestClient).join() === 'bo,cy', { message: 'ada to see bo and cy' });
     await waitFor(() => peerNames(clients[1] as TestClient).join() === 'ada,cy', { message: 'bo to see ada and cy' });
     await waitFor(() => peerNames(clients[2] as TestClient).join() === 'ada,bo', { message: 'cy to see ada and bo' });

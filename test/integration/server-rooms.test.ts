@@ -52,7 +52,12 @@ describe('rooms', () => {
   it('concurrent joins load a document once', async () => {
     let loads = 0;
     const inner = createMemoryStore();
-    const store = storeWith(inner, { load: (name) => (loads++, inner.load(name)) });
+    const store = storeWith(inner, {
+      load: (name) => {
+        loads++;
+        return inner.load(name);
+      },
+    });
     const { wsUrl } = (server = await startTestServer({ store }));
     await Promise.all(Array.from({ length: 8 }, () => pool.connectSynced(wsUrl, 'popular')));
     expect(loads).toBe(1);

@@ -17,7 +17,7 @@ import { textOf, textUpdate, typeLikeAWriter } from '../helpers/text-docs.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 let postgres: TestPostgres;
-let opened: DocumentStore[] = [];
+const opened: DocumentStore[] = [];
 const docs: Y.Doc[] = [];
 
 beforeAll(async () => {

@@ -70,7 +70,12 @@ describe('room fan-out', () => {
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
     const channel = new RecordingChannel();
-    const room = makeRoom(storeWith(inner, { append: async (name, update) => (await gate, inner.append(name, update)) }), channel);
+    const room = makeRoom(storeWith(inner, {
+      append: async (name, update) => {
+        await gate;
+        return inner.append(name, update);
+      },
+    }), channel);
     const member = new Member();
     room.join(member);
     const durable = room.applyUpdate(member, textUpdate('hello'));
@@ -85,7 +90,12 @@ describe('room fan-out', () => {
     const inner = createMemoryStore();
     let appends = 0;
     const channel = new RecordingChannel();
-    const room = makeRoom(storeWith(inner, { append: (name, update) => (appends++, inner.append(name, update)) }), channel);
+    const room = makeRoom(storeWith(inner, {
+      append: (name, update) => {
+        appends++;
+        return inner.append(name, update);
+      },
+    }), channel);
     const member = new Member();
     room.join(member);
     room.applyRemoteUpdate(textUpdate('remote'));

@@ -76,7 +76,12 @@ describe('connection', () => {
     const inner = createMemoryStore();
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
-    const store = storeWith(inner, { load: async (name) => (await gate, inner.load(name)) });
+    const store = storeWith(inner, {
+      load: async (name) => {
+        await gate;
+        return inner.load(name);
+      },
+    });
     const { connection, socket } = connect({ store });
     connection.onMessage(syncUpdate(textUpdate('first')), true);
     connection.onMessage(syncStep1(), true);

@@ -64,7 +64,12 @@ describe('room', () => {
   it('merges the updates of one turn into one frame for the others and one append', async () => {
     const inner = createMemoryStore();
     let appends = 0;
-    const room = makeRoom(storeWith(inner, { append: (name, update) => (appends++, inner.append(name, update)) }));
+    const room = makeRoom(storeWith(inner, {
+      append: (name, update) => {
+        appends++;
+        return inner.append(name, update);
+      },
+    }));
     const writer = new FakeMember(1);
     const peer = new FakeMember(2);
     room.join(writer);
