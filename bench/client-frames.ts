@@ -61,7 +61,13 @@ function startMover(wsUrl: string, index: number): { session: DocumentSession; s
     cursorRate: hz,
   });
   const hue = Math.round((index * 360) / users);
-  const color = `#${[0, 8, 4].map((n) => Math.round(255 * (0.5 - 0.4 * Math.cos(((hue / 30 + n) % 12) * (Math.PI / 6)))).toString(16).padStart(2, '0')).join('')}`;
+  const color = `#${[0, 8, 4]
+    .map((n) =>
+      Math.round(255 * (0.5 - 0.4 * Math.cos(((hue / 30 + n) % 12) * (Math.PI / 6))))
+        .toString(16)
+        .padStart(2, '0'),
+    )
+    .join('')}`;
   session.awareness.setLocalStateField('user', { name: `User ${index + 1}`, color });
   const phase = (index / users) * Math.PI * 2;
   const started = Date.now();
@@ -105,7 +111,21 @@ const MEASURE_IN_PAGE = `async (ms) => {
 function table(rows: FrameStats[]): string {
   const header = ['phase', 'users', 'frames', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'long frames', 'busy ms/frame', 'script', 'style', 'layout', 'pointers'];
   const lines = rows.map((r) =>
-    [r.phase, r.users, r.frames, r.p50Ms, r.p95Ms, r.p99Ms, r.maxMs, r.longFrames, r.busyMsPerFrame, r.scriptMsPerFrame, r.styleMsPerFrame, r.layoutMsPerFrame, r.pointersDrawn].map(String),
+    [
+      r.phase,
+      r.users,
+      r.frames,
+      r.p50Ms,
+      r.p95Ms,
+      r.p99Ms,
+      r.maxMs,
+      r.longFrames,
+      r.busyMsPerFrame,
+      r.scriptMsPerFrame,
+      r.styleMsPerFrame,
+      r.layoutMsPerFrame,
+      r.pointersDrawn,
+    ].map(String),
   );
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((line) => (line[i] ?? '').length)));
   const format = (cells: string[]): string => cells.map((cell, i) => cell.padStart(widths[i] ?? 0)).join('  ');

@@ -4,7 +4,7 @@
  * the reader has the whole text.
  */
 import * as prng from 'lib0/prng';
-import * as Y from 'yjs';
+import type * as Y from 'yjs';
 import { openLevelDbStore } from '../server/storage/leveldb-store.js';
 import { makeTempDir, removeTempDir } from '../test/helpers/temp-dir.js';
 import { joinDocument, type JoinedDocument } from './fetch-document.js';

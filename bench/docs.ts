@@ -33,18 +33,14 @@ export function describeBuild(root: string): string {
  */
 export function writeResults(root: string, command: string, build: string, tables: string, headline: string): void {
   const when = new Date().toISOString().replace('T', ' ').slice(0, 16);
-  replaceBetween(join(root, 'docs/benchmarks.md'), START, END, [
-    '',
-    '',
-    `Command: \`${command}\`  `,
-    `Machine: ${describeMachine()}  `,
-    `Tandem built from: ${build}  `,
-    `Date: ${when} UTC`,
-    '',
-    tables,
-    '',
-  ].join('\n'));
-  if (headline !== '') replaceBetween(join(root, 'README.md'), HEADLINE_START, HEADLINE_END, `\n${headline}\n\n(\`${command}\`, ${when} UTC, ${describeMachine()})\n`);
+  replaceBetween(
+    join(root, 'docs/benchmarks.md'),
+    START,
+    END,
+    ['', '', `Command: \`${command}\`  `, `Machine: ${describeMachine()}  `, `Tandem built from: ${build}  `, `Date: ${when} UTC`, '', tables, ''].join('\n'),
+  );
+  if (headline !== '')
+    replaceBetween(join(root, 'README.md'), HEADLINE_START, HEADLINE_END, `\n${headline}\n\n(\`${command}\`, ${when} UTC, ${describeMachine()})\n`);
 }
 
 /** Replaces what lies between `start` and `end` in the file at `path`. */

@@ -18,7 +18,11 @@ function document(): Y.Doc {
   const doc = new Y.Doc();
   const paragraphs = Array.from({ length: PARAGRAPHS }, (_, index) => {
     const text = new Y.XmlText();
-    text.applyDelta([{ insert: `paragraph ${index} with ` }, { insert: 'bold', attributes: { bold: {} } }, { insert: ' and a link', attributes: { link: { href: 'https://example.com' } } }]);
+    text.applyDelta([
+      { insert: `paragraph ${index} with ` },
+      { insert: 'bold', attributes: { bold: {} } },
+      { insert: ' and a link', attributes: { link: { href: 'https://example.com' } } },
+    ]);
     const paragraph = new Y.XmlElement('paragraph');
     paragraph.insert(0, [text]);
     return paragraph;
@@ -75,5 +79,7 @@ for (const [label, edit, count] of [
     guarded.push(applyRemote(true, edit));
   }
   const [without, withGuard] = [median(plain), median(guarded)];
-  console.log(`${count} ${label}: ${without.toFixed(1)} ms unguarded, ${withGuard.toFixed(1)} ms guarded (median of ${ROUNDS}; ${(((withGuard - without) / count) * 1000).toFixed(1)} µs each)`);
+  console.log(
+    `${count} ${label}: ${without.toFixed(1)} ms unguarded, ${withGuard.toFixed(1)} ms guarded (median of ${ROUNDS}; ${(((withGuard - without) / count) * 1000).toFixed(1)} µs each)`,
+  );
 }

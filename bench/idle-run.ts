@@ -40,15 +40,17 @@ export async function runIdle(server: ServerUnderTest, counts: readonly number[]
         const clientId = i + 1;
         const user = { name: `Idle ${clientId}`, color: '#3366cc' };
         const url = `${server.wsUrl}/idle-${Math.floor(i / perDocument)}`;
-        added.push(new LoadClient({
-          url,
-          framing: framingFor(server.protocol, url),
-          clientId,
-          frames: [],
-          updates: [],
-          awarenessStates: [JSON.stringify({ user, cursor: null, pointer: null })],
-          ledger,
-        }));
+        added.push(
+          new LoadClient({
+            url,
+            framing: framingFor(server.protocol, url),
+            clientId,
+            frames: [],
+            updates: [],
+            awarenessStates: [JSON.stringify({ user, cursor: null, pointer: null })],
+            ledger,
+          }),
+        );
       }
       clients.push(...added);
       const joinStarted = performance.now();

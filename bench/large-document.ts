@@ -18,8 +18,10 @@ export const LARGE_FIELD = 'default';
 const TARGET_CHARACTERS = 5_000_000;
 const AUTHORS = 6;
 
-const WORDS = ('the report shows that our quarterly numbers rose while costs fell across every region and ' +
-  'team with notable gains in support latency deployment frequency and customer retention').split(' ');
+const WORDS = (
+  'the report shows that our quarterly numbers rose while costs fell across every region and ' +
+  'team with notable gains in support latency deployment frequency and customer retention'
+).split(' ');
 /** Bumped whenever the generator changes, so that a stale cache is never read. */
 const VERSION = 2;
 

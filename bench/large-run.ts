@@ -45,7 +45,12 @@ export interface LargeMeasurement {
  * Stores `doc` for `kind` (Tandem: straight into its LevelDB store; the others: written through a
  * client and the server restarted), starts the server on it and measures.
  */
-export async function runLarge(kind: TargetKind, doc: LargeDocument, typing: LiveSpec, server: Omit<StartOptions, 'kind' | 'dataDir'>): Promise<LargeMeasurement> {
+export async function runLarge(
+  kind: TargetKind,
+  doc: LargeDocument,
+  typing: LiveSpec,
+  server: Omit<StartOptions, 'kind' | 'dataDir'>,
+): Promise<LargeMeasurement> {
   const dataDir = await makeTempDir(`${kind}-bench-large-`);
   try {
     const seeded = kind === 'tandem' ? await seedTandem(dataDir, doc.state) : await seedThroughClient(kind, dataDir, doc);
@@ -63,7 +68,17 @@ export async function runLarge(kind: TargetKind, doc: LargeDocument, typing: Liv
       };
       const m = await runLive(target, typing, joins);
       const [cold, warm] = readers.map((reader) => reader.timings);
-      return { stateBytes: doc.state.length, textLength: doc.textLength, edits: doc.edits, seeded, cold: cold!, warm: warm!, startRssMB, loadedRssMB, typing: m };
+      return {
+        stateBytes: doc.state.length,
+        textLength: doc.textLength,
+        edits: doc.edits,
+        seeded,
+        cold: cold!,
+        warm: warm!,
+        startRssMB,
+        loadedRssMB,
+        typing: m,
+      };
     } finally {
       await Promise.all(readers.map((reader) => reader.close()));
       await target.stop();
@@ -74,7 +89,14 @@ export async function runLarge(kind: TargetKind, doc: LargeDocument, typing: Liv
 }
 
 function joinRequest(server: ServerUnderTest, doc: LargeDocument): JoinRequest {
-  return { url: `${server.wsUrl}/${DOCUMENT}`, protocol: server.protocol, field: LARGE_FIELD, textLength: doc.textLength, stateVector: doc.stateVector, timeoutMs: JOIN_TIMEOUT_MS };
+  return {
+    url: `${server.wsUrl}/${DOCUMENT}`,
+    protocol: server.protocol,
+    field: LARGE_FIELD,
+    textLength: doc.textLength,
+    stateVector: doc.stateVector,
+    timeoutMs: JOIN_TIMEOUT_MS,
+  };
 }
 
 /** Tandem's store holds the compacted state as its one entry, as a compaction leaves it. */
@@ -97,7 +119,15 @@ async function seedThroughClient(kind: TargetKind, dataDir: string, doc: LargeDo
     const framing = framingFor(server.protocol, url);
     // A writer that has done the handshake first: Hocuspocus holds a document's messages until
     // its auth is through, and closes a socket whose held messages pass 5 MB.
-    const writer = new LoadClient({ url, framing, clientId: 0, frames: [framing.wrap(updateFrame(doc.state))], updates: [doc.state], awarenessStates: [], ledger: new Ledger() });
+    const writer = new LoadClient({
+      url,
+      framing,
+      clientId: 0,
+      frames: [framing.wrap(updateFrame(doc.state))],
+      updates: [doc.state],
+      awarenessStates: [],
+      ledger: new Ledger(),
+    });
     await writer.join(true);
     writer.sendEdit();
     const reader = await joinInWorker(joinRequest(server, doc));

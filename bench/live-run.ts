@@ -105,8 +105,7 @@ export async function runLive(server: ServerUnderTest, spec: LiveSpec, alongside
     const storedText = holdsDocuments(server.kind) && missing === 0 ? await checkStoredText(server, rooms) : 'n/a';
     const peers = spec.clientsPerDoc - 1;
     const latency = ledger.latency;
-    const generatorBound =
-      window.generatorCpu >= GENERATOR_CPU_LIMIT || window.loopLagP99 >= GENERATOR_LAG_LIMIT || window.sentRatio < GENERATOR_SENT_LIMIT;
+    const generatorBound = window.generatorCpu >= GENERATOR_CPU_LIMIT || window.loopLagP99 >= GENERATOR_LAG_LIMIT || window.sentRatio < GENERATOR_SENT_LIMIT;
     return {
       keystrokes: clients.reduce((sum, client) => sum + client.sent, 0),
       expectedEditsPerSec: clients.length * spec.editRate * peers,

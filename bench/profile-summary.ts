@@ -45,8 +45,7 @@ function summarise(profile: CpuProfile, root = process.cwd()): ProfileSummary {
     const pkg = packageOf(place, frame.functionName);
     packages.set(pkg, (packages.get(pkg) ?? 0) + ms);
   });
-  const sorted = (map: Map<string, number>): Array<{ name: string; ms: number }> =>
-    [...map].map(([name, ms]) => ({ name, ms })).sort((a, b) => b.ms - a.ms);
+  const sorted = (map: Map<string, number>): Array<{ name: string; ms: number }> => [...map].map(([name, ms]) => ({ name, ms })).sort((a, b) => b.ms - a.ms);
   return { totalMs, idleMs, functions: sorted(functions), packages: sorted(packages) };
 }
 
@@ -70,7 +69,11 @@ function main(): void {
   const { values, positionals } = parseArgs({ allowPositionals: true, options: { top: { type: 'string', default: '25' } } });
   const top = Number(values.top);
   const files = positionals.flatMap((path) =>
-    statSync(path).isDirectory() ? readdirSync(path).filter((f) => f.endsWith('.cpuprofile')).map((f) => join(path, f)) : [path],
+    statSync(path).isDirectory()
+      ? readdirSync(path)
+          .filter((f) => f.endsWith('.cpuprofile'))
+          .map((f) => join(path, f))
+      : [path],
   );
   if (files.length === 0) {
     process.stderr.write('usage: profile-summary <file.cpuprofile | dir> [--top N]\n');

@@ -84,14 +84,18 @@ export function failureOf(record: RunRecord): string | null {
       return `${m.skipped} keystrokes skipped, ${m.missing} deliveries missing after the drain, stored text ${m.storedText}, closes ${JSON.stringify(m.closes)}`;
     }
     case 'hostile':
-      return record.m.converged ? null : `${record.m.skipped} keystrokes skipped, ${record.m.missing} deliveries missing after the drain, stored text ${record.m.storedText}`;
+      return record.m.converged
+        ? null
+        : `${record.m.skipped} keystrokes skipped, ${record.m.missing} deliveries missing after the drain, stored text ${record.m.storedText}`;
     case 'idle':
     case 'many':
       return Object.keys(record.m.closes).length === 0 ? null : `server closed idle sockets ${JSON.stringify(record.m.closes)}`;
     case 'large': {
       const { typing } = record.m;
       // Both readers held the whole document (state vector and text length) or the run threw.
-      return typing.converged ? null : `typing beside the large document: ${typing.skipped} keystrokes skipped, ${typing.missing} deliveries missing, stored text ${typing.storedText}`;
+      return typing.converged
+        ? null
+        : `typing beside the large document: ${typing.skipped} keystrokes skipped, ${typing.missing} deliveries missing, stored text ${typing.storedText}`;
     }
     case 'cold':
       return record.m.textEqual && record.m.recompactedTextEqual ? null : 'the loaded text differs from the text typed';

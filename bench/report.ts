@@ -21,17 +21,45 @@ export function renderTables(records: readonly RunRecord[]): string {
   const headline = renderHeadline(records);
   if (headline !== '') sections.push('### Side by side (medians over reps)\n', headline, '');
   const live = records.filter((r): r is LiveRecord => r.kind === 'live');
-  if (live.length > 0) sections.push('### Live workloads: summary (medians over reps)\n', liveSummary(live), '\n### Live workloads: every run\n', liveRuns(live));
+  if (live.length > 0)
+    sections.push('### Live workloads: summary (medians over reps)\n', liveSummary(live), '\n### Live workloads: every run\n', liveRuns(live));
   const saturation = records.filter((r): r is LiveRecord => r.kind === 'saturation');
   if (saturation.length > 0) sections.push('\n### Saturation (1x50, awareness 20 Hz)\n', saturationTable(saturation));
   const hostile = records.flatMap((r) => (r.kind === 'hostile' ? [r] : []));
   if (hostile.length > 0) {
-    sections.push('\n### Typing beside a hostile import loop (Tandem)\n', table(
-      ['rep', 'edits/s delivered (expected)', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'CPU %', 'peak RSS MB', 'PUTs (statuses)', 'slowest PUT ms', 'converged'],
-      hostile.map(({ rep, m }) => [String(rep), `${f(m.deliveredEditsPerSec, 0)} (${f(m.expectedEditsPerSec, 0)})`, f(m.p50, 2), f(m.p95, 2), f(m.p99, 2),
-        f(m.max, 1), f(m.serverCpuPercent, 1), f(m.peakRssMB, 0), `${m.puts} (${Object.entries(m.putStatuses).map(([s, n]) => `${s}: ${n}`).join(', ')})`,
-        f(m.slowestPutMs, 0), m.converged ? 'yes' : 'NO']),
-    ));
+    sections.push(
+      '\n### Typing beside a hostile import loop (Tandem)\n',
+      table(
+        [
+          'rep',
+          'edits/s delivered (expected)',
+          'p50 ms',
+          'p95 ms',
+          'p99 ms',
+          'max ms',
+          'CPU %',
+          'peak RSS MB',
+          'PUTs (statuses)',
+          'slowest PUT ms',
+          'converged',
+        ],
+        hostile.map(({ rep, m }) => [
+          String(rep),
+          `${f(m.deliveredEditsPerSec, 0)} (${f(m.expectedEditsPerSec, 0)})`,
+          f(m.p50, 2),
+          f(m.p95, 2),
+          f(m.p99, 2),
+          f(m.max, 1),
+          f(m.serverCpuPercent, 1),
+          f(m.peakRssMB, 0),
+          `${m.puts} (${Object.entries(m.putStatuses)
+            .map(([s, n]) => `${s}: ${n}`)
+            .join(', ')})`,
+          f(m.slowestPutMs, 0),
+          m.converged ? 'yes' : 'NO',
+        ]),
+      ),
+    );
   }
   const idle = records.filter((r): r is IdleRecord => r.kind === 'idle');
   if (idle.length > 0) sections.push('\n### Idle connections (10 per document)\n', idleTable(idle, 'connection'));
@@ -41,23 +69,71 @@ export function renderTables(records: readonly RunRecord[]): string {
   if (large.length > 0) sections.push('\n### Large document (medians over reps)\n', largeSummary(large), '\n### Large document: every run\n', largeRuns(large));
   const cold = records.flatMap((r) => (r.kind === 'cold' ? [r] : []));
   if (cold.length > 0) {
-    sections.push(`\n### Cold load (Tandem; target: cold <= ${COLD_WARM_TARGET}x warm)\n`, table(
-      ['rep', 'ops', 'stored updates', 'stored KB', 'cold ms', 'of which open ms', 'step 2 at ms', 'client apply ms', 'warm ms', 'warm step 2 at ms', 'cold / warm',
-        'cold ms after restart', 'text'],
-      cold.map(({ rep, m }) => [String(rep), String(m.operations), String(m.storedUpdates), f(m.storedBytes / 1024, 0),
-        f(m.coldMs, 1), f(m.openMs, 1), f(m.coldStep2Ms, 1), f(m.applyMs, 1), f(m.warmMs, 1), f(m.warmStep2Ms, 1),
-        `${f(m.coldWarmRatio, 2)} (${m.coldWarmRatio <= COLD_WARM_TARGET ? 'met' : 'MISSED'})`, f(m.recompactedColdMs, 1),
-        m.textEqual && m.recompactedTextEqual ? 'equal' : 'DIFFERENT']),
-    ));
+    sections.push(
+      `\n### Cold load (Tandem; target: cold <= ${COLD_WARM_TARGET}x warm)\n`,
+      table(
+        [
+          'rep',
+          'ops',
+          'stored updates',
+          'stored KB',
+          'cold ms',
+          'of which open ms',
+          'step 2 at ms',
+          'client apply ms',
+          'warm ms',
+          'warm step 2 at ms',
+          'cold / warm',
+          'cold ms after restart',
+          'text',
+        ],
+        cold.map(({ rep, m }) => [
+          String(rep),
+          String(m.operations),
+          String(m.storedUpdates),
+          f(m.storedBytes / 1024, 0),
+          f(m.coldMs, 1),
+          f(m.openMs, 1),
+          f(m.coldStep2Ms, 1),
+          f(m.applyMs, 1),
+          f(m.warmMs, 1),
+          f(m.warmStep2Ms, 1),
+          `${f(m.coldWarmRatio, 2)} (${m.coldWarmRatio <= COLD_WARM_TARGET ? 'met' : 'MISSED'})`,
+          f(m.recompactedColdMs, 1),
+          m.textEqual && m.recompactedTextEqual ? 'equal' : 'DIFFERENT',
+        ]),
+      ),
+    );
   }
   const storage = records.flatMap((r) => (r.kind === 'storage' ? [r] : []));
   if (storage.length > 0) {
-    sections.push('\n### Storage (target: compacted <= 1.5x state)\n', table(
-      ['rep', 'keystrokes', 'disk B/keystroke', 'compacted disk B/keystroke', 'stored KB (entries)', 'compacted KB (entries)', 'state KB', 'compacted / state', 'text'],
-      storage.map(({ rep, m }) => [String(rep), String(m.keystrokes), f(m.diskBytesPerKeystrokeBefore, 1), f(m.diskBytesPerKeystrokeAfter, 1),
-        `${f(m.storedBytesBefore / 1024, 1)} (${m.storedUpdatesBefore})`, `${f(m.storedBytesAfter / 1024, 1)} (${m.storedUpdatesAfter})`,
-        f(m.stateBytes / 1024, 1), f(m.compactedRatio, 2), m.textEqual ? 'equal' : 'DIFFERENT']),
-    ));
+    sections.push(
+      '\n### Storage (target: compacted <= 1.5x state)\n',
+      table(
+        [
+          'rep',
+          'keystrokes',
+          'disk B/keystroke',
+          'compacted disk B/keystroke',
+          'stored KB (entries)',
+          'compacted KB (entries)',
+          'state KB',
+          'compacted / state',
+          'text',
+        ],
+        storage.map(({ rep, m }) => [
+          String(rep),
+          String(m.keystrokes),
+          f(m.diskBytesPerKeystrokeBefore, 1),
+          f(m.diskBytesPerKeystrokeAfter, 1),
+          `${f(m.storedBytesBefore / 1024, 1)} (${m.storedUpdatesBefore})`,
+          `${f(m.storedBytesAfter / 1024, 1)} (${m.storedUpdatesAfter})`,
+          f(m.stateBytes / 1024, 1),
+          f(m.compactedRatio, 2),
+          m.textEqual ? 'equal' : 'DIFFERENT',
+        ]),
+      ),
+    );
   }
   return sections.join('\n');
 }
@@ -73,20 +149,31 @@ export function renderHeadline(records: readonly RunRecord[]): string {
   const live = records.filter((r): r is LiveRecord => r.kind === 'live');
   for (const workload of unique(live.map((r) => r.workload))) {
     const of = byServer(live.filter((r) => r.workload === workload));
-    rows.push([`${workload}: CPU % / p99 ms`, ...servers.map((s) => cell(of(s), (rs) => `${f(median(rs.map((r) => r.m.serverCpuPercent)), 1)} / ${f(median(rs.map((r) => r.m.p99)), 1)}`))]);
+    rows.push([
+      `${workload}: CPU % / p99 ms`,
+      ...servers.map((s) => cell(of(s), (rs) => `${f(median(rs.map((r) => r.m.serverCpuPercent)), 1)} / ${f(median(rs.map((r) => r.m.p99)), 1)}`)),
+    ]);
   }
-  for (const [kind, unit] of [['idle', 'connection'], ['many', 'document']] as const) {
+  for (const [kind, unit] of [
+    ['idle', 'connection'],
+    ['many', 'document'],
+  ] as const) {
     const idle = records.filter((r): r is IdleRecord => r.kind === kind);
     if (idle.length === 0) continue;
     const of = byServer(idle);
     const count = Math.max(...idle.map((r) => r.m.points.at(-1)?.connections ?? 0));
-    rows.push([`${kind} (${count}): KB per ${unit}, s to open all`, ...servers.map((s) => cell(of(s), (rs) =>
-      `${f(median(rs.map((r) => r.m.kbPerConnection)), 1)}, ${f(median(rs.map((r) => totalJoinSeconds(r))), 1)} s`))]);
+    rows.push([
+      `${kind} (${count}): KB per ${unit}, s to open all`,
+      ...servers.map((s) => cell(of(s), (rs) => `${f(median(rs.map((r) => r.m.kbPerConnection)), 1)}, ${f(median(rs.map((r) => totalJoinSeconds(r))), 1)} s`)),
+    ]);
   }
   const large = records.filter((r): r is LargeRecord => r.kind === 'large');
   if (large.length > 0) {
     const of = byServer(large);
-    rows.push(['large: cold / warm join ms', ...servers.map((s) => cell(of(s), (rs) => `${f(median(rs.map((r) => r.m.cold.heldMs)), 0)} / ${f(median(rs.map((r) => r.m.warm.heldMs)), 0)}`))]);
+    rows.push([
+      'large: cold / warm join ms',
+      ...servers.map((s) => cell(of(s), (rs) => `${f(median(rs.map((r) => r.m.cold.heldMs)), 0)} / ${f(median(rs.map((r) => r.m.warm.heldMs)), 0)}`)),
+    ]);
     rows.push(['large: RSS MB loaded', ...servers.map((s) => cell(of(s), (rs) => f(median(rs.map((r) => r.m.loadedRssMB)), 0)))]);
     rows.push(['large: typing beside it, p99 ms', ...servers.map((s) => cell(of(s), (rs) => f(median(rs.map((r) => r.m.typing.p99)), 1)))]);
   }
@@ -105,10 +192,18 @@ function liveSummary(records: readonly LiveRecord[]): string {
     const p99Limit = Math.max(P99_FLOOR_MS, P99_RELAY_FACTOR * p99(of('relay')));
     const cpuTarget = CPU_TARGETS[workload];
     const verdict = (ok: boolean): string => (Number.isNaN(cpuRatio) ? 'n/a' : ok ? 'met' : 'MISSED');
-    const row = (measure: string, value: (rs: readonly LiveRecord[]) => string, target = ''): string[] =>
-      [workload, measure, ...servers.map((s) => cell(of(s), value)), target];
+    const row = (measure: string, value: (rs: readonly LiveRecord[]) => string, target = ''): string[] => [
+      workload,
+      measure,
+      ...servers.map((s) => cell(of(s), value)),
+      target,
+    ];
     rows.push(
-      row('CPU %', (rs) => f(cpu(rs), 1), `${f(cpuRatio, 2)}x the relay${cpuTarget === undefined ? '' : ` (<= ${cpuTarget}x: ${verdict(cpuRatio <= cpuTarget)})`}`),
+      row(
+        'CPU %',
+        (rs) => f(cpu(rs), 1),
+        `${f(cpuRatio, 2)}x the relay${cpuTarget === undefined ? '' : ` (<= ${cpuTarget}x: ${verdict(cpuRatio <= cpuTarget)})`}`,
+      ),
       row('p99 ms', (rs) => f(p99(rs), 2), `<= ${f(p99Limit, 1)}: ${verdict(p99(of('tandem')) <= p99Limit)}`),
       row('p99.9 ms', (rs) => f(median(rs.map((r) => r.m.p999)), 2)),
       row('max ms', (rs) => f(median(rs.map((r) => r.m.max)), 1)),
@@ -121,12 +216,44 @@ function liveSummary(records: readonly LiveRecord[]): string {
 
 function liveRuns(records: readonly LiveRecord[]): string {
   return table(
-    ['workload', 'server', 'rep', 'edits/s delivered (expected)', 'delivered %', 'awareness/s (expected)', 'p50 ms', 'p95 ms', 'p99 ms',
-      'p99.9 ms', 'max ms', 'CPU %', 'CPU s', 'RSS MB', 'converged', 'gen CPU %', 'gen lag p99 ms', 'generator-bound'],
+    [
+      'workload',
+      'server',
+      'rep',
+      'edits/s delivered (expected)',
+      'delivered %',
+      'awareness/s (expected)',
+      'p50 ms',
+      'p95 ms',
+      'p99 ms',
+      'p99.9 ms',
+      'max ms',
+      'CPU %',
+      'CPU s',
+      'RSS MB',
+      'converged',
+      'gen CPU %',
+      'gen lag p99 ms',
+      'generator-bound',
+    ],
     records.map(({ workload, target, rep, m }) => [
-      workload, target, String(rep), `${f(m.deliveredEditsPerSec, 0)} (${f(m.expectedEditsPerSec, 0)})`, f(m.deliveredRatio * 100, 1),
-      `${f(m.deliveredAwarenessPerSec, 0)} (${f(m.expectedAwarenessPerSec, 0)})`, f(m.p50, 2), f(m.p95, 2), f(m.p99, 2),
-      f(m.p999, 2), f(m.max, 1), f(m.serverCpuPercent, 1), f(m.serverCpuSeconds, 2), f(m.rssMB, 1), m.converged ? 'yes' : 'NO', f(m.generatorCpuPercent, 0), f(m.loopLagP99, 1),
+      workload,
+      target,
+      String(rep),
+      `${f(m.deliveredEditsPerSec, 0)} (${f(m.expectedEditsPerSec, 0)})`,
+      f(m.deliveredRatio * 100, 1),
+      `${f(m.deliveredAwarenessPerSec, 0)} (${f(m.expectedAwarenessPerSec, 0)})`,
+      f(m.p50, 2),
+      f(m.p95, 2),
+      f(m.p99, 2),
+      f(m.p999, 2),
+      f(m.max, 1),
+      f(m.serverCpuPercent, 1),
+      f(m.serverCpuSeconds, 2),
+      f(m.rssMB, 1),
+      m.converged ? 'yes' : 'NO',
+      f(m.generatorCpuPercent, 0),
+      f(m.loopLagP99, 1),
       m.generatorBound ? 'yes' : 'no',
     ]),
   );
@@ -134,10 +261,31 @@ function liveRuns(records: readonly LiveRecord[]): string {
 
 function saturationTable(records: readonly LiveRecord[]): string {
   const steps = table(
-    ['edits/s per client', 'server', 'rep', 'delivered %', 'p99 ms', 'server CPU %', 'gen CPU %', 'gen lag p99 ms', 'sent / scheduled', 'generator-bound', 'kept up'],
+    [
+      'edits/s per client',
+      'server',
+      'rep',
+      'delivered %',
+      'p99 ms',
+      'server CPU %',
+      'gen CPU %',
+      'gen lag p99 ms',
+      'sent / scheduled',
+      'generator-bound',
+      'kept up',
+    ],
     records.map(({ target, rep, spec, m }) => [
-      String(spec.editRate), target, String(rep), f(m.deliveredRatio * 100, 1), f(m.p99, 1), f(m.serverCpuPercent, 0),
-      f(m.generatorCpuPercent, 0), f(m.loopLagP99, 1), f(m.sentRatio, 3), m.generatorBound ? 'yes' : 'no', keptUp(m) ? 'yes' : 'NO',
+      String(spec.editRate),
+      target,
+      String(rep),
+      f(m.deliveredRatio * 100, 1),
+      f(m.p99, 1),
+      f(m.serverCpuPercent, 0),
+      f(m.generatorCpuPercent, 0),
+      f(m.loopLagP99, 1),
+      f(m.sentRatio, 3),
+      m.generatorBound ? 'yes' : 'no',
+      keptUp(m) ? 'yes' : 'NO',
     ]),
   );
   const verdicts = unique(records.map((r) => `${r.target}:${r.rep}`)).map((key) => {
@@ -145,7 +293,12 @@ function saturationTable(records: readonly LiveRecord[]): string {
     const passed = steps.filter((r) => keptUp(r.m));
     const best = passed.length === 0 ? 0 : Math.max(...passed.map((r) => r.spec.editRate));
     const failed = steps.find((r) => !keptUp(r.m) && r.spec.editRate > best);
-    const why = failed === undefined ? 'every step kept up' : failed.m.generatorBound ? `generator-bound at ${failed.spec.editRate}` : `server-bound at ${failed.spec.editRate}`;
+    const why =
+      failed === undefined
+        ? 'every step kept up'
+        : failed.m.generatorBound
+          ? `generator-bound at ${failed.spec.editRate}`
+          : `server-bound at ${failed.spec.editRate}`;
     return `- ${key.replace(':', ', rep ')}: kept up with ${best} edits/s per client (${why})`;
   });
   return `${steps}\n\n${verdicts.join('\n')}`;
@@ -165,15 +318,36 @@ function largeSummary(records: readonly LargeRecord[]): string {
   const servers = serversIn(records);
   const of = byServer(records);
   const row = (measure: string, value: (rs: readonly LargeRecord[]) => string): string[] => [measure, ...servers.map((s) => cell(of(s), value))];
-  const med = (pick: (r: LargeRecord) => number, digits = 0) => (rs: readonly LargeRecord[]): string => f(median(rs.map(pick)), digits);
+  const med =
+    (pick: (r: LargeRecord) => number, digits = 0) =>
+    (rs: readonly LargeRecord[]): string =>
+      f(median(rs.map(pick)), digits);
   const first = records[0]!.m;
   const rows = [
-    row('cold join ms (until held)', med((r) => r.m.cold.heldMs)),
-    row('of which: step 2 at ms', med((r) => r.m.cold.step2Ms)),
-    row('of which: reader apply ms', med((r) => r.m.cold.applyMs)),
-    row('warm join ms (until held)', med((r) => r.m.warm.heldMs)),
-    row('of which: step 2 at ms', med((r) => r.m.warm.step2Ms)),
-    row('cold / warm', med((r) => r.m.cold.heldMs / r.m.warm.heldMs, 2)),
+    row(
+      'cold join ms (until held)',
+      med((r) => r.m.cold.heldMs),
+    ),
+    row(
+      'of which: step 2 at ms',
+      med((r) => r.m.cold.step2Ms),
+    ),
+    row(
+      'of which: reader apply ms',
+      med((r) => r.m.cold.applyMs),
+    ),
+    row(
+      'warm join ms (until held)',
+      med((r) => r.m.warm.heldMs),
+    ),
+    row(
+      'of which: step 2 at ms',
+      med((r) => r.m.warm.step2Ms),
+    ),
+    row(
+      'cold / warm',
+      med((r) => r.m.cold.heldMs / r.m.warm.heldMs, 2),
+    ),
     row('RSS MB started / loaded', (rs) => `${med((r) => r.m.startRssMB)(rs)} / ${med((r) => r.m.loadedRssMB)(rs)}`),
     row('typing beside it: p50 / p99 ms', (rs) => `${med((r) => r.m.typing.p50, 1)(rs)} / ${med((r) => r.m.typing.p99, 1)(rs)}`),
     row('typing beside it: p99.9 / max ms', (rs) => `${med((r) => r.m.typing.p999, 1)(rs)} / ${med((r) => r.m.typing.max, 1)(rs)}`),
@@ -185,10 +359,38 @@ function largeSummary(records: readonly LargeRecord[]): string {
 
 function largeRuns(records: readonly LargeRecord[]): string {
   return table(
-    ['server', 'rep', 'stored via', 'cold ms', 'cold step 2 ms', 'warm ms', 'warm step 2 ms', 'RSS MB loaded', 'p99 ms', 'p99.9 ms', 'max ms', 'CPU %', 'gen lag p99 ms', 'converged'],
-    records.map(({ target, rep, m }) => [target, String(rep), m.seeded, f(m.cold.heldMs, 0), f(m.cold.step2Ms, 0), f(m.warm.heldMs, 0), f(m.warm.step2Ms, 0),
-      f(m.loadedRssMB, 0), f(m.typing.p99, 1), f(m.typing.p999, 1), f(m.typing.max, 1), f(m.typing.serverCpuPercent, 1), f(m.typing.loopLagP99, 1),
-      m.typing.converged ? 'yes' : 'NO']),
+    [
+      'server',
+      'rep',
+      'stored via',
+      'cold ms',
+      'cold step 2 ms',
+      'warm ms',
+      'warm step 2 ms',
+      'RSS MB loaded',
+      'p99 ms',
+      'p99.9 ms',
+      'max ms',
+      'CPU %',
+      'gen lag p99 ms',
+      'converged',
+    ],
+    records.map(({ target, rep, m }) => [
+      target,
+      String(rep),
+      m.seeded,
+      f(m.cold.heldMs, 0),
+      f(m.cold.step2Ms, 0),
+      f(m.warm.heldMs, 0),
+      f(m.warm.step2Ms, 0),
+      f(m.loadedRssMB, 0),
+      f(m.typing.p99, 1),
+      f(m.typing.p999, 1),
+      f(m.typing.max, 1),
+      f(m.typing.serverCpuPercent, 1),
+      f(m.typing.loopLagP99, 1),
+      m.typing.converged ? 'yes' : 'NO',
+    ]),
   );
 }
 

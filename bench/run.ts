@@ -86,7 +86,11 @@ function parseOptions(argv: string[]): Options {
       'skip-build': { type: 'boolean', default: false },
     },
   });
-  const list = (value: string): string[] => value.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const list = (value: string): string[] =>
+    value
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== '');
   const positive = (name: string, value: string): number => {
     const n = Number(value);
     if (!(n > 0)) fail(`--${name} must be a positive number, not '${value}'`);
@@ -117,7 +121,10 @@ function fail(message: string): never {
 
 /** Rebuilds server/dist/ so that Tandem is measured as it is in the working tree. */
 function build(): void {
-  const result = spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'server/tsconfig.build.json'], { cwd: ROOT, encoding: 'utf8' });
+  const result = spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'server/tsconfig.build.json'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  });
   if (result.status !== 0) process.stderr.write(`bench: the build reported errors; measuring what it emitted\n${result.stdout.slice(0, 2000)}\n`);
   if (!existsSync(join(ROOT, 'server/dist/server/cli.js'))) fail('server/dist/server/cli.js is missing: Tandem cannot be started');
 }

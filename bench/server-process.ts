@@ -38,18 +38,29 @@ const Y_WEBSOCKET_SERVER = join(ROOT, 'node_modules/y-websocket-2/bin/server.cjs
  * and would otherwise cut the benchmark's own connections (one IP, hundreds of messages/s).
  */
 const LOAD_LIMIT_FLAGS = [
-  '--messages-per-second', '1000000',
-  '--message-burst', '1000000',
-  '--bytes-per-second', '1000000000',
-  '--byte-burst', '1000000000',
-  '--max-connections-per-ip', '100000',
-  '--max-connections-per-room', '100000',
-  '--connection-attempts-per-minute', '1000000',
-  '--awareness-updates-per-second', '1000000',
-  '--awareness-burst', '1000000',
+  '--messages-per-second',
+  '1000000',
+  '--message-burst',
+  '1000000',
+  '--bytes-per-second',
+  '1000000000',
+  '--byte-burst',
+  '1000000000',
+  '--max-connections-per-ip',
+  '100000',
+  '--max-connections-per-room',
+  '100000',
+  '--connection-attempts-per-minute',
+  '1000000',
+  '--awareness-updates-per-second',
+  '1000000',
+  '--awareness-burst',
+  '1000000',
   // The many workload loads 10,000 documents; the large one sends a 10 MB state to each reader.
-  '--max-loaded-rooms', '1000000',
-  '--max-unsent-bytes', '1000000000',
+  '--max-loaded-rooms',
+  '1000000',
+  '--max-unsent-bytes',
+  '1000000000',
 ];
 
 /** How to start a server under test. */
@@ -114,10 +125,12 @@ export async function startServer(options: StartOptions): Promise<ServerUnderTes
   };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => {
-    running.delete(child);
-    resolve(code);
-  }));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => {
+      running.delete(child);
+      resolve(code);
+    }),
+  );
   const pid = child.pid;
   if (pid === undefined) throw new Error(`could not start ${options.kind}`);
   const readyPath = options.kind === 'tandem' ? '/readyz' : '/';
@@ -148,8 +161,19 @@ function commandOf(options: StartOptions, port: number): { args: string[]; env: 
       return { args: [compiledScript('raw-relay'), String(port)], env: {} };
     case 'tandem':
       return {
-        args: [TANDEM_CLI, 'serve', '--port', String(port), '--host', '127.0.0.1', '--data', requireDataDir(options),
-          '--log-level', 'warn', ...LOAD_LIMIT_FLAGS],
+        args: [
+          TANDEM_CLI,
+          'serve',
+          '--port',
+          String(port),
+          '--host',
+          '127.0.0.1',
+          '--data',
+          requireDataDir(options),
+          '--log-level',
+          'warn',
+          ...LOAD_LIMIT_FLAGS,
+        ],
         env: {},
       };
     case 'ywebsocket':

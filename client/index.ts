@@ -88,6 +88,15 @@ export { HistoryPanel, versionTitle, type HistoryPanelProps } from './history/Hi
 export { SessionHistoryPanel, type SessionHistoryPanelProps } from './history/SessionHistoryPanel.js';
 export { HistoryButton, useHistoryToggle, type HistoryButtonProps, type HistoryToggle } from './history/HistoryButton.js';
 export { VersionPreview, type VersionPreviewProps } from './history/VersionPreview.js';
-export { diffBlocks, documentBlocks, hasChanges, MAX_DIFF_EDIT_LENGTH, stateBlocks, type DiffBlock, type DiffPart, type TextChange } from './history/version-diff.js';
+export {
+  diffBlocks,
+  documentBlocks,
+  hasChanges,
+  MAX_DIFF_EDIT_LENGTH,
+  stateBlocks,
+  type DiffBlock,
+  type DiffPart,
+  type TextChange,
+} from './history/version-diff.js';
 export { relativeTime } from './history/relative-time.js';
 export type { PresenceCursor, PresencePointer, PresenceState, PresenceUser } from '../shared/presence.js';

@@ -44,7 +44,11 @@ function parse(staticDir: string | null): TandemConfig {
       process.stdout.write(`${usage(staticDir)}\n`);
       process.exit(0);
     }
-    if (verb !== 'serve') throw new ConfigError(verb, "unknown command (the commands are 'serve', 'token', 'list', 'export', 'import', 'delete', 'compact', 'inspect', 'backup', 'restore' and 'doctor')");
+    if (verb !== 'serve')
+      throw new ConfigError(
+        verb,
+        "unknown command (the commands are 'serve', 'token', 'list', 'export', 'import', 'delete', 'compact', 'inspect', 'backup', 'restore' and 'doctor')",
+      );
     return config;
   } catch (error) {
     if (error instanceof ConfigError) fail(`${error.message}\nRun 'tandem --help' for the flags.`, 2);
@@ -88,10 +92,12 @@ function stopOnSignals(server: Promise<TandemServer>): void {
   const onSignal = (): void => {
     if (stopping) process.exit(1);
     stopping = true;
-    server.then((started) => started.close()).then(
-      () => process.exit(0),
-      (error: unknown) => fail(`shutdown failed: ${error instanceof Error ? error.message : String(error)}`, 1),
-    );
+    server
+      .then((started) => started.close())
+      .then(
+        () => process.exit(0),
+        (error: unknown) => fail(`shutdown failed: ${error instanceof Error ? error.message : String(error)}`, 1),
+      );
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);

@@ -157,9 +157,10 @@ const FLAG_NAMES: Readonly<Record<Setting, string>> = {
   versionIntervalMs: 'version-interval-ms',
   maxVersions: 'max-versions',
   extensions: 'extensions',
-  ...(Object.fromEntries(
-    Object.keys(DEFAULT_LIMITS).map((field) => [field, field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)]),
-  ) as Record<keyof Limits, string>),
+  ...(Object.fromEntries(Object.keys(DEFAULT_LIMITS).map((field) => [field, field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)])) as Record<
+    keyof Limits,
+    string
+  >),
 };
 
 /** Every limit's field name, in the order of shared/limits.ts. */
@@ -191,7 +192,10 @@ export function resolveLimits(overrides: Partial<Limits> = {}): Limits {
     }
   }
   if (limits.maxConversionHeapMb < MIN_CONVERSION_HEAP_MB) {
-    throw new ConfigError(`--${FLAG_NAMES.maxConversionHeapMb}`, `must be at least ${MIN_CONVERSION_HEAP_MB}: a conversion worker needs that much to load the editor schema and its parsers`);
+    throw new ConfigError(
+      `--${FLAG_NAMES.maxConversionHeapMb}`,
+      `must be at least ${MIN_CONVERSION_HEAP_MB}: a conversion worker needs that much to load the editor schema and its parsers`,
+    );
   }
   if (limits.byteBurst < limits.maxFrameBytes) {
     throw new ConfigError(`--${FLAG_NAMES.byteBurst}`, `must be at least --${FLAG_NAMES.maxFrameBytes} (${limits.maxFrameBytes})`);
@@ -205,7 +209,8 @@ function readWebhook(raw: (setting: Setting) => RawSetting, integer: (setting: S
   if (url === null) return null;
   if (!/^https?:\/\//.test(url.value)) throw new ConfigError(url.flag, `expected an http or https URL, got '${url.value}'`);
   const format = raw('webhookFormat');
-  if (format !== null && !isDocumentFormat(format.value)) throw new ConfigError(format.flag, `expected one of ${DOCUMENT_FORMATS.join(', ')}, got '${format.value}'`);
+  if (format !== null && !isDocumentFormat(format.value))
+    throw new ConfigError(format.flag, `expected one of ${DOCUMENT_FORMATS.join(', ')}, got '${format.value}'`);
   return {
     ...WEBHOOK_DEFAULTS,
     url: url.value,

@@ -297,13 +297,18 @@ export async function createTandemServer(options: TandemServerOptions = {}): Pro
   const ownsStore = options.store === undefined;
   const onError = (error: unknown, document: string): void => logger.warn({ err: error, room: document }, 'background compaction failed');
   const onHealth = (health: StoreHealth): void => {
-    if (health.state === 'failing') logger.error({ reason: health.reason }, 'storage is failing: refusing loads and writes, retrying until it takes writes again');
+    if (health.state === 'failing')
+      logger.error({ reason: health.reason }, 'storage is failing: refusing loads and writes, retrying until it takes writes again');
     else logger.info('storage takes writes again');
   };
   const databaseUrl = options.databaseUrl ?? null;
   let fanOut: FanOut = NO_FANOUT;
   // Read when scraped: the store and the fan-out are opened just below.
-  const countRetry = registerDependencyMetrics(metrics.registry, () => fanOut, () => store);
+  const countRetry = registerDependencyMetrics(
+    metrics.registry,
+    () => fanOut,
+    () => store,
+  );
   const store: DocumentStore =
     options.store ??
     (databaseUrl !== null
@@ -329,7 +334,8 @@ export async function createTandemServer(options: TandemServerOptions = {}): Pro
   const converter = new ConversionPool(conversionPoolOptions(limits, extensions));
   const webhooks = options.webhook == null ? null : new WebhookSender(options.webhook, store, converter, logger, metrics.registry);
   const hooks = new HookRunner(options.hooks ?? {}, options.hookTimeoutMs ?? DEFAULT_HOOK_TIMEOUT_MS, logger, (hook) => metrics.hookError(hook));
-  const onChange = options.hooks?.onChange === undefined ? null : (name: string, update: Uint8Array) => hooks.notify('onChange', { documentName: name, update });
+  const onChange =
+    options.hooks?.onChange === undefined ? null : (name: string, update: Uint8Array) => hooks.notify('onChange', { documentName: name, update });
   // Rooms and the API write through this, so that every durable change schedules its event and
   // reaches the app's onChange.
   const versionIntervalMs = options.versionIntervalMs ?? DEFAULT_VERSION_INTERVAL_MS;
@@ -469,7 +475,10 @@ export async function createTandemServer(options: TandemServerOptions = {}): Pro
     attached === null ? 'listening' : 'attached',
   );
   if (context.authorizer === null && address !== null && !isLoopback(address.address)) {
-    logger.warn({ host: address.address }, 'open mode: no auth key is configured, so anyone who can reach this address can read and write every document (set --auth-secret, --auth-public-key or --auth-jwks)');
+    logger.warn(
+      { host: address.address },
+      'open mode: no auth key is configured, so anyone who can reach this address can read and write every document (set --auth-secret, --auth-public-key or --auth-jwks)',
+    );
   }
 
   let closed: Promise<void> | null = null;

@@ -133,8 +133,7 @@ export function DocumentPage({ name, user, onUserChange, navigate }: DocumentPag
       <main className="document-page__sheet">
         {unavailable ? (
           <p className="document-page__unavailable" role="alert">
-            This document has not been opened on this device yet, so it cannot be shown while offline. It opens as soon
-            as the connection returns.
+            This document has not been opened on this device yet, so it cannot be shown while offline. It opens as soon as the connection returns.
           </p>
         ) : (
           known !== null && <DocumentEditor session={known} format={format} placeholder="Start writing… everyone with the link can join." />

@@ -34,8 +34,8 @@ export function HomePage({ user, onUserChange, navigate }: HomePageProps) {
         </div>
         <h1 className="home__title">Write together, in real time.</h1>
         <p className="home__lead">
-          Open a document by name and share its link. Everyone sees each other's cursors as they type, edits merge
-          without conflicts, and your work is kept even when the connection drops.
+          Open a document by name and share its link. Everyone sees each other's cursors as they type, edits merge without conflicts, and your work is kept even
+          when the connection drops.
         </p>
         <form className="open-form" onSubmit={open}>
           <input

@@ -131,9 +131,7 @@ export function CollaborativeEditor(props: CollaborativeEditorProps) {
   return (
     <div className="tandem-editor-with-history">
       {editor}
-      {historyToggle.open && (
-        <SessionHistoryPanel id={historyId} session={session} serverUrl={serverUrl} token={token} onClose={historyToggle.close} />
-      )}
+      {historyToggle.open && <SessionHistoryPanel id={historyId} session={session} serverUrl={serverUrl} token={token} onClose={historyToggle.close} />}
     </div>
   );
 }
@@ -162,7 +160,20 @@ function toolbarFor(option: ToolbarOption, editor: Editor | null, format: Docume
  * return session && <DocumentEditor session={session} extensions={[Highlight]} />;
  */
 export function DocumentEditor(props: DocumentEditorProps) {
-  const { session, format = 'richtext', extensions, schemaVersion, editable, placeholder, toolbar = true, barExtras, onReady, onDocumentCheck, renderBlocked, className } = props;
+  const {
+    session,
+    format = 'richtext',
+    extensions,
+    schemaVersion,
+    editable,
+    placeholder,
+    toolbar = true,
+    barExtras,
+    onReady,
+    onDocumentCheck,
+    renderBlocked,
+    className,
+  } = props;
   const guard = useDocumentGuard(session, { format, extensions, schemaVersion });
   const editor = useCollaborativeEditor(session, { editable, placeholder, format, extensions, schemaVersion, guard });
   const { check } = guard;

@@ -42,7 +42,13 @@ export function PresenceList({ peers, compact = false, max = 8, className }: Pre
         );
       })}
       {hidden > 0 && (
-        <li className="tandem-presence__more" title={peers.slice(max).map((peer) => peer.user.name).join(', ')}>
+        <li
+          className="tandem-presence__more"
+          title={peers
+            .slice(max)
+            .map((peer) => peer.user.name)
+            .join(', ')}
+        >
           +{hidden}
         </li>
       )}

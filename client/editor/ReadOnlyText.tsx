@@ -8,7 +8,10 @@ import * as Y from 'yjs';
 /** The text of an inline run: its text and the text of elements inside it. */
 function inlineText(type: Y.XmlElement | Y.XmlText): string {
   if (type instanceof Y.XmlText) return (type.toDelta() as { insert?: unknown }[]).map((op) => (typeof op.insert === 'string' ? op.insert : '')).join('');
-  return type.toArray().map((child) => (child instanceof Y.XmlElement || child instanceof Y.XmlText ? inlineText(child) : '')).join('');
+  return type
+    .toArray()
+    .map((child) => (child instanceof Y.XmlElement || child instanceof Y.XmlText ? inlineText(child) : ''))
+    .join('');
 }
 
 /**

@@ -25,7 +25,17 @@ const available = (tool: Tool, editor: Editor): boolean =>
   tool.needs === undefined || ('node' in tool.needs ? editor.schema.nodes[tool.needs.node] !== undefined : editor.schema.marks[tool.needs.mark] !== undefined);
 
 const svg = (path: string): ReactNode => (
-  <svg viewBox="0 0 24 24" width="18" height="18" aria-hidden="true" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round" strokeLinejoin="round">
+  <svg
+    viewBox="0 0 24 24"
+    width="18"
+    height="18"
+    aria-hidden="true"
+    fill="none"
+    stroke="currentColor"
+    strokeWidth="2"
+    strokeLinecap="round"
+    strokeLinejoin="round"
+  >
     <path d={path} />
   </svg>
 );
@@ -35,7 +45,14 @@ const GROUPS: Tool[][] = [
     { id: 'bold', label: 'Bold', shortcut: 'Mod+B', icon: <b>B</b>, active: (e) => e.isActive('bold'), run: (c) => c.toggleBold() },
     { id: 'italic', label: 'Italic', shortcut: 'Mod+I', icon: <i>I</i>, active: (e) => e.isActive('italic'), run: (c) => c.toggleItalic() },
     { id: 'strike', label: 'Strikethrough', shortcut: 'Mod+Shift+S', icon: <s>S</s>, active: (e) => e.isActive('strike'), run: (c) => c.toggleStrike() },
-    { id: 'code', label: 'Inline code', shortcut: 'Mod+E', icon: svg('M8 7l-5 5 5 5M16 7l5 5-5 5'), active: (e) => e.isActive('code'), run: (c) => c.toggleCode() },
+    {
+      id: 'code',
+      label: 'Inline code',
+      shortcut: 'Mod+E',
+      icon: svg('M8 7l-5 5 5 5M16 7l5 5-5 5'),
+      active: (e) => e.isActive('code'),
+      run: (c) => c.toggleCode(),
+    },
     {
       id: 'highlight',
       label: 'Highlight',
@@ -55,7 +72,14 @@ const GROUPS: Tool[][] = [
     run: (c: Chain) => c.toggleHeading({ level }),
   })),
   [
-    { id: 'bullet-list', label: 'Bulleted list', shortcut: 'Mod+Shift+8', icon: svg('M9 6h11M9 12h11M9 18h11M4 6h.01M4 12h.01M4 18h.01'), active: (e) => e.isActive('bulletList'), run: (c) => c.toggleBulletList() },
+    {
+      id: 'bullet-list',
+      label: 'Bulleted list',
+      shortcut: 'Mod+Shift+8',
+      icon: svg('M9 6h11M9 12h11M9 18h11M4 6h.01M4 12h.01M4 18h.01'),
+      active: (e) => e.isActive('bulletList'),
+      run: (c) => c.toggleBulletList(),
+    },
     {
       id: 'task-list',
       label: 'Task list',
@@ -65,13 +89,41 @@ const GROUPS: Tool[][] = [
       active: (e) => e.isActive('taskList'),
       run: (c) => c.toggleTaskList(),
     },
-    { id: 'ordered-list', label: 'Numbered list', shortcut: 'Mod+Shift+7', icon: svg('M10 6h10M10 12h10M10 18h10M4 4v4M3 18h3l-3 3h3M3 12.5a1.5 1.5 0 0 1 3 0c0 1.5-3 2.5-3 3.5h3'), active: (e) => e.isActive('orderedList'), run: (c) => c.toggleOrderedList() },
-    { id: 'blockquote', label: 'Quote', shortcut: 'Mod+Shift+B', icon: svg('M7 7h4v4c0 3-2 5-4 6M14 7h4v4c0 3-2 5-4 6'), active: (e) => e.isActive('blockquote'), run: (c) => c.toggleBlockquote() },
-    { id: 'code-block', label: 'Code block', shortcut: 'Mod+Alt+C', icon: svg('M4 5h16v14H4zM9 10l-2 2 2 2M15 10l2 2-2 2'), active: (e) => e.isActive('codeBlock'), run: (c) => c.toggleCodeBlock() },
+    {
+      id: 'ordered-list',
+      label: 'Numbered list',
+      shortcut: 'Mod+Shift+7',
+      icon: svg('M10 6h10M10 12h10M10 18h10M4 4v4M3 18h3l-3 3h3M3 12.5a1.5 1.5 0 0 1 3 0c0 1.5-3 2.5-3 3.5h3'),
+      active: (e) => e.isActive('orderedList'),
+      run: (c) => c.toggleOrderedList(),
+    },
+    {
+      id: 'blockquote',
+      label: 'Quote',
+      shortcut: 'Mod+Shift+B',
+      icon: svg('M7 7h4v4c0 3-2 5-4 6M14 7h4v4c0 3-2 5-4 6'),
+      active: (e) => e.isActive('blockquote'),
+      run: (c) => c.toggleBlockquote(),
+    },
+    {
+      id: 'code-block',
+      label: 'Code block',
+      shortcut: 'Mod+Alt+C',
+      icon: svg('M4 5h16v14H4zM9 10l-2 2 2 2M15 10l2 2-2 2'),
+      active: (e) => e.isActive('codeBlock'),
+      run: (c) => c.toggleCodeBlock(),
+    },
   ],
   [
     { id: 'undo', label: 'Undo', shortcut: 'Mod+Z', icon: svg('M9 14L4 9l5-5M4 9h11a5 5 0 0 1 0 10h-4'), enabled: (e) => e.can().undo(), run: (c) => c.undo() },
-    { id: 'redo', label: 'Redo', shortcut: 'Mod+Shift+Z', icon: svg('M15 14l5-5-5-5M20 9H9a5 5 0 0 0 0 10h4'), enabled: (e) => e.can().redo(), run: (c) => c.redo() },
+    {
+      id: 'redo',
+      label: 'Redo',
+      shortcut: 'Mod+Shift+Z',
+      icon: svg('M15 14l5-5-5-5M20 9H9a5 5 0 0 0 0 10h4'),
+      enabled: (e) => e.can().redo(),
+      run: (c) => c.redo(),
+    },
   ],
 ];
 

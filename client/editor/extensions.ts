@@ -145,7 +145,9 @@ export function tandemExtensions(options: TandemExtensionsOptions): AnyExtension
     ...contentExtensions(options.extensions),
     GuardedCollaboration.configure({ document: options.doc, field: DOCUMENT_FIELD, guard: options.guard ?? null }),
     // An app's own placeholder replaces Tandem's.
-    ...(options.extensions?.some((extension) => extension.name === 'placeholder') ? [] : [Placeholder.configure({ placeholder: options.placeholder ?? DEFAULT_PLACEHOLDER })]),
+    ...(options.extensions?.some((extension) => extension.name === 'placeholder')
+      ? []
+      : [Placeholder.configure({ placeholder: options.placeholder ?? DEFAULT_PLACEHOLDER })]),
     TandemPresence.configure({ awareness: options.awareness, pointer: options.pointer ?? true }),
   ];
 }

@@ -108,14 +108,8 @@ export function useTandemDocument(options: UseTandemDocumentOptions): TandemDocu
     else presenceRef.current.setUser(next);
   }, [session, userName, userColor]);
 
-  const status = useSyncExternalStore(
-    session === null ? noSubscription : session.onStatus,
-    () => session?.status ?? CONNECTING,
-  );
-  const peers = useSyncExternalStore(
-    session === null ? noSubscription : session.onPeers,
-    () => session?.peers() ?? NO_PEERS,
-  );
+  const status = useSyncExternalStore(session === null ? noSubscription : session.onStatus, () => session?.status ?? CONNECTING);
+  const peers = useSyncExternalStore(session === null ? noSubscription : session.onPeers, () => session?.peers() ?? NO_PEERS);
   return {
     session,
     doc: session?.doc ?? null,
@@ -182,7 +176,12 @@ export function useDocumentGuard(session: DocumentSession | null, options: Edito
  * A watch of `target` for as long as the component is mounted and the expectation holds: a
  * session, which claims and records, or a bare Y.Doc, which is only read.
  */
-function useWatch(target: DocumentSession | Y.Doc | null, format: DocumentFormat, schema: Schema | null, schemaVersion?: string): Omit<DocumentGuard, 'extensions'> {
+function useWatch(
+  target: DocumentSession | Y.Doc | null,
+  format: DocumentFormat,
+  schema: Schema | null,
+  schemaVersion?: string,
+): Omit<DocumentGuard, 'extensions'> {
   const [watch, setWatch] = useState<DocumentWatch | null>(null);
   useEffect(() => {
     if (target === null) return;

@@ -83,4 +83,3 @@ export function sliceOfText(schema: Schema, text: string): Slice {
   if (lines.length === 1 && only !== undefined) return new Slice(only === '' ? Fragment.empty : Fragment.from(schema.text(only)), 0, 0);
   return new Slice(Fragment.from(lines.map((line) => lineNode(schema, line))), 1, 1);
 }
-

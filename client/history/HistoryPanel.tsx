@@ -150,7 +150,14 @@ export function HistoryPanel(props: HistoryPanelProps) {
   };
 
   return (
-    <section id={id} role="dialog" aria-modal="false" aria-labelledby={headingId} className={['tandem-history', className].filter(Boolean).join(' ')} onKeyDown={onKeyDown}>
+    <section
+      id={id}
+      role="dialog"
+      aria-modal="false"
+      aria-labelledby={headingId}
+      className={['tandem-history', className].filter(Boolean).join(' ')}
+      onKeyDown={onKeyDown}
+    >
       <header className="tandem-history__header">
         <h2 id={headingId} ref={heading} tabIndex={-1}>
           Version history
@@ -206,9 +213,7 @@ export function HistoryPanel(props: HistoryPanelProps) {
             {canWrite &&
               (confirming ? (
                 <div className="tandem-history__confirm" role="alertdialog" aria-labelledby={questionId}>
-                  <p id={questionId}>
-                    Restore "{versionTitle(selected.version)}" for everyone? The current content is saved as a version first.
-                  </p>
+                  <p id={questionId}>Restore "{versionTitle(selected.version)}" for everyone? The current content is saved as a version first.</p>
                   <button type="button" className="tandem-history__confirm-restore" disabled={busy} onClick={() => void restore(selected.version)}>
                     Restore
                   </button>

@@ -55,11 +55,7 @@ export function windowForRate(hz: number): number {
  * sent: relaying peers' states back to the server (as y-websocket does) only adds traffic.
  * The removal of the local state is sent at once, since it is usually the last thing a page does.
  */
-export function throttleAwareness(
-  awareness: Awareness,
-  send: (update: Uint8Array) => void,
-  options: AwarenessThrottleOptions = {},
-): AwarenessThrottle {
+export function throttleAwareness(awareness: Awareness, send: (update: Uint8Array) => void, options: AwarenessThrottleOptions = {}): AwarenessThrottle {
   const windowMs = Math.max(MIN_AWARENESS_WINDOW_MS, options.windowMs ?? DEFAULT_AWARENESS_WINDOW_MS);
   const self = awareness.clientID;
   let changed = false;

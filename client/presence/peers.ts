@@ -44,7 +44,5 @@ export interface StampedIdentity {
  */
 export function stampSelf(peers: Peer[], identity: StampedIdentity): Peer[] {
   if (identity.name === null && identity.color === null) return peers;
-  return peers.map((peer) =>
-    peer.isSelf ? { ...peer, user: { name: identity.name ?? peer.user.name, color: identity.color ?? peer.user.color } } : peer,
-  );
+  return peers.map((peer) => (peer.isSelf ? { ...peer, user: { name: identity.name ?? peer.user.name, color: identity.color ?? peer.user.color } } : peer));
 }

@@ -83,11 +83,7 @@ type Phase =
   | { readonly name: 'destroyed' };
 
 /** A WebSocket class that reports each new socket and each frame sent on it. */
-function countingWebSocket(
-  Base: WebSocketConstructor,
-  onSocket: () => void,
-  onFrame: (frame: Uint8Array) => void,
-): WebSocketConstructor {
+function countingWebSocket(Base: WebSocketConstructor, onSocket: () => void, onFrame: (frame: Uint8Array) => void): WebSocketConstructor {
   return class CountingWebSocket extends Base {
     constructor(url: string | URL, protocols?: string | string[]) {
       super(url, protocols);

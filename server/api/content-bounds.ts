@@ -66,7 +66,11 @@ export function checkMarkdownDepth(markdown: string, bounds: ConversionBounds): 
 /** Walks ProseMirror JSON without recursion, so that a hostile depth cannot overflow the stack before it is refused. */
 export function checkJsonBounds(root: JSONContent, bounds: ConversionBounds): void {
   // Hostile JSON may hold anything where a node should be: only objects have children.
-  walk<unknown>(root, (node) => (typeof node === 'object' && node !== null && Array.isArray((node as JSONContent).content) ? ((node as JSONContent).content as unknown[]) : []), bounds);
+  walk<unknown>(
+    root,
+    (node) => (typeof node === 'object' && node !== null && Array.isArray((node as JSONContent).content) ? ((node as JSONContent).content as unknown[]) : []),
+    bounds,
+  );
 }
 
 /** The same walk over a DOM subtree, before ProseMirror's recursive DOM parser reads it. */

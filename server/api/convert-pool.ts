@@ -61,7 +61,9 @@ export interface DocumentConverter {
   close(): Promise<void>;
 }
 
-type Operation = { op: 'import'; current: Uint8Array | null; body: Uint8Array; format: DocumentFormat; kind: DocumentKind | null } | { op: 'export'; stored: Uint8Array; format: DocumentFormat };
+type Operation =
+  | { op: 'import'; current: Uint8Array | null; body: Uint8Array; format: DocumentFormat; kind: DocumentKind | null }
+  | { op: 'export'; stored: Uint8Array; format: DocumentFormat };
 
 interface Job {
   readonly operation: Operation;
@@ -124,7 +126,9 @@ export class ConversionPool implements DocumentConverter {
   private submit(operation: Operation): Promise<Uint8Array> {
     if (this.closed) return Promise.reject(new ConversionUnavailableError('closed', 'the server is shutting down'));
     if (this.queue.length >= this.options.maxQueued) {
-      return Promise.reject(new ConversionUnavailableError('busy', `${this.options.workers} conversions are running and ${this.queue.length} are waiting; retry later`));
+      return Promise.reject(
+        new ConversionUnavailableError('busy', `${this.options.workers} conversions are running and ${this.queue.length} are waiting; retry later`),
+      );
     }
     return new Promise((resolve, reject) => {
       this.queue.push({ operation, resolve, reject });
@@ -163,14 +167,20 @@ export class ConversionPool implements DocumentConverter {
 
   private spawn(slot: Slot): Worker {
     const workerData: ConversionWorkerData = { extensions: this.options.extensions };
-    const worker = new Worker(workerEntry('convert-worker', import.meta.url), { workerData, resourceLimits: { maxOldGenerationSizeMb: this.options.heapMb }, stdout: false, stderr: false });
+    const worker = new Worker(workerEntry('convert-worker', import.meta.url), {
+      workerData,
+      resourceLimits: { maxOldGenerationSizeMb: this.options.heapMb },
+      stdout: false,
+      stderr: false,
+    });
     // Idle, a worker never keeps the process alive; it is held while it converts (see start).
     worker.unref();
     // A conversion's deadline runs from the worker's signal that it started: one that never loads must not hold its job forever.
     const starting = setTimeout(() => {
       if (slot.worker !== worker) return;
       const current = slot.job?.id;
-      if (current !== undefined) this.settle(slot, current, new ConversionUnavailableError('failed', `the conversion worker did not start within ${WORKER_START_TIMEOUT_MS} ms`));
+      if (current !== undefined)
+        this.settle(slot, current, new ConversionUnavailableError('failed', `the conversion worker did not start within ${WORKER_START_TIMEOUT_MS} ms`));
       this.retire(slot, worker);
     }, WORKER_START_TIMEOUT_MS).unref();
     worker.on('message', (reply: ConversionReply) => {

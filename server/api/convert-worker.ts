@@ -23,7 +23,11 @@ export type ConversionRequest =
   | { id: number; op: 'export'; stored: Uint8Array; format: DocumentFormat; bounds: ConversionBounds };
 
 /** Why a conversion failed, as it crosses back to the main thread. */
-export type ConversionFailure = { kind: 'content' } | { kind: 'types'; missing: readonly string[] } | { kind: 'limit'; limit: ContentLimit } | { kind: 'internal' };
+export type ConversionFailure =
+  | { kind: 'content' }
+  | { kind: 'types'; missing: readonly string[] }
+  | { kind: 'limit'; limit: ContentLimit }
+  | { kind: 'internal' };
 
 /**
  * What a worker posts: `ready` once, when its modules have loaded; then, for each request,
@@ -68,7 +72,12 @@ port.on('message', (request: ConversionRequest) => {
     reply = { id: request.id, ok: true, bytes: run(request) };
   } catch (error) {
     const failure = failureOf(error);
-    const message = failure.kind === 'limit' && !(error instanceof ContentLimitError) ? 'the document nests too deeply to convert' : error instanceof Error ? error.message : String(error);
+    const message =
+      failure.kind === 'limit' && !(error instanceof ContentLimitError)
+        ? 'the document nests too deeply to convert'
+        : error instanceof Error
+          ? error.message
+          : String(error);
     reply = { id: request.id, ok: false, failure, message };
   }
   port.postMessage(reply);

@@ -176,7 +176,8 @@ export function parseContent(body: string, format: Exclude<DocumentFormat, 'yjs'
       } catch (error) {
         throw new ContentError('the body is not valid JSON', { cause: error });
       }
-      if (typeof json !== 'object' || json === null || (json as JSONContent).type !== 'doc') throw new ContentError("expected ProseMirror JSON with type 'doc'");
+      if (typeof json !== 'object' || json === null || (json as JSONContent).type !== 'doc')
+        throw new ContentError("expected ProseMirror JSON with type 'doc'");
       checkJsonBounds(json as JSONContent, bounds);
       return toNode(json as JSONContent).toJSON() as JSONContent;
     }
@@ -187,7 +188,9 @@ export function parseContent(body: string, format: Exclude<DocumentFormat, 'yjs'
       const container = dom().document.createElement('div');
       container.innerHTML = body;
       checkDomBounds(container, bounds);
-      return DOMParser.fromSchema(schema).parse(container as unknown as HTMLElement).toJSON() as JSONContent;
+      return DOMParser.fromSchema(schema)
+        .parse(container as unknown as HTMLElement)
+        .toJSON() as JSONContent;
     }
     case 'markdown': {
       checkMarkdownDepth(body, bounds);
@@ -199,7 +202,10 @@ export function parseContent(body: string, format: Exclude<DocumentFormat, 'yjs'
       // Each line is a paragraph: too many of them is refused before they are split out.
       checkNodeCount(countMatches(body, /\r\n?|\n/g), bounds);
       const lines = body.replace(/\r\n?/g, '\n').replace(/\n$/, '').split('\n');
-      return toNode({ type: 'doc', content: lines.map((line) => (line === '' ? { type: 'paragraph' } : { type: 'paragraph', content: [{ type: 'text', text: line }] })) }).toJSON() as JSONContent;
+      return toNode({
+        type: 'doc',
+        content: lines.map((line) => (line === '' ? { type: 'paragraph' } : { type: 'paragraph', content: [{ type: 'text', text: line }] })),
+      }).toJSON() as JSONContent;
     }
     default:
       return format satisfies never;
@@ -268,7 +274,10 @@ export function exportDocument(stored: Uint8Array, format: DocumentFormat, bound
   const plain = plainTextOf(stored);
   if (plain === null) return Buffer.from(renderRichContent(richContentOf(stored, bounds), format), 'utf8');
   // The stored text is the document: only its conversion to blocks is bounded, not its length.
-  return Buffer.from(format === 'text' || format === 'markdown' ? plain : renderJson(parseContent(plain, 'text', { ...bounds, maxBytes: Infinity }), format), 'utf8');
+  return Buffer.from(
+    format === 'text' || format === 'markdown' ? plain : renderJson(parseContent(plain, 'text', { ...bounds, maxBytes: Infinity }), format),
+    'utf8',
+  );
 }
 
 /** A new plain-text document holding `text`, with its format recorded. */
@@ -313,7 +322,13 @@ function plainTextUpdate(current: Uint8Array | null, body: Uint8Array, format: D
  * edited instead. Throws {@link ContentError} for a body that is not valid in its format, or a
  * `kind` that is not the stored document's.
  */
-export function documentUpdate(current: Uint8Array | null, body: Uint8Array, format: DocumentFormat, bounds: ConversionBounds = UNBOUNDED, kind: DocumentKind | null = null): Uint8Array {
+export function documentUpdate(
+  current: Uint8Array | null,
+  body: Uint8Array,
+  format: DocumentFormat,
+  bounds: ConversionBounds = UNBOUNDED,
+  kind: DocumentKind | null = null,
+): Uint8Array {
   const stored = current === null ? null : plainTextOf(current) === null ? 'richtext' : 'plaintext';
   if (kind !== null && stored !== null && kind !== stored) throw new ContentError(`the document is ${stored}, not ${kind}`);
   if ((stored ?? kind) === 'plaintext') return plainTextUpdate(current, body, format, bounds);

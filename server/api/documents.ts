@@ -34,7 +34,16 @@ import type { RoomMember } from '../rooms/room.js';
 import type { RoomRegistry } from '../rooms/registry.js';
 import type { DocumentInfo, DocumentStore } from '../storage/store.js';
 import type { VersionInfo } from '../storage/versions.js';
-import { backedUpVersion, createVersion, labelOf, matchVersionRoute, readVersion, restoreVersion, type VersionRoute, type VersionRouteContext } from './versions.js';
+import {
+  backedUpVersion,
+  createVersion,
+  labelOf,
+  matchVersionRoute,
+  readVersion,
+  restoreVersion,
+  type VersionRoute,
+  type VersionRouteContext,
+} from './versions.js';
 import { ContentError, ContentLimitError, ConversionUnavailableError, MissingTypesError, type ContentLimit } from './conversion-errors.js';
 import type { DocumentConverter } from './convert-pool.js';
 import { CONTENT_TYPES, DOCUMENT_FORMATS, isDocumentFormat, type DocumentFormat } from './formats.js';
@@ -118,7 +127,9 @@ const OPEN_IDENTITY: Identity = { userId: 'open', name: null, color: null, grant
 const API_MEMBER: RoomMember = { origin: connectionOrigin(0), send: () => undefined, evict: () => undefined };
 
 /** The handler of every request under {@link API_PREFIX}. */
-export function createDocumentApi(context: DocumentApiContext): (request: IncomingMessage, response: ServerResponse, pathname: string, query: URLSearchParams) => void {
+export function createDocumentApi(
+  context: DocumentApiContext,
+): (request: IncomingMessage, response: ServerResponse, pathname: string, query: URLSearchParams) => void {
   /** Writes to one document are serialised, so that two creates can never both find it missing. */
   const writing = new Map<string, Promise<unknown>>();
   const serialise = <T>(name: string, task: () => Promise<T>): Promise<T> => {
@@ -189,7 +200,13 @@ export function createDocumentApi(context: DocumentApiContext): (request: Incomi
     };
   };
 
-  const put = async (request: IncomingMessage, name: string, format: DocumentFormat, replace: boolean, kind: DocumentKind | null): Promise<{ status: number; body: unknown }> => {
+  const put = async (
+    request: IncomingMessage,
+    name: string,
+    format: DocumentFormat,
+    replace: boolean,
+    kind: DocumentKind | null,
+  ): Promise<{ status: number; body: unknown }> => {
     const body = await readBody(request, context.maxBodyBytes);
     if (format === 'yjs') {
       let alone: boolean;
@@ -249,7 +266,14 @@ export function createDocumentApi(context: DocumentApiContext): (request: Incomi
     ...(context.versionEvent === undefined ? {} : { notify: context.versionEvent }),
   };
 
-  const versions = async (request: IncomingMessage, response: ServerResponse, name: string, route: VersionRoute, identity: Identity, query: URLSearchParams): Promise<void> => {
+  const versions = async (
+    request: IncomingMessage,
+    response: ServerResponse,
+    name: string,
+    route: VersionRoute,
+    identity: Identity,
+    query: URLSearchParams,
+  ): Promise<void> => {
     // Open mode has no user to name as the author.
     const author = identity === OPEN_IDENTITY ? null : identity.userId;
     if (route.id === null) {
@@ -396,7 +420,8 @@ function kindOf(raw: string | null): DocumentKind | null {
 function pageSize(raw: string | null): number {
   if (raw === null) return DEFAULT_PAGE_SIZE;
   const limit = Number(raw);
-  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) throw new ApiError(400, 'bad_limit', `limit must be an integer from 1 to ${MAX_PAGE_SIZE}`);
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE)
+    throw new ApiError(400, 'bad_limit', `limit must be an integer from 1 to ${MAX_PAGE_SIZE}`);
   return limit;
 }
 

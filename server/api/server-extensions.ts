@@ -17,7 +17,12 @@ const EXTENSION_TYPES: ReadonlySet<unknown> = new Set(['extension', 'node', 'mar
  * of @tiptap/core, whose classes are not this one's.
  */
 function isExtension(value: unknown): value is AnyExtension {
-  return typeof value === 'object' && value !== null && EXTENSION_TYPES.has((value as { type?: unknown }).type) && typeof (value as { name?: unknown }).name === 'string';
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    EXTENSION_TYPES.has((value as { type?: unknown }).type) &&
+    typeof (value as { name?: unknown }).name === 'string'
+  );
 }
 
 /**
@@ -35,8 +40,16 @@ export async function loadServerExtensions(path: string): Promise<AnyExtension[]
     throw new ConfigError('--extensions', `cannot load ${path}: ${error instanceof Error ? error.message : String(error)}`);
   }
   const list = module.default;
-  if (!Array.isArray(list)) throw new ConfigError('--extensions', `${path} must export an array of Tiptap extensions by default, got ${list === undefined ? 'no default export' : typeof list}`);
+  if (!Array.isArray(list))
+    throw new ConfigError(
+      '--extensions',
+      `${path} must export an array of Tiptap extensions by default, got ${list === undefined ? 'no default export' : typeof list}`,
+    );
   const bad = list.findIndex((item) => !isExtension(item));
-  if (bad !== -1) throw new ConfigError('--extensions', `${path}: item ${bad} of the default export is not a Tiptap extension (made with Extension.create, Node.create or Mark.create)`);
+  if (bad !== -1)
+    throw new ConfigError(
+      '--extensions',
+      `${path}: item ${bad} of the default export is not a Tiptap extension (made with Extension.create, Node.create or Mark.create)`,
+    );
   return list as AnyExtension[];
 }

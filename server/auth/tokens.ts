@@ -4,15 +4,7 @@
  * `alg: none` and HS/RS confusion (an HMAC token signed with the public key) are refused.
  */
 import { createPublicKey, type KeyObject } from 'node:crypto';
-import {
-  SignJWT,
-  createLocalJWKSet,
-  errors,
-  jwtVerify,
-  type JSONWebKeySet,
-  type JWTPayload,
-  type JWTVerifyGetKey,
-} from 'jose';
+import { SignJWT, createLocalJWKSet, errors, jwtVerify, type JSONWebKeySet, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { isHexColor, MAX_USER_NAME_LENGTH } from '../../shared/presence.js';
 import { formatGrant, parseGrant, type DocumentGrant } from './access.js';
 
@@ -42,10 +34,7 @@ export interface Identity {
 }
 
 /** How tokens are verified: a shared secret (HS*), a PEM public key (RS*, PS*, ES*, EdDSA), or a JWKS. */
-export type VerificationKey =
-  | { kind: 'secret'; secret: string }
-  | { kind: 'public-key'; pem: string }
-  | { kind: 'jwks'; jwks: JSONWebKeySet };
+export type VerificationKey = { kind: 'secret'; secret: string } | { kind: 'public-key'; pem: string } | { kind: 'jwks'; jwks: JSONWebKeySet };
 
 /** Why a token was refused. `missing` and `invalid` map to 4401, `expired` to 4440. */
 export type AuthFailure = 'missing' | 'invalid' | 'expired';

@@ -71,7 +71,10 @@ const VERB_HELP: Readonly<Record<AdminVerb, { synopsis: string; text: string }>>
   },
   delete: { synopsis: 'tandem delete <name>', text: 'Deletes the document; its connected clients are closed with 4410.' },
   compact: { synopsis: 'tandem compact [<name>]', text: 'Merges the stored log into one update (every document without a name).' },
-  inspect: { synopsis: 'tandem inspect <name>', text: 'Shows size, log length, connected clients, last update, format, and the node and mark types the content uses.' },
+  inspect: {
+    synopsis: 'tandem inspect <name>',
+    text: 'Shows size, log length, connected clients, last update, format, and the node and mark types the content uses.',
+  },
   backup: { synopsis: 'tandem backup <dir>', text: "Writes every document's Yjs state and a manifest.json into the folder." },
   restore: {
     synopsis: 'tandem restore <dir> [--replace]',
@@ -106,7 +109,21 @@ export function adminVerbUsage(verb: AdminVerb): string {
   return `Usage: ${synopsis} [--data DIR | --server URL [--token T]] [--json]\n\n${text}\n\n${COMMON_FLAGS}`;
 }
 
-const FLAGS: ReadonlySet<string> = new Set(['data', 'server', 'token', 'extensions', 'format', 'type', 'out', 'replace', 'json', 'create', 'label', 'export', 'restore']);
+const FLAGS: ReadonlySet<string> = new Set([
+  'data',
+  'server',
+  'token',
+  'extensions',
+  'format',
+  'type',
+  'out',
+  'replace',
+  'json',
+  'create',
+  'label',
+  'export',
+  'restore',
+]);
 const SWITCHES: ReadonlySet<string> = new Set(['replace', 'json', 'create']);
 
 /** The backup folder's table of contents. */
@@ -186,7 +203,14 @@ function table(documents: readonly DocumentSummary[]): string {
   const rows = documents.map((d) => [d.name, String(d.bytes), String(d.updates), d.updatedAt, d.clients === null ? '-' : String(d.clients)]);
   const all = [['NAME', 'BYTES', 'UPDATES', 'UPDATED', 'CLIENTS'], ...rows];
   const widths = all[0]?.map((_, i) => Math.max(...all.map((row) => row[i]?.length ?? 0))) ?? [];
-  return `${all.map((row) => row.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ').trimEnd()).join('\n')}\n`;
+  return `${all
+    .map((row) =>
+      row
+        .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n')}\n`;
 }
 
 async function backup(target: AdminTarget, dir: string): Promise<BackupManifest> {
@@ -327,7 +351,8 @@ async function run(command: Command<DocumentVerb>, target: AdminTarget, output: 
       if (manifest === null) throw new Error('restore runs with the manifest it read');
       const report = await restore(target, dir, manifest, command.flags.has('replace'));
       say(describeRestore(dir, report), report);
-      if (report.skipped.length > 0) throw new AdminError('conflict', `${report.skipped.length} of ${manifest.documents.length} documents were skipped because they exist`);
+      if (report.skipped.length > 0)
+        throw new AdminError('conflict', `${report.skipped.length} of ${manifest.documents.length} documents were skipped because they exist`);
       return;
     }
     case 'versions':
@@ -342,7 +367,14 @@ function versionTable(versions: readonly VersionInfo[]): string {
   const rows = versions.map((v) => [v.id, v.kind, new Date(v.createdAt).toISOString(), v.createdBy ?? '-', String(v.bytes), v.label ?? '']);
   const all = [['ID', 'KIND', 'CREATED', 'BY', 'BYTES', 'LABEL'], ...rows];
   const widths = all[0]?.map((_, i) => Math.max(...all.map((row) => row[i]?.length ?? 0))) ?? [];
-  return `${all.map((row) => row.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ').trimEnd()).join('\n')}\n`;
+  return `${all
+    .map((row) =>
+      row
+        .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n')}\n`;
 }
 
 /** `tandem versions <name>` and its --create, --export and --restore. */
@@ -381,7 +413,12 @@ async function doctor(command: Command, server: string | null, output: AdminOutp
 }
 
 /** Runs one admin verb; resolves with the process exit code. */
-export async function runAdmin(verb: AdminVerb, argv: readonly string[], env: Readonly<Record<string, string | undefined>>, output: AdminOutput): Promise<number> {
+export async function runAdmin(
+  verb: AdminVerb,
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+  output: AdminOutput,
+): Promise<number> {
   let command: Command;
   try {
     const { flags, positionals, help } = readFlags(argv, FLAGS, SWITCHES);
@@ -408,7 +445,10 @@ export async function runAdmin(verb: AdminVerb, argv: readonly string[], env: Re
     }
     const server = single(command, 'server');
     if (verb === 'doctor') return await doctor(command, server, output);
-    target = server === null ? await openLocalTarget(single(command, 'data') ?? './data', await extensionsFlag(command)) : openRemoteTarget(server, single(command, 'token'));
+    target =
+      server === null
+        ? await openLocalTarget(single(command, 'data') ?? './data', await extensionsFlag(command))
+        : openRemoteTarget(server, single(command, 'token'));
     await run({ ...command, verb }, target, output, manifest);
     return EXIT_CODES.ok;
   } catch (error) {

@@ -50,7 +50,8 @@ export function describeDiagnosis(where: string, diagnosis: Diagnosis): string {
   if (diagnosis.findings.length === 0) return `${where}: no damaged journal files\n`;
   const lines = diagnosis.findings.map(({ file, state, damage }) => {
     const stretches = damage.map(({ offset, bytes }) => `${bytes} bytes at offset ${offset}`).join(', ');
-    const meaning = state === 'pending' ? 'the next start replays its intact records and keeps it aside' : 'its intact records were replayed; kept for inspection';
+    const meaning =
+      state === 'pending' ? 'the next start replays its intact records and keeps it aside' : 'its intact records were replayed; kept for inspection';
     return `  ${file}: ${stretches} unreadable (${meaning})`;
   });
   return `${where}: ${diagnosis.findings.length} damaged journal file${diagnosis.findings.length === 1 ? '' : 's'}\n${lines.join('\n')}\n`;

@@ -48,7 +48,9 @@ export async function openLocalTarget(dataDir: string, extensions: string | null
     store = await openLevelDbStore(dataDir);
   } catch (error) {
     if (error instanceof StoreLockedError) {
-      throw new AdminError('locked', `${error.message}: a running server holds it; stop it, or use --server URL --token T to go through its HTTP API`, { cause: error });
+      throw new AdminError('locked', `${error.message}: a running server holds it; stop it, or use --server URL --token T to go through its HTTP API`, {
+        cause: error,
+      });
     }
     throw error;
   }

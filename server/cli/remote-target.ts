@@ -4,7 +4,15 @@ import type { DocumentSummary } from '../api/documents.js';
 import type { VersionInfo } from '../storage/versions.js';
 import { AdminError, type AdminFailure, type AdminTarget } from './admin-target.js';
 
-const FAILURES: Readonly<Record<number, AdminFailure>> = { 400: 'bad_input', 401: 'denied', 403: 'denied', 404: 'not_found', 409: 'conflict', 413: 'bad_input', 422: 'bad_input' };
+const FAILURES: Readonly<Record<number, AdminFailure>> = {
+  400: 'bad_input',
+  401: 'denied',
+  403: 'denied',
+  404: 'not_found',
+  409: 'conflict',
+  413: 'bad_input',
+  422: 'bad_input',
+};
 
 /** The server at `serverUrl` (e.g. `http://127.0.0.1:1234`), with `token` when it needs one. */
 export function openRemoteTarget(serverUrl: string, token: string | null): AdminTarget {
@@ -44,7 +52,10 @@ export function openRemoteTarget(serverUrl: string, token: string | null): Admin
       return new Uint8Array(await (await call(doc(name, `format=${format}`))).arrayBuffer());
     },
     async write(name, format, body, replace, kind) {
-      const response = await call(doc(name, `format=${format}${replace ? '&replace=1' : ''}${kind == null ? '' : `&type=${kind}`}`), { method: 'PUT', body: Buffer.from(body) });
+      const response = await call(doc(name, `format=${format}${replace ? '&replace=1' : ''}${kind == null ? '' : `&type=${kind}`}`), {
+        method: 'PUT',
+        body: Buffer.from(body),
+      });
       return response.status === 201;
     },
     async delete(name) {
@@ -71,7 +82,12 @@ export function openRemoteTarget(serverUrl: string, token: string | null): Admin
       return ((await (await call(path, { method: 'POST' })).json()) as { beforeRestore: VersionInfo }).beforeRestore;
     },
     async putVersion(name, info, state) {
-      const query = new URLSearchParams({ kind: info.kind, createdAt: String(info.createdAt), ...(info.label === null ? {} : { label: info.label }), ...(info.createdBy === null ? {} : { createdBy: info.createdBy }) });
+      const query = new URLSearchParams({
+        kind: info.kind,
+        createdAt: String(info.createdAt),
+        ...(info.label === null ? {} : { label: info.label }),
+        ...(info.createdBy === null ? {} : { createdBy: info.createdBy }),
+      });
       await call(`/${encodeURIComponent(name)}/versions/${encodeURIComponent(info.id)}?${query}`, { method: 'PUT', body: Buffer.from(state) });
     },
     close: () => Promise.resolve(),

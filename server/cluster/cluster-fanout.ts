@@ -114,8 +114,18 @@ export class ClusterFanOut implements FanOut {
   ) {
     const registers = [registry];
     this.published = new Counter({ name: 'tandem_fanout_published_total', help: 'Fan-out messages published, by kind', labelNames: ['kind'], registers });
-    this.received = new Counter({ name: 'tandem_fanout_received_total', help: 'Fan-out messages received from other instances, by kind', labelNames: ['kind'], registers });
-    this.failures = new Counter({ name: 'tandem_fanout_failures_total', help: 'Fan-out messages not published or not readable', labelNames: ['reason'], registers });
+    this.received = new Counter({
+      name: 'tandem_fanout_received_total',
+      help: 'Fan-out messages received from other instances, by kind',
+      labelNames: ['kind'],
+      registers,
+    });
+    this.failures = new Counter({
+      name: 'tandem_fanout_failures_total',
+      help: 'Fan-out messages not published or not readable',
+      labelNames: ['reason'],
+      registers,
+    });
     this.timers.push(setInterval(() => void this.checkLiveness(), timing.livenessIntervalMs));
     this.timers.push(
       setInterval(() => {

@@ -119,13 +119,7 @@ class RedisPubSub implements PubSub {
  * answers (or after a few seconds without it: the instance then serves alone, not ready, and
  * joins the cluster when Redis comes up). Its metrics go to `registry`.
  */
-export async function openRedisFanOut(
-  url: string,
-  instanceId: string,
-  logger: Logger,
-  registry: Registry,
-  timing?: ClusterTiming,
-): Promise<FanOut> {
+export async function openRedisFanOut(url: string, instanceId: string, logger: Logger, registry: Registry, timing?: ClusterTiming): Promise<FanOut> {
   const pubsub = new RedisPubSub(url, logger);
   const fanOut = new ClusterFanOut(instanceId, pubsub, logger, registry, timing);
   pubsub.listen(fanOut.events());

@@ -77,7 +77,11 @@ export function createAuthorizer(key: VerificationKey, options: AuthorizerOption
         stamp: createPresenceStamp({ name: displayName(identity.name, identity.userId), color: identity.color }),
         expiresAt: identity.expiresAt,
         userId: identity.userId,
-        user: { id: identity.userId, ...(identity.name === null ? {} : { name: identity.name }), ...(identity.color === null ? {} : { color: identity.color }) },
+        user: {
+          id: identity.userId,
+          ...(identity.name === null ? {} : { name: identity.name }),
+          ...(identity.color === null ? {} : { color: identity.color }),
+        },
       };
     },
   };

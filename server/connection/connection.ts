@@ -233,11 +233,14 @@ export class Connection implements RoutedMember, PeerEvents {
   /** Closes with 4440 when the token expires: the client fetches a new one and reconnects. */
   private closeAtExpiry(expiresAt: number): void {
     const delay = expiresAt - Date.now();
-    this.expiryTimer = setTimeout(() => {
-      this.expiryTimer = null;
-      if (Date.now() < expiresAt) this.closeAtExpiry(expiresAt);
-      else this.closeWith(CloseCode.TokenExpired, 'token_expired');
-    }, Math.min(Math.max(delay, 0), MAX_TIMER_MS));
+    this.expiryTimer = setTimeout(
+      () => {
+        this.expiryTimer = null;
+        if (Date.now() < expiresAt) this.closeAtExpiry(expiresAt);
+        else this.closeWith(CloseCode.TokenExpired, 'token_expired');
+      },
+      Math.min(Math.max(delay, 0), MAX_TIMER_MS),
+    );
   }
 
   private async join(): Promise<void> {

@@ -10,7 +10,14 @@ import { CloseCode } from '../../shared/close-codes.js';
 import { isHexColor, MAX_USER_NAME_LENGTH } from '../../shared/presence.js';
 import { createPresenceStamp } from '../auth/presence-stamp.js';
 import type { Identity } from '../auth/tokens.js';
-import { HookTimeoutError, TandemAuthError, type AuthenticateFunction, type AuthenticateResult, type AuthRefusalCode, type HookRunner } from '../embedding/hooks.js';
+import {
+  HookTimeoutError,
+  TandemAuthError,
+  type AuthenticateFunction,
+  type AuthenticateResult,
+  type AuthRefusalCode,
+  type HookRunner,
+} from '../embedding/hooks.js';
 import { Refusal, type Authorizer, type ConnectionAccess, type RefusalReason } from './auth.js';
 
 const REASONS: Readonly<Record<AuthRefusalCode, RefusalReason>> = {

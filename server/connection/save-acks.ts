@@ -24,10 +24,12 @@ export class SaveAcks {
    */
   track(durable: Promise<void>): void {
     const count = ++this.received;
-    this.chain = this.chain.then(() => durable).then(() => {
-      this.saved = count;
-      this.scheduleSend();
-    });
+    this.chain = this.chain
+      .then(() => durable)
+      .then(() => {
+        this.saved = count;
+        this.scheduleSend();
+      });
     // A failed write rejects every later link of the chain: report it once.
     this.chain.catch((error: unknown) => {
       if (this.failed) return;

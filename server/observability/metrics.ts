@@ -28,7 +28,6 @@ export type LimitName =
   | 'conversion_timeout_ms'
   | 'max_conversion_heap_mb'
   | 'max_queued_conversions'
-
   | 'max_pending_update_bytes'
   | 'max_pending_update_age_ms';
 
@@ -38,10 +37,7 @@ export type RefusalName = 'unauthenticated' | 'forbidden' | 'expired' | 'invalid
 /** Why a frame was dropped without closing its connection; the `reason` label of `tandem_dropped_frames_total`. */
 export type DropName = 'read_only_update' | 'read_only_presence';
 
-const KIND_INDEX: Readonly<Record<FrameKind, number>> = Object.fromEntries(FRAME_KINDS.map((kind, i) => [kind, i])) as Record<
-  FrameKind,
-  number
->;
+const KIND_INDEX: Readonly<Record<FrameKind, number>> = Object.fromEntries(FRAME_KINDS.map((kind, i) => [kind, i])) as Record<FrameKind, number>;
 
 /**
  * Frame and byte tallies in plain arrays, copied into the Prometheus counters only when scraped:

@@ -148,13 +148,15 @@ export class RoomRegistry {
    * it; settles as `work` did, once the slot is free.
    */
   private holdWhile(name: string, work: Promise<void>): Promise<void> {
-    const unloaded = work.then(
-      () => undefined,
-      () => undefined,
-    ).then(() => {
-      this.slots.delete(name);
-      this.context.metrics.roomsLoaded.set(this.slots.size);
-    });
+    const unloaded = work
+      .then(
+        () => undefined,
+        () => undefined,
+      )
+      .then(() => {
+        this.slots.delete(name);
+        this.context.metrics.roomsLoaded.set(this.slots.size);
+      });
     this.slots.set(name, { state: 'unloading', unloaded });
     return unloaded.then(() => work);
   }

@@ -48,10 +48,7 @@ export interface RoomContext {
   readonly store: DocumentStore;
   readonly metrics: ServerMetrics;
   readonly logger: Logger;
-  readonly limits: Pick<
-    Limits,
-    'maxAwarenessStateBytes' | 'maxAwarenessClientsPerConnection' | 'maxPendingUpdateBytes' | 'maxPendingUpdateAgeMs'
-  >;
+  readonly limits: Pick<Limits, 'maxAwarenessStateBytes' | 'maxAwarenessClientsPerConnection' | 'maxPendingUpdateBytes' | 'maxPendingUpdateAgeMs'>;
 }
 
 /**
@@ -78,7 +75,6 @@ const NEVER_SAVED: Promise<void> = new Promise(() => undefined);
 
 /** The limit each pending bound is named by in metrics. */
 const PENDING_LIMIT = { bytes: 'max_pending_update_bytes', age: 'max_pending_update_age_ms' } as const;
-
 
 /**
  * A loaded document and its members. Created by the registry, which owns its lifecycle. In
@@ -209,7 +205,11 @@ export class Room implements FanOutPeer {
     const undurable = this.updates.undurable();
     if (undurable === null) member.send(answer);
     // A failed write resets the room and closes the member: then there is nobody to answer.
-    else undurable.then(() => member.send(answer), () => undefined);
+    else
+      undurable.then(
+        () => member.send(answer),
+        () => undefined,
+      );
   }
 
   /**

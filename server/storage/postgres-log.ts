@@ -116,10 +116,7 @@ export async function listInfos(session: SqlSession): Promise<DocumentInfo[]> {
  */
 export async function compactLog(session: SqlSession, name: string, wait: boolean): Promise<boolean> {
   const lock = wait ? 'pg_advisory_xact_lock' : 'pg_try_advisory_xact_lock';
-  const { rows } = await session.query<{ locked: boolean | '' }>(`SELECT ${lock}($1, hashtext($2)) AS locked`, [
-    COMPACTION_LOCK_CLASS,
-    name,
-  ]);
+  const { rows } = await session.query<{ locked: boolean | '' }>(`SELECT ${lock}($1, hashtext($2)) AS locked`, [COMPACTION_LOCK_CLASS, name]);
   // pg_advisory_xact_lock returns void, which reads as ''.
   if (rows[0]?.locked === false) return false;
   const read = await readLog(session, name);

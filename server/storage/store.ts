@@ -68,7 +68,10 @@ export const STORE_OK: StoreHealth = Object.freeze({ state: 'ok' });
  * trying storage that cannot answer: the caller should try again later.
  */
 export class StoreFailingError extends Error {
-  constructor(readonly reason: string, options?: ErrorOptions) {
+  constructor(
+    readonly reason: string,
+    options?: ErrorOptions,
+  ) {
     super(`the document store is failing (${reason}); try again later`, options);
     this.name = 'StoreFailingError';
   }
@@ -76,7 +79,10 @@ export class StoreFailingError extends Error {
 
 /** Thrown when a data directory is already opened by another process. */
 export class StoreLockedError extends Error {
-  constructor(readonly location: string, options?: ErrorOptions) {
+  constructor(
+    readonly location: string,
+    options?: ErrorOptions,
+  ) {
     super(`the data directory ${location} is in use by another Tandem process`, options);
     this.name = 'StoreLockedError';
   }

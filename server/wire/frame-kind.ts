@@ -2,17 +2,7 @@
 import { MessageType, SyncMessageType } from '../../shared/protocol.js';
 
 /** What a frame carries, as far as its first two bytes tell. */
-export type FrameKind =
-  | 'sync_step1'
-  | 'sync_step2'
-  | 'sync_update'
-  | 'awareness'
-  | 'query_awareness'
-  | 'saved'
-  | 'access'
-  | 'ping'
-  | 'pong'
-  | 'other';
+export type FrameKind = 'sync_step1' | 'sync_step2' | 'sync_update' | 'awareness' | 'query_awareness' | 'saved' | 'access' | 'ping' | 'pong' | 'other';
 
 /** Every {@link FrameKind}, for pre-binding metric labels. */
 export const FRAME_KINDS: readonly FrameKind[] = [

@@ -7,9 +7,7 @@ import { putVarUint, varUintSize } from '../bytes/var-uint.js';
 
 /** `[Sync, subtype, varUint8Array(payload)]`: a step 1 (state vector), step 2 or update. */
 export function encodeSyncFrame(subtype: number, payload: Uint8Array): Uint8Array {
-  const frame = Buffer.allocUnsafe(
-    varUintSize(MessageType.Sync) + varUintSize(subtype) + varUintSize(payload.length) + payload.length,
-  );
+  const frame = Buffer.allocUnsafe(varUintSize(MessageType.Sync) + varUintSize(subtype) + varUintSize(payload.length) + payload.length);
   let at = putVarUint(frame, 0, MessageType.Sync);
   at = putVarUint(frame, at, subtype);
   at = putVarUint(frame, at, payload.length);

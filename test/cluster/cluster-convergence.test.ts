@@ -38,13 +38,15 @@ describe('cluster convergence', () => {
       const seen = text(reader);
       // Read storage the moment the edit arrives: the instance that stored it published it only then.
       storedWhenSeen.push(
-        cluster().stored(db, 'durable').then((stored) => {
-          const doc = new Y.Doc();
-          if (stored !== null) Y.applyUpdate(doc, stored);
-          const storedText = doc.getText('t').toString();
-          doc.destroy();
-          return storedText.startsWith(seen) ? 'stored' : `missing: saw '${seen}', stored '${storedText}'`;
-        }),
+        cluster()
+          .stored(db, 'durable')
+          .then((stored) => {
+            const doc = new Y.Doc();
+            if (stored !== null) Y.applyUpdate(doc, stored);
+            const storedText = doc.getText('t').toString();
+            doc.destroy();
+            return storedText.startsWith(seen) ? 'stored' : `missing: saw '${seen}', stored '${storedText}'`;
+          }),
       );
     });
     for (const char of 'durable') writer.doc.getText('t').insert(text(writer).length, char);

@@ -43,9 +43,12 @@ describe('fan-out over a Redis Cluster', () => {
     }
     for (const { name, onA, onB } of pairs) {
       await waitFor(() => text(onB) === `${name} from a`, { message: `the edit of ${name} to cross instances` });
-      await waitFor(() => (onA.provider.awareness.getStates().get(onB.doc.clientID) as { user?: { name: string } } | undefined)?.user?.name === `reader of ${name}`, {
-        message: `the presence on ${name} to cross instances`,
-      });
+      await waitFor(
+        () => (onA.provider.awareness.getStates().get(onB.doc.clientID) as { user?: { name: string } } | undefined)?.user?.name === `reader of ${name}`,
+        {
+          message: `the presence on ${name} to cross instances`,
+        },
+      );
     }
   });
 });

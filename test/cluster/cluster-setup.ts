@@ -60,7 +60,16 @@ export async function startCluster(): Promise<TestCluster> {
       return server;
     },
     async child(databaseUrl, instanceId) {
-      const child = await spawnServer(dataDir, 0, ['--database-url', databaseUrl, '--redis-url', redis.url, '--instance-id', instanceId, '--log-level', 'info']);
+      const child = await spawnServer(dataDir, 0, [
+        '--database-url',
+        databaseUrl,
+        '--redis-url',
+        redis.url,
+        '--instance-id',
+        instanceId,
+        '--log-level',
+        'info',
+      ]);
       children.push(child);
       return child;
     },
@@ -86,7 +95,6 @@ export async function startCluster(): Promise<TestCluster> {
   };
   return cluster;
 }
-
 
 /**
  * Registers one file's cluster lifecycle: started once before its tests, instances closed after

@@ -48,7 +48,10 @@ describe('versions across instances', () => {
       await waitFor(() => Date.now() % interval < 200, { interval: 5, message: 'the start of a slice' });
       onA.doc.getText('t').insert(0, 'from a ');
       onB.doc.getText('t').insert(0, 'from b ');
-      await waitFor(() => events.filter((event) => event.type === 'version.created').length >= 2, { timeout: 15_000, message: 'both instances to take their version' });
+      await waitFor(() => events.filter((event) => event.type === 'version.created').length >= 2, {
+        timeout: 15_000,
+        message: 'both instances to take their version',
+      });
       const taken = events.filter((event) => event.type === 'version.created').map((event) => event.version.id);
       expect(new Set(taken).size, JSON.stringify(events)).toBe(1);
       const stored = (await versionsOf(a.httpUrl, 'shared')).filter((v) => v.kind === 'auto');

@@ -56,10 +56,13 @@ describe('a document session against a Tandem server', () => {
     const session = open(server, 'status-basics');
     expect(statusOf(session).kind).toBe('connecting');
     await waitFor(() => statusOf(session).kind === 'live' && session.synced, { message: 'live' });
-    await waitFor(() => {
-      const status = statusOf(session);
-      return status.kind === 'live' && status.saved;
-    }, { message: 'saved' });
+    await waitFor(
+      () => {
+        const status = statusOf(session);
+        return status.kind === 'live' && status.saved;
+      },
+      { message: 'saved' },
+    );
   });
 
   it('says saved only after the storage write that holds the change has finished', async () => {
@@ -68,10 +71,13 @@ describe('a document session against a Tandem server', () => {
     const server = await startTestServer({ store: gated.store });
     servers.push(server);
     const session = open(server, 'saved-after-write');
-    await waitFor(() => {
-      const status = statusOf(session);
-      return status.kind === 'live' && status.saved;
-    }, { message: 'saved after first sync' });
+    await waitFor(
+      () => {
+        const status = statusOf(session);
+        return status.kind === 'live' && status.saved;
+      },
+      { message: 'saved after first sync' },
+    );
 
     gated.hold();
     session.doc.getText('body').insert(0, 'durable');
@@ -79,10 +85,13 @@ describe('a document session against a Tandem server', () => {
     expect(statusOf(session)).toEqual({ kind: 'live', saved: false, unsavedChanges: 1 });
 
     gated.release();
-    await waitFor(() => {
-      const status = statusOf(session);
-      return status.kind === 'live' && status.saved;
-    }, { message: 'saved after the write' });
+    await waitFor(
+      () => {
+        const status = statusOf(session);
+        return status.kind === 'live' && status.saved;
+      },
+      { message: 'saved after the write' },
+    );
     const stored = new Y.Doc();
     Y.applyUpdate(stored, (await gated.store.load('saved-after-write')) ?? new Uint8Array());
     expect(text(stored)).toBe('durable');
@@ -106,10 +115,13 @@ describe('a document session against a Tandem server', () => {
 
     const second = await startTestServer({ dataDir, port: first.port });
     servers.push(second);
-    await waitFor(() => {
-      const status = statusOf(session);
-      return status.kind === 'live' && status.saved;
-    }, { message: 'saved after the server returned' });
+    await waitFor(
+      () => {
+        const status = statusOf(session);
+        return status.kind === 'live' && status.saved;
+      },
+      { message: 'saved after the server returned' },
+    );
     const reader = await pool.connectSynced(second.wsUrl, 'offline-changes');
     await waitFor(() => text(reader.doc) === 'abc', { message: 'the offline text at a peer' });
   });
@@ -160,10 +172,13 @@ describe('a document session against a Tandem server', () => {
     expect(await readMetric(server.httpUrl, 'tandem_refusals_total', { reason: 'forbidden' })).toBe(1);
 
     session.setToken(await tokenFor(['denied:write']));
-    await waitFor(() => {
-      const status = statusOf(session);
-      return status.kind === 'live' && status.saved;
-    }, { message: 'live and saved with the new token' });
+    await waitFor(
+      () => {
+        const status = statusOf(session);
+        return status.kind === 'live' && status.saved;
+      },
+      { message: 'live and saved with the new token' },
+    );
     expect(await readMetric(server.httpUrl, 'tandem_refusals_total', { reason: 'forbidden' })).toBe(1);
   });
 
@@ -175,10 +190,13 @@ describe('a document session against a Tandem server', () => {
     // Default silence and answer deadlines; a short connect deadline so the attempts made into
     // the silence are given up quickly once it ends.
     const session = open(server, 'silent-network', { serverUrl: proxy.wsUrl, liveness: { connectMs: 500 } });
-    await waitFor(() => {
-      const status = statusOf(session);
-      return status.kind === 'live' && status.saved;
-    }, { message: 'saved' });
+    await waitFor(
+      () => {
+        const status = statusOf(session);
+        return status.kind === 'live' && status.saved;
+      },
+      { message: 'saved' },
+    );
 
     proxy.silence();
     const silencedAt = Date.now();
@@ -191,10 +209,13 @@ describe('a document session against a Tandem server', () => {
     session.doc.getText('body').insert(0, 'and more: ');
 
     proxy.restore();
-    await waitFor(() => {
-      const status = statusOf(session);
-      return status.kind === 'live' && status.saved;
-    }, { timeout: 15_000, message: 'saved after the network came back' });
+    await waitFor(
+      () => {
+        const status = statusOf(session);
+        return status.kind === 'live' && status.saved;
+      },
+      { timeout: 15_000, message: 'saved after the network came back' },
+    );
     const reader = await pool.connectSynced(server.wsUrl, 'silent-network');
     await waitFor(() => text(reader.doc) === 'and more: sent into the void', { message: 'both edits at a peer' });
   }, 40_000);
@@ -226,10 +247,13 @@ describe('a document session against a Tandem server', () => {
     } finally {
       clearInterval(typing);
     }
-    await waitFor(() => {
-      const status = statusOf(session);
-      return status.kind === 'live' && status.saved;
-    }, { message: 'saved' });
+    await waitFor(
+      () => {
+        const status = statusOf(session);
+        return status.kind === 'live' && status.saved;
+      },
+      { message: 'saved' },
+    );
 
     expect(minted).toBeGreaterThanOrEqual(3);
     expect(seen.filter((status) => status.kind !== 'live')).toEqual([]);
@@ -253,10 +277,13 @@ describe('a document session against a Tandem server', () => {
     // A full round trip through the server and a peer: a renewal due at once would have run by now.
     session.doc.getText('body').insert(0, 'kept');
     const reader = await pool.connectSynced(server.wsUrl, 'long-lived', { params: { token: await tokenFor(['long-lived:read']) } });
-    await waitFor(() => {
-      const status = statusOf(session);
-      return text(reader.doc) === 'kept' && status.kind === 'live' && status.saved;
-    }, { message: 'the edit saved and at a peer' });
+    await waitFor(
+      () => {
+        const status = statusOf(session);
+        return text(reader.doc) === 'kept' && status.kind === 'live' && status.saved;
+      },
+      { message: 'the edit saved and at a peer' },
+    );
     expect(minted).toBe(1);
     expect(session.provider.ws).toBe(socket);
   });

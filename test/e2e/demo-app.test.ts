@@ -40,9 +40,7 @@ describe('the demo app', { timeout: BROWSER_TEST_TIMEOUT_MS }, () => {
     const self = page.locator('.app-bar .identity-menu__button');
     await self.waitFor();
     expect(await self.getAttribute('title')).toBe('Grace Hopper (you)');
-    expect(await self.locator('.tandem-presence__avatar').evaluate((element) => getComputedStyle(element).backgroundColor)).toBe(
-      'rgb(13, 148, 136)',
-    );
+    expect(await self.locator('.tandem-presence__avatar').evaluate((element) => getComputedStyle(element).backgroundColor)).toBe('rgb(13, 148, 136)');
   });
 
   it('shows two people editing together, and saves screenshots of it', async () => {
@@ -52,7 +50,10 @@ describe('the demo app', { timeout: BROWSER_TEST_TIMEOUT_MS }, () => {
 
     await ada.click('.ProseMirror');
     await ada.keyboard.type('# Launch plan\n', { delay: 5 });
-    await ada.keyboard.type('The editor ships on Thursday. Carets glide between updates, and the status line only says Saved once the server has written every change to disk.\n', { delay: 2 });
+    await ada.keyboard.type(
+      'The editor ships on Thursday. Carets glide between updates, and the status line only says Saved once the server has written every change to disk.\n',
+      { delay: 2 },
+    );
     await ada.keyboard.type('- Server: durable-save acks\n', { delay: 2 });
     await ada.keyboard.type('Client: interpolated cursors\n', { delay: 2 });
     await ada.keyboard.type('Demo app and docs', { delay: 2 });

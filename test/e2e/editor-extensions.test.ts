@@ -33,7 +33,6 @@ function asDocument(doc: Y.Doc): { stateVector: number[]; xml: string; meta: unk
   return { stateVector: [...Y.encodeStateVector(doc)], xml: doc.getXmlFragment('default').toString(), meta: doc.getMap('tandem').toJSON() };
 }
 
-
 /** Waits until every change `page` made is on the server's disk. */
 const saved = (page: Page): Promise<unknown> => waitFor(async () => (await statusState(page)) === 'live-saved', { timeout: 20_000, message: 'saved' });
 
@@ -121,7 +120,9 @@ describe("an app's own extensions", { timeout: BROWSER_TEST_TIMEOUT_MS }, () => 
     await saved(editor);
 
     const stored = await storedDoc(suite, 'ext-edited');
-    expect(stored.getXmlFragment('default').toString()).toContain('<callout tone="warning"><paragraph>watch <spoiler>out</spoiler> here and more</paragraph></callout>');
+    expect(stored.getXmlFragment('default').toString()).toContain(
+      '<callout tone="warning"><paragraph>watch <spoiler>out</spoiler> here and more</paragraph></callout>',
+    );
     expect(readSchemaRecord(stored)).toEqual(recordBefore);
   });
 
@@ -143,4 +144,3 @@ describe("an app's own extensions", { timeout: BROWSER_TEST_TIMEOUT_MS }, () => 
     expect(markdown.trim()).toBe('- [ ] ==ship it==');
   });
 });
-

@@ -20,18 +20,21 @@ async function contentPoint(page: Page, x: number, y: number): Promise<Point> {
 
 /** Waits until `viewer` draws the pointer of `clientId` exactly where that client put it. */
 async function waitForPointerAt(viewer: Page, clientId: number, target: Point, tolerance: number): Promise<void> {
-  await waitFor(async () => {
-    const received = await receivedPointer(viewer, clientId);
-    const drawn = await drawnPosition(viewer, '.tandem-pointer');
-    return (
-      received !== null &&
-      drawn !== null &&
-      Math.abs(received.x - target.x) < 0.01 &&
-      Math.abs(received.y - target.y) < 0.01 &&
-      Math.abs(drawn.x - target.x) <= tolerance &&
-      Math.abs(drawn.y - target.y) <= tolerance
-    );
-  }, { message: `pointer drawn at ${target.x},${target.y}` });
+  await waitFor(
+    async () => {
+      const received = await receivedPointer(viewer, clientId);
+      const drawn = await drawnPosition(viewer, '.tandem-pointer');
+      return (
+        received !== null &&
+        drawn !== null &&
+        Math.abs(received.x - target.x) < 0.01 &&
+        Math.abs(received.y - target.y) < 0.01 &&
+        Math.abs(drawn.x - target.x) <= tolerance &&
+        Math.abs(drawn.y - target.y) <= tolerance
+      );
+    },
+    { message: `pointer drawn at ${target.x},${target.y}` },
+  );
 }
 
 describe('presence in the browser', { timeout: BROWSER_TEST_TIMEOUT_MS }, () => {
@@ -139,7 +142,12 @@ describe('presence in the browser', { timeout: BROWSER_TEST_TIMEOUT_MS }, () => 
 
     const remoteInOurs = ours.locator('.tandem-caret .tandem-cursor-label');
     await waitFor(async () => (await remoteInOurs.allTextContents()).includes('Stocky'), { message: 'the stock caret in Tandem' });
-    expect(await ours.locator('.tandem-caret').first().evaluate((element) => getComputedStyle(element).backgroundColor)).toBe('rgb(22, 163, 74)');
+    expect(
+      await ours
+        .locator('.tandem-caret')
+        .first()
+        .evaluate((element) => getComputedStyle(element).backgroundColor),
+    ).toBe('rgb(22, 163, 74)');
 
     const remoteInStock = stock.locator('.collaboration-carets__caret .collaboration-carets__label');
     await waitFor(async () => (await remoteInStock.allTextContents()).includes('Tandy'), { message: 'the Tandem caret on the stock page' });

@@ -42,10 +42,13 @@ describe('plain-text documents in the browser', { timeout: BROWSER_TEST_TIMEOUT_
         await page.keyboard.type(i === 0 ? 'ada two' : 'bob two', { delay: 15 });
       }),
     );
-    await waitFor(async () => {
-      const [a, b] = await Promise.all([plainText(ada), plainText(bob)]);
-      return a === b && ['ada one', 'ada two', 'bob one', 'bob two'].every((line) => a.includes(line));
-    }, { timeout: 20_000, message: 'both editors hold both writers’ lines' });
+    await waitFor(
+      async () => {
+        const [a, b] = await Promise.all([plainText(ada), plainText(bob)]);
+        return a === b && ['ada one', 'ada two', 'bob one', 'bob two'].every((line) => a.includes(line));
+      },
+      { timeout: 20_000, message: 'both editors hold both writers’ lines' },
+    );
     const shared = await ada.evaluate(() => window.tandem?.session.doc.getText('text').toString());
     expect(shared).toBe(await plainText(ada));
     expect(shared?.split('\n').length).toBeGreaterThanOrEqual(3);
@@ -91,10 +94,13 @@ describe('plain-text documents in the browser', { timeout: BROWSER_TEST_TIMEOUT_
       return { x: coords.left - content.left, y: coords.top - content.top };
     });
     expect(expected).not.toBeNull();
-    await waitFor(async () => {
-      const drawn = await drawnPosition(bob, '.tandem-caret');
-      return drawn !== null && expected !== null && Math.abs(drawn.x - expected.x) <= 1 && Math.abs(drawn.y - expected.y) <= 1;
-    }, { message: "the caret drawn at A's position" });
+    await waitFor(
+      async () => {
+        const drawn = await drawnPosition(bob, '.tandem-caret');
+        return drawn !== null && expected !== null && Math.abs(drawn.x - expected.x) <= 1 && Math.abs(drawn.y - expected.y) <= 1;
+      },
+      { message: "the caret drawn at A's position" },
+    );
   });
 
   it('shows a clear message, not an editor, when a plain-text document is opened as rich text', async () => {

@@ -147,13 +147,18 @@ describe('the writer sees the truth about their document', { timeout: BROWSER_TE
     const server = await authServer();
     const denied = await suite.newPage();
     const elsewhere = await tokenFor(['other-doc:write']);
-    await denied.goto(fixtureUrl(suite.server.httpUrl, 'editor', { doc: 'guarded-doc', name: ADA.name, color: ADA.color, server: server.wsUrl, token: elsewhere }));
+    await denied.goto(
+      fixtureUrl(suite.server.httpUrl, 'editor', { doc: 'guarded-doc', name: ADA.name, color: ADA.color, server: server.wsUrl, token: elsewhere }),
+    );
     await waitForStatus(denied, 'denied');
     expect((await statusOf(denied)).label).toBe('Access denied');
 
     const reader = await suite.newPage();
     const readOnly = await tokenFor(['guarded-doc:read']);
-    await openEditor(reader, fixtureUrl(suite.server.httpUrl, 'editor', { doc: 'guarded-doc', name: BOB.name, color: BOB.color, server: server.wsUrl, token: readOnly }));
+    await openEditor(
+      reader,
+      fixtureUrl(suite.server.httpUrl, 'editor', { doc: 'guarded-doc', name: BOB.name, color: BOB.color, server: server.wsUrl, token: readOnly }),
+    );
     await waitForStatus(reader, 'read-only');
     expect((await statusOf(reader)).label).toBe('Read-only');
     expect(await reader.evaluate(() => window.tandem?.editor.isEditable)).toBe(false);

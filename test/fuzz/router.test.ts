@@ -262,7 +262,11 @@ describe('fuzz', () => {
           const tandem = prng.bool(own) ? '&tandem=1' : '';
           const chaos = prng.real53(own) < 0.1;
           const name = chaos ? CHAOS_DOC : prng.oneOf(own, DOCS);
-          if (prng.real53(own) < 0.02) prng.oneOf(own, [...legit.values()]).doc.getText('text').insert(0, 'L');
+          if (prng.real53(own) < 0.02)
+            prng
+              .oneOf(own, [...legit.values()])
+              .doc.getText('text')
+              .insert(0, 'L');
           const source = new FrameSource(own, chaos);
           await fuzzConnection(`${server.wsUrl}/${name}?token=${token}${tandem}`, source, prng.uint32(own, 50, 500));
           source.destroy();
@@ -288,7 +292,9 @@ describe('fuzz', () => {
         await waitSynced(fresh, 30_000);
         await waitFor(() => client.provider.synced && divergence(client.doc, fresh.doc) === null, { timeout: 30_000, message: `${name} to converge` }).catch(
           (error: Error) => {
-            throw new Error(`${error.message}; the legitimate client (connected: ${client.provider.wsconnected}) and a fresh reader differ: ${divergence(client.doc, fresh.doc)}`);
+            throw new Error(
+              `${error.message}; the legitimate client (connected: ${client.provider.wsconnected}) and a fresh reader differ: ${divergence(client.doc, fresh.doc)}`,
+            );
           },
         );
       }
@@ -337,7 +343,10 @@ describe('fuzz', () => {
         const { status } = await rawUpgrade(server.port, target);
         statuses.set(status, (statuses.get(status) ?? 0) + 1);
       }
-      expect([...statuses.keys()].filter((status) => status !== 101 && status !== 400 && status !== 404), JSON.stringify([...statuses])).toEqual([]);
+      expect(
+        [...statuses.keys()].filter((status) => status !== 101 && status !== 400 && status !== 404),
+        JSON.stringify([...statuses]),
+      ).toEqual([]);
       expect(await serverAnswers(server.httpUrl)).toBe(true);
     });
   });

@@ -283,29 +283,33 @@ async function checkLog(rng: Rng, log: readonly Uint8Array[]): Promise<void> {
 }
 
 describe('Yjs bytes, differential', () => {
-  it(`every hand-written reading of Yjs and Yrs logs agrees with Yjs (${CASES} seeded cases)`, async () => {
-    const seed = pickSeed();
-    const rng = createRng(seed);
-    const shapes = new Map<string, number>();
-    let concatenated = 0;
-    for (let i = 0; i < CASES; i++) {
-      let written: { log: Uint8Array[]; shape: string } | null = null;
-      try {
-        written = writeLog(rng);
-        shapes.set(written.shape, (shapes.get(written.shape) ?? 0) + 1);
-        if (concatUpdates(written.log) !== null) concatenated++;
-        await checkLog(rng, written.log);
-      } catch (error) {
-        const dump = process.env.TANDEM_FUZZ_DUMP;
-        if (dump !== undefined && written !== null) writeFileSync(dump, JSON.stringify(written.log.map((update) => Buffer.from(update).toString('base64'))));
-        const message = error instanceof Error ? error.message : String(error);
-        const what = written === null ? 'writing its log' : `${written.shape}, ${written.log.length} updates`;
-        throw new Error(`case ${i} (${what}) failed with TANDEM_SEED=${seed}: ${message}`, { cause: error });
+  it(
+    `every hand-written reading of Yjs and Yrs logs agrees with Yjs (${CASES} seeded cases)`,
+    async () => {
+      const seed = pickSeed();
+      const rng = createRng(seed);
+      const shapes = new Map<string, number>();
+      let concatenated = 0;
+      for (let i = 0; i < CASES; i++) {
+        let written: { log: Uint8Array[]; shape: string } | null = null;
+        try {
+          written = writeLog(rng);
+          shapes.set(written.shape, (shapes.get(written.shape) ?? 0) + 1);
+          if (concatUpdates(written.log) !== null) concatenated++;
+          await checkLog(rng, written.log);
+        } catch (error) {
+          const dump = process.env.TANDEM_FUZZ_DUMP;
+          if (dump !== undefined && written !== null) writeFileSync(dump, JSON.stringify(written.log.map((update) => Buffer.from(update).toString('base64'))));
+          const message = error instanceof Error ? error.message : String(error);
+          const what = written === null ? 'writing its log' : `${written.shape}, ${written.log.length} updates`;
+          throw new Error(`case ${i} (${what}) failed with TANDEM_SEED=${seed}: ${message}`, { cause: error });
+        }
       }
-    }
-    // Every kind of writer and every variation was exercised.
-    const all = [...shapes.keys()].join(' ');
-    for (const part of ['yjs', 'yrs', 'gc-snapshot', 'duplicates', 'reordered']) expect(all, part).toContain(part);
-    expect(concatenated).toBeGreaterThan(0);
-  }, Math.max(180_000, CASES * 100));
+      // Every kind of writer and every variation was exercised.
+      const all = [...shapes.keys()].join(' ');
+      for (const part of ['yjs', 'yrs', 'gc-snapshot', 'duplicates', 'reordered']) expect(all, part).toContain(part);
+      expect(concatenated).toBeGreaterThan(0);
+    },
+    Math.max(180_000, CASES * 100),
+  );
 });

@@ -37,14 +37,20 @@ export interface Replica {
 /** JSON of `value` with every object's keys sorted: formatting attributes are a set. */
 function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_key, inner: unknown) =>
-    inner !== null && typeof inner === 'object' && !Array.isArray(inner) ? Object.fromEntries(Object.entries(inner).sort(([a], [b]) => a.localeCompare(b))) : inner,
+    inner !== null && typeof inner === 'object' && !Array.isArray(inner)
+      ? Object.fromEntries(Object.entries(inner).sort(([a], [b]) => a.localeCompare(b)))
+      : inner,
   );
 }
 
 /** The content of a Yjs document, as compared between replicas and storage. */
 export function contentOf(doc: Y.Doc): string {
   const xml = doc.getXmlFragment('default');
-  const paragraphs = xml.toArray().map((node) => (node instanceof Y.XmlElement ? node.toArray().map((child) => (child instanceof Y.XmlText ? child.toDelta() : child.toString())) : node.toString()));
+  const paragraphs = xml
+    .toArray()
+    .map((node) =>
+      node instanceof Y.XmlElement ? node.toArray().map((child) => (child instanceof Y.XmlText ? child.toDelta() : child.toString())) : node.toString(),
+    );
   return canonicalJson({
     text: doc.getText('text').toDelta(),
     map: doc.getMap('map').toJSON(),
@@ -94,15 +100,17 @@ export function readUpdate(implementation: Implementation, update: Uint8Array): 
 
 /** A state vector and a delete set as text: sorted `client:clock` pairs, then per client the deleted ranges, merged. */
 function stateKey(stateVector: Map<number, number>, deleteSet: Y.Snapshot['ds']): string {
-  const deleted = [...deleteSet.clients].sort(([a], [b]) => a - b).map(([client, items]) => {
-    const ranges: [number, number][] = [];
-    for (const { clock, len } of [...items].sort((a, b) => a.clock - b.clock)) {
-      const last = ranges[ranges.length - 1];
-      if (last !== undefined && last[1] >= clock) last[1] = Math.max(last[1], clock + len);
-      else ranges.push([clock, clock + len]);
-    }
-    return `${client}:${ranges.map(([from, to]) => `${from}-${to}`).join(' ')}`;
-  });
+  const deleted = [...deleteSet.clients]
+    .sort(([a], [b]) => a - b)
+    .map(([client, items]) => {
+      const ranges: [number, number][] = [];
+      for (const { clock, len } of [...items].sort((a, b) => a.clock - b.clock)) {
+        const last = ranges[ranges.length - 1];
+        if (last !== undefined && last[1] >= clock) last[1] = Math.max(last[1], clock + len);
+        else ranges.push([clock, clock + len]);
+      }
+      return `${client}:${ranges.map(([from, to]) => `${from}-${to}`).join(' ')}`;
+    });
   return `${stateVectorKey(Y.encodeStateVector(stateVector))} deleted ${deleted.join(',')}`;
 }
 
@@ -357,7 +365,8 @@ export function waitConverged(replicas: readonly Replica[], stored: () => Promis
       for (const replica of replicas) {
         if (replica.state() !== state) throw new Error(`${replica.label} holds other structs or deletions than storage: ${difference(replica.state(), state)}`);
         const expected = storedAs(replica.implementation);
-        if (replica.content() !== expected) throw new Error(`${replica.label} and storage read by ${replica.implementation} differ: ${difference(replica.content(), expected)}`);
+        if (replica.content() !== expected)
+          throw new Error(`${replica.label} and storage read by ${replica.implementation} differ: ${difference(replica.content(), expected)}`);
       }
       return storedAs('yjs');
     },

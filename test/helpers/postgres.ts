@@ -89,14 +89,7 @@ export async function startPostgres(): Promise<TestPostgres> {
     const { stdout: group } = await run('id', ['-g', 'postgres']);
     await chown(root, Number(stdout), Number(group));
   }
-  await runAsServerUser(join(bin, 'initdb'), [
-    '--pgdata', data,
-    '--auth', 'trust',
-    '--username', 'postgres',
-    '--encoding', 'UTF8',
-    '--no-locale',
-    '--no-sync',
-  ]);
+  await runAsServerUser(join(bin, 'initdb'), ['--pgdata', data, '--auth', 'trust', '--username', 'postgres', '--encoding', 'UTF8', '--no-locale', '--no-sync']);
   const port = await freePort();
   const options = ['-p', String(port), '-k', root, ...FAST_SETTINGS.flatMap((setting) => ['-c', setting])].join(' ');
   const adminUrl = connectionString(port, 'postgres');

@@ -77,8 +77,7 @@ describe('hostile conversions', () => {
     await removeTempDir(dataDir);
   });
 
-  const put = (name: string, format: string, body: string) => () =>
-    fetch(`${server.httpUrl}/api/documents/${name}?format=${format}`, { method: 'PUT', body });
+  const put = (name: string, format: string, body: string) => () => fetch(`${server.httpUrl}/api/documents/${name}?format=${format}`, { method: 'PUT', body });
 
   /** The PUT's answer is `status` with `code`, the server answers, and `name` was never created. */
   async function refused(name: string, response: Response, status: number, code: string): Promise<void> {

@@ -76,9 +76,12 @@ describe('floods', () => {
       for (const [i, client] of clients.entries()) client.provider.awareness.setLocalStateField('pointer', { x: ticks, y: i });
     }, 33);
     try {
-      await waitFor(() => clients.every((watcher) => clients.every((client) => watcher.provider.awareness.getStates().get(client.doc.clientID)?.pointer?.x >= 60)), {
-        message: 'every pointer at its 60th position everywhere',
-      });
+      await waitFor(
+        () => clients.every((watcher) => clients.every((client) => watcher.provider.awareness.getStates().get(client.doc.clientID)?.pointer?.x >= 60)),
+        {
+          message: 'every pointer at its 60th position everywhere',
+        },
+      );
     } finally {
       clearInterval(timer);
     }

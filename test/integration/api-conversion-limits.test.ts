@@ -34,7 +34,8 @@ function url(name: string, query: string): string {
   return `${server.httpUrl}/api/documents/${name}?${query}`;
 }
 
-const put = (name: string, format: string, body: string | Uint8Array<ArrayBuffer>): Promise<Response> => fetch(url(name, `format=${format}`), { method: 'PUT', body });
+const put = (name: string, format: string, body: string | Uint8Array<ArrayBuffer>): Promise<Response> =>
+  fetch(url(name, `format=${format}`), { method: 'PUT', body });
 
 /** `response` is `status` with `code`, and `name` was never created. */
 async function refused(name: string, response: Response, status: number, code: string): Promise<void> {
@@ -120,7 +121,12 @@ describe('conversion limits', () => {
     // Admin verbs work on an existing data dir (only serve creates one).
     await mkdir(join(dir, 'data'));
     let stderr = '';
-    const code = await runAdmin('import', ['flood', file, '--format', 'text', '--data', join(dir, 'data')], {}, { out: () => undefined, err: (text) => (stderr += text) });
+    const code = await runAdmin(
+      'import',
+      ['flood', file, '--format', 'text', '--data', join(dir, 'data')],
+      {},
+      { out: () => undefined, err: (text) => (stderr += text) },
+    );
     expect(code).toBe(EXIT_CODES.bad_input);
     expect(stderr).toContain('larger than');
   });

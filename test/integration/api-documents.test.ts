@@ -45,7 +45,8 @@ function clientText(client: TestClient): string {
 describe('document API', () => {
   it('keeps HTML stable through import and export', async () => {
     await start();
-    const html = '<h1>Plan</h1><p>Ship <strong>bold</strong> and <em>careful</em> <code>code</code></p><ul><li><p>one</p></li><li><p>two</p></li></ul><blockquote><p>quoted</p></blockquote>';
+    const html =
+      '<h1>Plan</h1><p>Ship <strong>bold</strong> and <em>careful</em> <code>code</code></p><ul><li><p>one</p></li><li><p>two</p></li></ul><blockquote><p>quoted</p></blockquote>';
     expect((await put('html-doc', 'html', html)).status).toBe(201);
     const first = await get('html-doc', 'html');
     expect(first).toBe(html);
@@ -113,12 +114,18 @@ describe('document API', () => {
     const started = await start();
     for (const name of ['a', 'b', 'c']) expect((await put(name, 'text', name)).status).toBe(201);
     await pool.connectSynced(started.wsUrl, 'b');
-    const first = (await (await fetch(`${started.httpUrl}/api/documents?limit=2`)).json()) as { documents: { name: string; bytes: number; updatedAt: string; clients: number }[]; next: string | null };
+    const first = (await (await fetch(`${started.httpUrl}/api/documents?limit=2`)).json()) as {
+      documents: { name: string; bytes: number; updatedAt: string; clients: number }[];
+      next: string | null;
+    };
     expect(first.documents.map((d) => d.name)).toEqual(['a', 'b']);
     expect(first.documents[1]).toMatchObject({ name: 'b', clients: 1 });
     expect(first.documents[0]?.bytes).toBeGreaterThan(0);
     expect(Number.isNaN(Date.parse(first.documents[0]?.updatedAt ?? ''))).toBe(false);
-    const second = (await (await fetch(`${started.httpUrl}/api/documents?limit=2&after=${first.next ?? ''}`)).json()) as { documents: { name: string }[]; next: string | null };
+    const second = (await (await fetch(`${started.httpUrl}/api/documents?limit=2&after=${first.next ?? ''}`)).json()) as {
+      documents: { name: string }[];
+      next: string | null;
+    };
     expect(second.documents.map((d) => d.name)).toEqual(['c']);
     expect(second.next).toBeNull();
   });
@@ -156,7 +163,8 @@ describe('document API', () => {
 
   it('uses the WebSocket tokens: read grants to get, write grants to put, the admin claim to delete', async () => {
     await start({ auth: { kind: 'secret', secret: SECRET } });
-    const token = (doc: string, admin = false): Promise<string> => mintToken({ secret: SECRET, subject: 'u', grants: [parseGrant(doc)], ttlSeconds: 60, admin });
+    const token = (doc: string, admin = false): Promise<string> =>
+      mintToken({ secret: SECRET, subject: 'u', grants: [parseGrant(doc)], ttlSeconds: 60, admin });
     const bearer = async (doc: string, admin = false): Promise<Record<string, string>> => ({ authorization: `Bearer ${await token(doc, admin)}` });
     expect((await put('team', 'text', 'x')).status).toBe(401);
     expect((await put('team', 'text', 'x', '', await bearer('team:read'))).status).toBe(403);

@@ -172,7 +172,9 @@ describe('documents holding types the server schema lacks', () => {
     const { deliveries, hookUrl } = await webhookReceiver();
     await start({ webhook: { ...WEBHOOK_DEFAULTS, url: hookUrl, secret: null, debounceMs: 50, maxWaitMs: 1_000, format: 'html' } });
     await writeForeignDocument('foreign');
-    await waitFor(() => deliveries.some((body) => (JSON.parse(body) as { missing?: string[] }).missing?.join() === 'callout,spoiler'), { message: 'an event naming the missing types' });
+    await waitFor(() => deliveries.some((body) => (JSON.parse(body) as { missing?: string[] }).missing?.join() === 'callout,spoiler'), {
+      message: 'an event naming the missing types',
+    });
     expect(JSON.parse(deliveries.at(-1) as string)).toMatchObject({ type: 'document.changed', document: 'foreign', format: 'html', content: null });
   });
 });
@@ -240,7 +242,9 @@ describe('--extensions', () => {
     await writeForeignDocument('foreign');
     const html = await fetch(url('foreign', '?format=html'));
     expect(html.status).toBe(200);
-    expect(await html.text()).toBe('<p>Intro</p><p>a <span data-spoiler="">secret</span> and <strong>bold</strong></p><div data-callout="" data-tone="warn"><p>Careful</p></div>');
+    expect(await html.text()).toBe(
+      '<p>Intro</p><p>a <span data-spoiler="">secret</span> and <strong>bold</strong></p><div data-callout="" data-tone="warn"><p>Careful</p></div>',
+    );
     const markdown = await fetch(url('foreign', '?format=markdown'));
     expect(markdown.status).toBe(200);
     const source = await markdown.text();
@@ -256,7 +260,9 @@ describe('--extensions', () => {
     expect(await (await fetch(url('from-html', '?format=html'))).text()).toBe(html);
     const markdown = 'a ||secret||\n\n:::callout {tone="warn"}\n\nCareful\n\n:::\n\n- [ ] todo\n- [x] done';
     expect((await fetch(url('from-md', '?format=markdown'), { method: 'PUT', body: markdown })).status).toBe(201);
-    const json = (await (await fetch(url('from-md', '?format=json'))).json()) as { content: { type: string; attrs?: object; content?: { marks?: { type: string }[] }[] }[] };
+    const json = (await (await fetch(url('from-md', '?format=json'))).json()) as {
+      content: { type: string; attrs?: object; content?: { marks?: { type: string }[] }[] }[];
+    };
     expect(json.content.map((node) => node.type)).toEqual(['paragraph', 'callout', 'taskList']);
     expect(json.content[0]?.content?.[1]?.marks).toEqual([{ type: 'spoiler' }]);
     expect(json.content[1]?.attrs).toEqual({ tone: 'warn' });
@@ -277,7 +283,12 @@ describe('--extensions', () => {
       const admin = async (...argv: string[]): Promise<{ code: number; out: string; err: string }> => {
         let out = '';
         let err = '';
-        const code = await runAdmin(argv[0] as 'import', argv.slice(1), {}, { out: (text) => (out += Buffer.from(text).toString('utf8')), err: (text) => (err += text) });
+        const code = await runAdmin(
+          argv[0] as 'import',
+          argv.slice(1),
+          {},
+          { out: (text) => (out += Buffer.from(text).toString('utf8')), err: (text) => (err += text) },
+        );
         return { code, out, err };
       };
       await mkdir(data);

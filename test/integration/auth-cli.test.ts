@@ -29,7 +29,22 @@ describe('cli auth', () => {
   });
 
   it('tandem token prints only a token that carries every flag, signed with TANDEM_AUTH_SECRET', async () => {
-    const args = ['token', '--sub', 'alice', '--name', 'Alice', '--doc', 'team-*:write', '--doc', 'wiki-*:read', '--ttl', '1h', '--color', '#336699', '--admin'];
+    const args = [
+      'token',
+      '--sub',
+      'alice',
+      '--name',
+      'Alice',
+      '--doc',
+      'team-*:write',
+      '--doc',
+      'wiki-*:read',
+      '--ttl',
+      '1h',
+      '--color',
+      '#336699',
+      '--admin',
+    ];
     const { code, stdout, stderr } = await runCli(args, { TANDEM_AUTH_SECRET: TEST_SECRET }).exited;
     expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
     expect(stdout).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+\n$/);
@@ -69,7 +84,27 @@ describe('cli auth', () => {
     await writeFile(privatePem, privateKey.export({ type: 'pkcs8', format: 'pem' }));
     const octJwks = join(dir, 'oct.json');
     await writeFile(octJwks, JSON.stringify({ keys: [{ kty: 'oct', k: 'c2VjcmV0' }] }));
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', join(dir, 'k.pem'), '-out', join(dir, 'c.pem'), '-days', '1', '-subj', '/CN=x'], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-keyout',
+        join(dir, 'k.pem'),
+        '-out',
+        join(dir, 'c.pem'),
+        '-days',
+        '1',
+        '-subj',
+        '/CN=x',
+      ],
+      { stdio: 'ignore' },
+    );
     const cases: [string[], string][] = [
       [['--auth-public-key', privatePem], 'private key'],
       [['--auth-jwks', octJwks], 'symmetric'],

@@ -80,7 +80,9 @@ describe('identity stamping', () => {
 
     const attacker = await arena.raw(`${DOC}?token=${await tokenFor(['team-*:write'], { name: 'Mallory' })}`);
     const victimId = victim.doc.clientID;
-    attacker.send(awareness([{ clientId: victimId, clock: 1_000_000, state: JSON.stringify({ user: { name: 'Victim', color: '#0000ff' }, cursor: 'hijacked' }) }]));
+    attacker.send(
+      awareness([{ clientId: victimId, clock: 1_000_000, state: JSON.stringify({ user: { name: 'Victim', color: '#0000ff' }, cursor: 'hijacked' }) }]),
+    );
     attacker.send(awareness([{ clientId: victimId, clock: 1_000_001, state: 'null' }]));
     // The attacker's own state, sent after both: once it shows, both were handled.
     attacker.send(awareness([{ clientId: 4242, clock: 1, state: JSON.stringify({ marker: true }) }]));

@@ -91,9 +91,12 @@ describe('read-only connections', () => {
     const viewer = await arena.raw(`${DOC}?token=${await tokenFor(['wiki-*:read'], { name: 'Vee' })}`);
     viewer.send(awareness([{ clientId: 777, clock: 1, state: JSON.stringify({ user: { name: 'Vee', color: '#123456' } }) }]));
     viewer.send(queryAwareness());
-    const snapshot = await waitFor(() => viewer.received.map(readAwareness).find((entries) => entries?.some((entry) => entry.clientId === writer.doc.clientID)), {
-      message: "the answer to the query, with the writer's presence",
-    });
+    const snapshot = await waitFor(
+      () => viewer.received.map(readAwareness).find((entries) => entries?.some((entry) => entry.clientId === writer.doc.clientID)),
+      {
+        message: "the answer to the query, with the writer's presence",
+      },
+    );
     expect(snapshot.map((entry) => entry.clientId)).not.toContain(777);
     expect(writer.provider.awareness.getStates().has(777)).toBe(false);
     expect(await readMetric(target.httpUrl, 'tandem_dropped_frames_total', { reason: 'read_only_presence' })).toBe(1);

@@ -100,10 +100,7 @@ describe('auth refusals', () => {
     const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
     const pem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
     const good = await new SignJWT({ doc: GOOD }).setProtectedHeader({ alg: 'RS256' }).setSubject('ada').setExpirationTime('1h').sign(privateKey);
-    const forged = await new SignJWT({ sub: 'mallory', doc: ['*:write'] })
-      .setProtectedHeader({ alg: 'HS256' })
-      .setExpirationTime('1h')
-      .sign(hmacKey(pem));
+    const forged = await new SignJWT({ sub: 'mallory', doc: ['*:write'] }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime('1h').sign(hmacKey(pem));
     await attack({ kind: 'public-key', pem }, good, forged, CloseCode.Unauthenticated);
   });
 

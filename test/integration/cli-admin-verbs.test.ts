@@ -118,7 +118,10 @@ describe.each(installations)('admin verbs on %s', (_, install) => {
   it('backup then restore into an empty installation gives byte-identical exports', async () => {
     const source = await install();
     const file = join(await tempDir(), 'doc.html');
-    for (const [name, html] of [['x', '<p>first</p>'], ['team/y', '<h2>second</h2><ul><li><p>item</p></li></ul>']] as const) {
+    for (const [name, html] of [
+      ['x', '<p>first</p>'],
+      ['team/y', '<h2>second</h2><ul><li><p>item</p></li></ul>'],
+    ] as const) {
       await writeFile(file, html);
       await admin('import', name, file, '--format', 'html', ...source.flags);
     }

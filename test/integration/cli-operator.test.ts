@@ -21,7 +21,6 @@ import { waitFor } from '../helpers/wait-for.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
-
 const dirs: string[] = [];
 const servers: TestServer[] = [];
 const children: ChildServer[] = [];
@@ -159,14 +158,24 @@ describe('webhook failures', () => {
   });
 
   it('are logged with their cause by a running server', async () => {
-    const server = await spawnServer(await tempDir(), 0, ['--webhook-url', 'http://127.0.0.1:9/hook', '--webhook-debounce-ms', '10', '--webhook-max-attempts', '1']);
+    const server = await spawnServer(await tempDir(), 0, [
+      '--webhook-url',
+      'http://127.0.0.1:9/hook',
+      '--webhook-debounce-ms',
+      '10',
+      '--webhook-max-attempts',
+      '1',
+    ]);
     children.push(server);
     const response = await fetch(`${server.httpUrl}/api/documents/hooked?format=text`, { method: 'PUT', body: 'hello' });
     expect(response.status).toBe(201);
-    await waitFor(() => {
-      const stdout = server.stdout();
-      return stdout.includes('webhook delivery given up') && stdout.includes('fetch failed: bad port');
-    }, { timeout: 10_000, message: 'the failed delivery to be logged with its cause' });
+    await waitFor(
+      () => {
+        const stdout = server.stdout();
+        return stdout.includes('webhook delivery given up') && stdout.includes('fetch failed: bad port');
+      },
+      { timeout: 10_000, message: 'the failed delivery to be logged with its cause' },
+    );
   });
 });
 
@@ -176,7 +185,11 @@ describe('starting and stopping', () => {
     const server = await spawnServer(data);
     children.push(server);
     await waitFor(() => server.stderr().includes('Tandem '), { timeout: 5_000, message: 'the start-up line' });
-    const line = server.stderr().split('\n').find((l) => l.startsWith('Tandem ')) ?? '';
+    const line =
+      server
+        .stderr()
+        .split('\n')
+        .find((l) => l.startsWith('Tandem ')) ?? '';
     expect(line).toMatch(/^Tandem \d+\.\d+\.\d+: /);
     expect(line).toContain(`${server.wsUrl}/<name>`);
     expect(line).toContain(`documents in ${data}`);

@@ -24,7 +24,6 @@ async function tempDir(): Promise<string> {
   return dir;
 }
 
-
 const installations: [string, () => Promise<string[]>][] = [
   ['a stopped data dir', async () => ['--data', await tempDir()]],
   [

@@ -51,7 +51,11 @@ describe('the versions calls of the editor', () => {
   });
 
   it('throws the server refusal as a VersionsApiError: no token, a reader naming a version, an unknown version', async () => {
-    const refusal = (promise: Promise<unknown>): Promise<unknown> => promise.then(() => 'resolved', (error: unknown) => error);
+    const refusal = (promise: Promise<unknown>): Promise<unknown> =>
+      promise.then(
+        () => 'resolved',
+        (error: unknown) => error,
+      );
     const anonymous = await refusal(listVersions({ serverUrl: server.wsUrl, documentName: 'team/plan' }));
     expect(anonymous).toBeInstanceOf(VersionsApiError);
     expect(anonymous).toMatchObject({ status: 401, code: 'unauthenticated' });

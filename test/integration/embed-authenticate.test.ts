@@ -62,13 +62,21 @@ describe('authenticate', () => {
 
   const refusals: [string, AuthenticateFunction, number][] = [
     ['null', () => null, CloseCode.Forbidden],
-    ['a throw', () => {
-      throw new Error('session store down');
-    }, CloseCode.Unauthenticated],
+    [
+      'a throw',
+      () => {
+        throw new Error('session store down');
+      },
+      CloseCode.Unauthenticated,
+    ],
     ['a rejection', () => Promise.reject(new Error('session store down')), CloseCode.Unauthenticated],
-    ['a TandemAuthError', () => {
-      throw new TandemAuthError(CloseCode.TokenExpired, 'session expired');
-    }, CloseCode.TokenExpired],
+    [
+      'a TandemAuthError',
+      () => {
+        throw new TandemAuthError(CloseCode.TokenExpired, 'session expired');
+      },
+      CloseCode.TokenExpired,
+    ],
     ['an answer of the wrong shape', () => ({ id: '', access: 'admin' }) as never, CloseCode.Unauthenticated],
   ];
   it.each(refusals)('refuses on %s, with the matching close code and nothing read', async (_, authenticate, code) => {

@@ -147,7 +147,11 @@ describe('awareness', () => {
     intruder.send(awareness([{ clientId: 1, clock: 9, state: '{"who":"intruder"}' }]));
     intruder.send(awareness([{ clientId: 2, clock: 1, state: '{"who":"intruder-self"}' }]));
     await waitFor(() => entriesSeen(watcher).some((e) => e.clientId === 2), { message: "the intruder's own state" });
-    expect(entriesSeen(watcher).slice(removedAt).filter((e) => e.clientId === 1)).toEqual([]);
+    expect(
+      entriesSeen(watcher)
+        .slice(removedAt)
+        .filter((e) => e.clientId === 1),
+    ).toEqual([]);
   });
 
   it('closes a connection sending presence states that are not JSON objects with 4400, in open mode too', async () => {

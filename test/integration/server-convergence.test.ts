@@ -31,14 +31,9 @@ describe('convergence', () => {
       }
     });
     const expectedLength = clients.reduce((sum, client) => sum + client.doc.getText('text').length, 0);
-    await waitFor(
-      () =>
-        clients.every(
-          (client) =>
-            client.doc.getText('text').length === expectedLength && client.doc.getXmlFragment('default').length === 60,
-        ),
-      { message: 'every client to hold every edit' },
-    );
+    await waitFor(() => clients.every((client) => client.doc.getText('text').length === expectedLength && client.doc.getXmlFragment('default').length === 60), {
+      message: 'every client to hold every edit',
+    });
     const [first, ...rest] = clients.map((client) => ({
       text: client.doc.getText('text').toString(),
       xml: client.doc.getXmlFragment('default').toString(),

@@ -110,11 +110,14 @@ describe('pending updates', () => {
       Y.encodeStateVector(alice.doc).toString() === Y.encodeStateVector(bob.doc).toString();
     await waitFor(converged, { message: 'both writers to converge' });
     expect(textOf(alice).toDelta()).toEqual([{ insert: 'hello', attributes: { bold: {} } }, { insert: ' world' }]);
-    const stored = await waitFor(async () => {
-      const doc = await storedDoc(started, 'bold');
-      const same = Y.encodeStateVector(doc).toString() === Y.encodeStateVector(alice.doc).toString();
-      return same ? doc : null;
-    }, { message: 'both bolds to be stored' });
+    const stored = await waitFor(
+      async () => {
+        const doc = await storedDoc(started, 'bold');
+        const same = Y.encodeStateVector(doc).toString() === Y.encodeStateVector(alice.doc).toString();
+        return same ? doc : null;
+      },
+      { message: 'both bolds to be stored' },
+    );
     const storedText = (stored.getXmlFragment('default').get(0) as Y.XmlElement).get(0) as Y.XmlText;
     expect(storedText.toDelta()).toEqual(textOf(alice).toDelta());
     expect([...aliceCloses, ...bobCloses].filter((code) => code === CloseCode.BadMessage || code === CloseCode.InternalError)).toEqual([]);
@@ -144,8 +147,17 @@ describe('pending updates', () => {
     writer.send(syncUpdate(baseUpdate));
     await waitFor(() => savedCountsIn(writer.received).includes(3), { message: 'every frame to be saved' });
     const expected = new Y.Doc();
-    for (const update of [baseUpdate, deletionUpdate(777, [[0, 2], [4, 2]])]) Y.applyUpdate(expected, update);
-    await waitFor(() => reader.doc.getText('text').toString().replace('Q', '') === expected.getText('text').toString(), { message: 'the deletions to reach the reader' });
+    for (const update of [
+      baseUpdate,
+      deletionUpdate(777, [
+        [0, 2],
+        [4, 2],
+      ]),
+    ])
+      Y.applyUpdate(expected, update);
+    await waitFor(() => reader.doc.getText('text').toString().replace('Q', '') === expected.getText('text').toString(), {
+      message: 'the deletions to reach the reader',
+    });
     const stored = await storedDoc(started, 'deletes');
     expect(stored.getText('text').toString()).toBe(reader.doc.getText('text').toString());
   });
@@ -200,7 +212,14 @@ describe('pending updates', () => {
     const reader = await pool.connectSynced(started.wsUrl, 'age');
     const readerCloses = closeCodes(reader);
     const attacker = await raw('age');
-    attacker.send(syncUpdate(deletionUpdate(31337, [[1_000_000, 5], [2_000_000, 5]])));
+    attacker.send(
+      syncUpdate(
+        deletionUpdate(31337, [
+          [1_000_000, 5],
+          [2_000_000, 5],
+        ]),
+      ),
+    );
     expect((await attacker.closed).code).toBe(CloseCode.MissingDependencies);
     expect(await readMetric(started.httpUrl, 'tandem_limit_hits_total', { limit: 'max_pending_update_age_ms' })).toBe(1);
     writer.doc.getText('text').insert(0, 'still here');

@@ -166,11 +166,7 @@ describe.each(kinds)('the $kind store', ({ open, durable }) => {
 
   it('removes the appends made before a delete in the same tick, and keeps those made after', async () => {
     const store = await openStore();
-    await Promise.all([
-      store.append('doc', textUpdate('before')),
-      store.delete('doc'),
-      store.append('doc', textUpdate('after')),
-    ]);
+    await Promise.all([store.append('doc', textUpdate('before')), store.delete('doc'), store.append('doc', textUpdate('after'))]);
     expect(textOf(await store.load('doc'))).toBe('after');
     expect(await store.info('doc')).toMatchObject({ updates: 1 });
   });
@@ -391,14 +387,15 @@ describe.each(kinds)('the $kind store', ({ open, durable }) => {
   });
 
   // Only a durable store can keep anything across a reopen.
-  if (durable) it('keeps versions across a reopen', async () => {
-    const store = await openStore();
-    const saved = await store.versions.save('doc', textUpdate('durable'), { kind: 'manual', label: 'Before the trip' });
-    await store.close();
-    const reopened = await openStore();
-    expect(await reopened.versions.list('doc')).toEqual([saved]);
-    expect(textOf((await reopened.versions.get('doc', saved.id))?.state ?? null)).toBe('durable');
-  });
+  if (durable)
+    it('keeps versions across a reopen', async () => {
+      const store = await openStore();
+      const saved = await store.versions.save('doc', textUpdate('durable'), { kind: 'manual', label: 'Before the trip' });
+      await store.close();
+      const reopened = await openStore();
+      expect(await reopened.versions.list('doc')).toEqual([saved]);
+      expect(textOf((await reopened.versions.get('doc', saved.id))?.state ?? null)).toBe('durable');
+    });
 
   it('refuses document names that could break out of their key range', async () => {
     const store = await openStore();

@@ -105,12 +105,15 @@ describe.skipIf(!canMount())('a data directory whose disk fills up and empties',
     const expected = text.toString();
 
     // What the server stored, read back after a restart so that only the disk can answer.
-    await waitFor(async () => {
-      const reader = await pool.connectSynced(wsUrl, 'notes');
-      const got = reader.doc.getText('text').toString();
-      reader.destroy();
-      return got === expected;
-    }, { timeout: 15_000, message: 'every edit on the server' });
+    await waitFor(
+      async () => {
+        const reader = await pool.connectSynced(wsUrl, 'notes');
+        const got = reader.doc.getText('text').toString();
+        reader.destroy();
+        return got === expected;
+      },
+      { timeout: 15_000, message: 'every edit on the server' },
+    );
     await server.restart();
     const reader = await pool.connectSynced(server.wsUrl, 'notes');
     expect(reader.doc.getText('text').toString()).toBe(expected);

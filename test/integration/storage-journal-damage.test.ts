@@ -75,9 +75,19 @@ describe('a journal with a damaged middle record', () => {
     expect(JSON.parse(before.out)).toMatchObject({ healthy: false, findings: [{ file, state: 'pending', damage: [{ offset: damagedAt }] }] });
 
     server = runCli(['serve', '--port', '0', '--data', dir, '--static-dir', 'none']);
-    const listening = await waitFor(() => server?.output().stdout.split('\n').find((line) => line.includes('"listening"')), { timeout: 20_000, message: 'the server to listen' });
+    const listening = await waitFor(
+      () =>
+        server
+          ?.output()
+          .stdout.split('\n')
+          .find((line) => line.includes('"listening"')),
+      { timeout: 20_000, message: 'the server to listen' },
+    );
     const { port } = JSON.parse(listening) as { port: number };
-    const logged = server.output().stdout.split('\n').find((line) => line.includes('damaged journal file'));
+    const logged = server
+      .output()
+      .stdout.split('\n')
+      .find((line) => line.includes('damaged journal file'));
     expect(logged).toBeDefined();
     const entry = JSON.parse(logged as string) as { level: number; file: string; keptAs: string; damage: { offset: number }[] };
     expect(entry).toMatchObject({ level: 50, file, damage: [{ offset: damagedAt }] });

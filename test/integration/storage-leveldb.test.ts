@@ -133,7 +133,10 @@ describe('the LevelDB store', () => {
     const acknowledged = Math.max(...lines.map(Number));
 
     const store = await openStore();
-    const numbers = textOf(await store.load('log'))!.split(',').filter(Boolean).map(Number);
+    const numbers = textOf(await store.load('log'))!
+      .split(',')
+      .filter(Boolean)
+      .map(Number);
     expect(numbers.length).toBeGreaterThan(acknowledged);
     expect(numbers).toEqual(numbers.map((_, i) => i));
   });
@@ -193,7 +196,10 @@ describe('the LevelDB store', () => {
 
     const meta = (updates: number, bytes: number): DocumentMeta => ({ nextSeq: updates, bytes, updates, updatedAt: 1, compactedBytes: 0 });
     const [one = textUpdate('one'), two = textUpdate('two')] = typed('one', ' two');
-    const appendOne: LogWrite[] = [{ type: 'put', name: 'x', seq: 0, update: one }, { type: 'meta', name: 'x', meta: meta(1, one.length) }];
+    const appendOne: LogWrite[] = [
+      { type: 'put', name: 'x', seq: 0, update: one },
+      { type: 'meta', name: 'x', meta: meta(1, one.length) },
+    ];
 
     it('answers reads from writes still in the journal, and moves them to LevelDB on close', async () => {
       const [alpha = one, more = two] = typed('alpha', ' and more');
@@ -211,10 +217,25 @@ describe('the LevelDB store', () => {
     });
 
     it('replays journal files oldest first, so a later delete wins over an earlier put, and removes them', async () => {
-      writeJournal([appendOne], [[{ type: 'put', name: 'x', seq: 1, update: two }, { type: 'meta', name: 'x', meta: meta(2, one.length + two.length) }]], [
-        [{ type: 'put', name: 'y', seq: 0, update: one }, { type: 'meta', name: 'y', meta: meta(1, one.length) }],
-        [{ type: 'del', name: 'y', seq: 0 }, { type: 'meta', name: 'y', meta: null }],
-      ]);
+      writeJournal(
+        [appendOne],
+        [
+          [
+            { type: 'put', name: 'x', seq: 1, update: two },
+            { type: 'meta', name: 'x', meta: meta(2, one.length + two.length) },
+          ],
+        ],
+        [
+          [
+            { type: 'put', name: 'y', seq: 0, update: one },
+            { type: 'meta', name: 'y', meta: meta(1, one.length) },
+          ],
+          [
+            { type: 'del', name: 'y', seq: 0 },
+            { type: 'meta', name: 'y', meta: null },
+          ],
+        ],
+      );
       expect(journalFiles()).toHaveLength(3);
       const store = await openStore();
       expect(journalFiles()).toHaveLength(1); // the new one appends go to
@@ -225,7 +246,10 @@ describe('the LevelDB store', () => {
     });
 
     it('keeps the intact records around a torn or corrupt one, reports where the damage is, and keeps the damaged files aside', async () => {
-      const appendTo = (name: string): LogWrite[] => [{ type: 'put', name, seq: 0, update: one }, { type: 'meta', name, meta: meta(1, one.length) }];
+      const appendTo = (name: string): LogWrite[] => [
+        { type: 'put', name, seq: 0, update: one },
+        { type: 'meta', name, meta: meta(1, one.length) },
+      ];
       const [torn = '', corrupt = '', extra = ''] = writeJournal([appendOne], [appendTo('z')], [appendTo('w')]);
       // A record cut short by a power loss: its header promises more than the file holds.
       const tornAt = readFileSync(`${dir}/${torn}`).length;

@@ -337,7 +337,13 @@ it('refuses appends beyond its pending bound while the database is down, and wri
     const appended = store.append('doc', textUpdate(`held ${count}`, `field-${count}`));
     count++;
     // A refusal is immediate; a held append stays pending until the database returns.
-    const outcome = await Promise.race([appended.then(() => 'written', (error: unknown) => error), nextTick().then(() => 'pending')]);
+    const outcome = await Promise.race([
+      appended.then(
+        () => 'written',
+        (error: unknown) => error,
+      ),
+      nextTick().then(() => 'pending'),
+    ]);
     if (outcome === 'pending') held.push(appended);
     else refused = outcome;
   }

@@ -111,8 +111,18 @@ describe('webhooks', () => {
   });
 
   it('are configured by flags and environment variables, and a bad URL or format is a clear error', () => {
-    const { config } = parseCommand(['--webhook-url', 'https://hooks.example.com/t', '--webhook-max-attempts', '4'], { TANDEM_WEBHOOK_SECRET: 's3cret', TANDEM_WEBHOOK_FORMAT: 'markdown' }, null);
-    expect(config.webhook).toMatchObject({ url: 'https://hooks.example.com/t', secret: 's3cret', format: 'markdown', maxAttempts: 4, debounceMs: WEBHOOK_DEFAULTS.debounceMs });
+    const { config } = parseCommand(
+      ['--webhook-url', 'https://hooks.example.com/t', '--webhook-max-attempts', '4'],
+      { TANDEM_WEBHOOK_SECRET: 's3cret', TANDEM_WEBHOOK_FORMAT: 'markdown' },
+      null,
+    );
+    expect(config.webhook).toMatchObject({
+      url: 'https://hooks.example.com/t',
+      secret: 's3cret',
+      format: 'markdown',
+      maxAttempts: 4,
+      debounceMs: WEBHOOK_DEFAULTS.debounceMs,
+    });
     expect(parseCommand([], {}, null).config.webhook).toBeNull();
     expect(() => parseCommand(['--webhook-url', 'ftp://x'], {}, null)).toThrow(ConfigError);
     expect(() => parseCommand(['--webhook-url', 'http://x', '--webhook-format', 'docx'], {}, null)).toThrow(/yjs, json, html, markdown, text/);

@@ -99,7 +99,8 @@ describe('Yrs and Yjs clients together', () => {
       const { replicas } = await mixed(server.wsUrl, 'long', 1, 2);
       for (let i = 0; i < 10; i++) editAtRandom(rng, replicas, 60);
       const before = await converged(server.httpUrl, 'long', replicas);
-      const info = async (): Promise<{ updates: number }> => (await (await fetch(`${(server as TestServer).httpUrl}/api/documents/long?info=1`)).json()) as { updates: number };
+      const info = async (): Promise<{ updates: number }> =>
+        (await (await fetch(`${(server as TestServer).httpUrl}/api/documents/long?info=1`)).json()) as { updates: number };
       expect((await fetch(`${server.httpUrl}/api/documents/long?action=compact`, { method: 'POST' })).status).toBe(204);
       expect((await info()).updates).toBe(1);
       const compacted = new Y.Doc();
@@ -120,14 +121,20 @@ describe('Yrs and Yjs clients together', () => {
         await child.exited;
         await removeTempDir(dataDir);
       });
-      const { replicas, yrs: [writer] } = await mixed(child.wsUrl, 'killed', 1, 1);
+      const {
+        replicas,
+        yrs: [writer],
+      } = await mixed(child.wsUrl, 'killed', 1, 1);
       editAtRandom(rng, replicas, 100);
       // An edit a peer received was durable before it was relayed.
       const [yjsWriter] = replicas as [Replica, Replica];
-      const seen = await waitFor(() => {
-        const [a, b] = replicas as [Replica, Replica];
-        return a.state() === b.state() ? { state: a.state(), content: yjsWriter.content() } : null;
-      }, { message: 'both clients to see every edit' });
+      const seen = await waitFor(
+        () => {
+          const [a, b] = replicas as [Replica, Replica];
+          return a.state() === b.state() ? { state: a.state(), content: yjsWriter.content() } : null;
+        },
+        { message: 'both clients to see every edit' },
+      );
       child.process.kill('SIGKILL');
       await child.exited;
       pool.destroyAll();

@@ -196,7 +196,10 @@ export default defineConfig({ plugins: [react(), moduleList], build: { chunkSize
     await npm(project, ['ls', '--all']);
     for (const name of ['react', 'react-dom', '@tiptap/react']) expect(existsSync(join(project, 'node_modules', name)), `${name} installed`).toBe(false);
 
-    const bin = runProcess(join(project, 'node_modules/.bin/tandem'), ['serve', '--port', '0', '--data', join(project, 'data')], { cwd: project, env: cleanEnv() });
+    const bin = runProcess(join(project, 'node_modules/.bin/tandem'), ['serve', '--port', '0', '--data', join(project, 'data')], {
+      cwd: project,
+      env: cleanEnv(),
+    });
     try {
       const url = await waitFor(() => /documents at ws:\/\/([\d.]+:\d+)\//.exec(bin.output().stderr)?.[1], {
         timeout: 20_000,

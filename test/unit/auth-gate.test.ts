@@ -113,7 +113,10 @@ describe('auth settings', () => {
   });
 
   it('normalises allowed origins and refuses what is not one', () => {
-    expect(parseOrigins('--allowed-origins', 'https://App.Example.com:443/path, http://localhost:5173')).toEqual(['https://app.example.com', 'http://localhost:5173']);
+    expect(parseOrigins('--allowed-origins', 'https://App.Example.com:443/path, http://localhost:5173')).toEqual([
+      'https://app.example.com',
+      'http://localhost:5173',
+    ]);
     expect(() => parseOrigins('--allowed-origins', 'file:///etc')).toThrow(ConfigError);
     expect(() => parseOrigins('--allowed-origins', ' , ')).toThrow(/--allowed-origins/);
   });

@@ -66,11 +66,7 @@ describe('tokens', () => {
   it('verifies RS256 tokens against a PEM public key', async () => {
     const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
     const pem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
-    const token = await new SignJWT({ doc: ['notes:read'] })
-      .setProtectedHeader({ alg: 'RS256' })
-      .setSubject('bob')
-      .setExpirationTime('5m')
-      .sign(privateKey);
+    const token = await new SignJWT({ doc: ['notes:read'] }).setProtectedHeader({ alg: 'RS256' }).setSubject('bob').setExpirationTime('5m').sign(privateKey);
     const identity = await createTokenVerifier({ kind: 'public-key', pem }).verify(token);
     expect(identity.userId).toBe('bob');
     expect(accessFor(identity.grants, 'notes')).toBe('read');

@@ -8,7 +8,11 @@ describe('bench latency histogram', () => {
     const histogram = new Histogram();
     for (let ms = 1; ms <= 1000; ms++) histogram.record(ms);
     expect(histogram.count).toBe(1000);
-    for (const [p, exact] of [[50, 500], [95, 950], [99, 990]] as const) {
+    for (const [p, exact] of [
+      [50, 500],
+      [95, 950],
+      [99, 990],
+    ] as const) {
       const value = histogram.percentile(p);
       expect(value).toBeGreaterThanOrEqual(exact);
       expect(value).toBeLessThanOrEqual(exact * 1.01);
@@ -54,7 +58,18 @@ describe('bench summary arithmetic', () => {
   });
 
   it('fits the least-squares slope of memory over connections', () => {
-    expect(slope([[100, 1000 + 8.5 * 100], [500, 1000 + 8.5 * 500], [1000, 1000 + 8.5 * 1000]])).toBeCloseTo(8.5, 9);
-    expect(slope([[100, 5], [100, 7]])).toBeNaN();
+    expect(
+      slope([
+        [100, 1000 + 8.5 * 100],
+        [500, 1000 + 8.5 * 500],
+        [1000, 1000 + 8.5 * 1000],
+      ]),
+    ).toBeCloseTo(8.5, 9);
+    expect(
+      slope([
+        [100, 5],
+        [100, 7],
+      ]),
+    ).toBeNaN();
   });
 });

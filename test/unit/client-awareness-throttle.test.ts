@@ -23,10 +23,14 @@ describe('the throttled awareness sender', () => {
     return new Awareness(doc);
   };
   const start = (awareness: Awareness, windowMs?: number): AwarenessThrottle => {
-    const throttle = throttleAwareness(awareness, (update) => {
-      sent.push(update);
-      sentAt.push(Date.now());
-    }, windowMs === undefined ? {} : { windowMs });
+    const throttle = throttleAwareness(
+      awareness,
+      (update) => {
+        sent.push(update);
+        sentAt.push(Date.now());
+      },
+      windowMs === undefined ? {} : { windowMs },
+    );
     throttles.push(throttle);
     return throttle;
   };

@@ -68,7 +68,11 @@ describe('an editor meeting types its schema lacks', () => {
   it('never binds a document holding a node and a mark it lacks, and the document keeps them', () => {
     const doc = customDoc();
     const before = snapshot(doc);
-    expect(checkDocument(doc, { format: 'richtext', schema: editorSchema() })).toEqual({ kind: 'unsupported', format: 'richtext', missing: ['callout', 'spoiler'] });
+    expect(checkDocument(doc, { format: 'richtext', schema: editorSchema() })).toEqual({
+      kind: 'unsupported',
+      format: 'richtext',
+      missing: ['callout', 'spoiler'],
+    });
     const editor = openEditor(doc);
     expect(snapshot(doc)).toEqual(before);
     expect(editor.getText()).toBe('');

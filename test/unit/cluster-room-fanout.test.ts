@@ -70,12 +70,15 @@ describe('room fan-out', () => {
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
     const channel = new RecordingChannel();
-    const room = makeRoom(storeWith(inner, {
-      append: async (name, update) => {
-        await gate;
-        return inner.append(name, update);
-      },
-    }), channel);
+    const room = makeRoom(
+      storeWith(inner, {
+        append: async (name, update) => {
+          await gate;
+          return inner.append(name, update);
+        },
+      }),
+      channel,
+    );
     const member = new Member();
     room.join(member);
     const durable = room.applyUpdate(member, textUpdate('hello'));
@@ -90,12 +93,15 @@ describe('room fan-out', () => {
     const inner = createMemoryStore();
     let appends = 0;
     const channel = new RecordingChannel();
-    const room = makeRoom(storeWith(inner, {
-      append: (name, update) => {
-        appends++;
-        return inner.append(name, update);
-      },
-    }), channel);
+    const room = makeRoom(
+      storeWith(inner, {
+        append: (name, update) => {
+          appends++;
+          return inner.append(name, update);
+        },
+      }),
+      channel,
+    );
     const member = new Member();
     room.join(member);
     room.applyRemoteUpdate(textUpdate('remote'));
@@ -129,7 +135,10 @@ describe('room fan-out', () => {
     room.applyAwareness(member, payloadOf(awareness([{ clientId: 11, clock: 1, state: ann }])));
     expect(channel.presence[0]?.connectionId).toBe(7);
     expect(readAwareness(encodeAwarenessFrame(channel.presence[0]!.payload))).toEqual([{ clientId: 11, clock: 1, state: ann }]);
-    room.applyRemoteAwareness({ instanceId: 'b', connectionId: 3 }, payloadOf(awareness([{ clientId: 22, clock: 4, state: JSON.stringify({ user: { name: 'Bob' } }) }])));
+    room.applyRemoteAwareness(
+      { instanceId: 'b', connectionId: 3 },
+      payloadOf(awareness([{ clientId: 22, clock: 4, state: JSON.stringify({ user: { name: 'Bob' } }) }])),
+    );
     expect(channel.presence).toHaveLength(1);
     expect(readAwareness(room.awarenessFrame()!)?.map((entry) => entry.clientId)).toEqual([11, 22]);
     room.dropInstance('b');

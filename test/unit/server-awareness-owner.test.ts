@@ -34,11 +34,10 @@ function entries(frame: Uint8Array | null): Entry[] {
 
 function updateEntries(payload: Uint8Array): Entry[] {
   const decoder = decoding.createDecoder(payload);
-  return Array.from({ length: decoding.readVarUint(decoder) }, (): Entry => [
-    decoding.readVarUint(decoder),
-    decoding.readVarUint(decoder),
-    decoding.readVarString(decoder),
-  ]);
+  return Array.from(
+    { length: decoding.readVarUint(decoder) },
+    (): Entry => [decoding.readVarUint(decoder), decoding.readVarUint(decoder), decoding.readVarString(decoder)],
+  );
 }
 
 function awarenessFrame(payload: Uint8Array): Uint8Array {
@@ -164,7 +163,10 @@ describe('awareness table', () => {
   it('refuses presence states that are not JSON objects with 4400, with or without a rewrite', () => {
     const table = new AwarenessTable<string>(1024, 8);
     for (const state of ['[1,2]', '12', '"text"', 'true']) {
-      expect(closeCode(() => table.apply(a, update([1, 1, state]))), state).toBe(CloseCode.BadMessage);
+      expect(
+        closeCode(() => table.apply(a, update([1, 1, state]))),
+        state,
+      ).toBe(CloseCode.BadMessage);
     }
     table.apply(a, update([1, 1, '{"v":1}']));
     expect(closeCode(() => table.apply(a, update([1, 2, '[1]'])))).toBe(CloseCode.BadMessage);
@@ -182,9 +184,7 @@ describe('awareness table', () => {
 
   it('refuses a state over the size limit (4413) and one that is not JSON (4400), changing nothing', () => {
     const table = new AwarenessTable<string>(16, 8);
-    expect(closeCode(() => table.apply(a, update([1, 1, '{}'], [2, 1, JSON.stringify({ long: 'x'.repeat(16) })])))).toBe(
-      CloseCode.TooLarge,
-    );
+    expect(closeCode(() => table.apply(a, update([1, 1, '{}'], [2, 1, JSON.stringify({ long: 'x'.repeat(16) })])))).toBe(CloseCode.TooLarge);
     expect(table.size).toBe(0);
     expect(closeCode(() => table.apply(a, update([1, 1, '{nope'])))).toBe(CloseCode.BadMessage);
     expect(table.size).toBe(0);
@@ -235,7 +235,7 @@ describe('telling a state that only moved from one that needs a parse', () => {
       const value = (depth: number): unknown => {
         switch (prng.uint32(rng, 0, depth > 2 ? 2 : 4)) {
           case 0:
-            return (prng.bool(rng) ? -1 : 1) * prng.uint32(rng, 0, 5000) / (prng.bool(rng) ? 1 : 100);
+            return ((prng.bool(rng) ? -1 : 1) * prng.uint32(rng, 0, 5000)) / (prng.bool(rng) ? 1 : 100);
           case 1:
             return `s${digits()}${prng.bool(rng) ? '\u0001\n' : ''}${digits()}`;
           case 2:

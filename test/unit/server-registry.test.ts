@@ -30,7 +30,15 @@ describe('room registry', () => {
   });
 
   function registryWith(fanOut: FanOut, deletedDocumentTtlMs = 0): RoomRegistry {
-    return new RoomRegistry({ store, metrics: createMetrics(), logger: createLogger('silent'), limits: DEFAULT_LIMITS, unloadGraceMs: 0, fanOut, deletedDocumentTtlMs });
+    return new RoomRegistry({
+      store,
+      metrics: createMetrics(),
+      logger: createLogger('silent'),
+      limits: DEFAULT_LIMITS,
+      unloadGraceMs: 0,
+      fanOut,
+      deletedDocumentTtlMs,
+    });
   }
 
   it('makes a join that arrives while a document is deleted wait for the delete, then refuses it', async () => {

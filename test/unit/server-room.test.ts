@@ -64,12 +64,14 @@ describe('room', () => {
   it('merges the updates of one turn into one frame for the others and one append', async () => {
     const inner = createMemoryStore();
     let appends = 0;
-    const room = makeRoom(storeWith(inner, {
-      append: (name, update) => {
-        appends++;
-        return inner.append(name, update);
-      },
-    }));
+    const room = makeRoom(
+      storeWith(inner, {
+        append: (name, update) => {
+          appends++;
+          return inner.append(name, update);
+        },
+      }),
+    );
     const writer = new FakeMember(1);
     const peer = new FakeMember(2);
     room.join(writer);
@@ -189,7 +191,7 @@ describe('room', () => {
     expect(replica.getText('text').toString()).toBe('xy');
   });
 
-  it('stores a member\'s held update once an update from another instance completes it, and acks it', async () => {
+  it("stores a member's held update once an update from another instance completes it, and acks it", async () => {
     const store = createMemoryStore();
     const room = makeRoom(store);
     const sender = new FakeMember(1);

@@ -19,7 +19,9 @@ function fragmentOf(...children: Y.XmlElement[]): Y.XmlFragment {
 describe('contentJson', () => {
   it('reads nested nodes, their attributes, and marks with attributes, an overlapping one stored under a hash', () => {
     const fragment = fragmentOf(
-      element('callout', { tone: 'warn' }, [element('paragraph', {}, [text(['see '], ['docs', { link: { href: 'https://x.test' } }], [' now', { 'comment--aGVsbG8x': { id: 'c1' }, bold: {} }])])]),
+      element('callout', { tone: 'warn' }, [
+        element('paragraph', {}, [text(['see '], ['docs', { link: { href: 'https://x.test' } }], [' now', { 'comment--aGVsbG8x': { id: 'c1' }, bold: {} }])]),
+      ]),
       element('paragraph', {}, []),
     );
     expect(contentJson(fragment)).toEqual({
@@ -52,10 +54,18 @@ describe('contentText', () => {
       element('heading', { level: '1' }, [text(['Title'])]),
       element('paragraph', {}, [text(['one']), element('hardBreak', {}, []), text(['two', { bold: {} }])]),
       element('paragraph', {}, []),
-      element('bulletList', {}, [element('listItem', {}, [element('paragraph', {}, [text(['a'])]), element('bulletList', {}, [element('listItem', {}, [element('paragraph', {}, [text(['b'])])])])])]),
+      element('bulletList', {}, [
+        element('listItem', {}, [
+          element('paragraph', {}, [text(['a'])]),
+          element('bulletList', {}, [element('listItem', {}, [element('paragraph', {}, [text(['b'])])])]),
+        ]),
+      ]),
     );
     const json = contentJson(fragment);
-    const node = PmNode.fromJSON(getSchema(schemaExtensions()), { ...(json as JSONContent), content: (json.content ?? []).map((block) => (block.type === 'heading' ? { ...block, attrs: { level: 1 } } : block)) });
+    const node = PmNode.fromJSON(getSchema(schemaExtensions()), {
+      ...(json as JSONContent),
+      content: (json.content ?? []).map((block) => (block.type === 'heading' ? { ...block, attrs: { level: 1 } } : block)),
+    });
     expect(contentText(json)).toBe(node.textBetween(0, node.content.size, '\n', '\n'));
     expect(contentText(json)).toBe('Title\none\ntwo\n\na\nb');
   });

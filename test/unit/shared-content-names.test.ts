@@ -13,13 +13,24 @@ import { element, text } from '../helpers/yjs-xml.js';
 /** A document with nested nodes, marks on text (one overlapping mark stored under a hash) and attributes. */
 function sampleDoc(): Y.Doc {
   const doc = new Y.Doc();
-  doc.getXmlFragment('default').insert(0, [
-    element('heading', { level: '2' }, [text(['Plan'])]),
-    element('callout', { tone: 'warning' }, [
-      element('paragraph', {}, [text(['a ', {}], ['highlighted', { highlight: { color: null } }], [' and ', {}], ['linked', { link: { href: 'https://example.com', target: '_blank' }, bold: {} }])]),
-      element('taskList', {}, [element('taskItem', { checked: 'true' }, [element('paragraph', {}, [text(['noted', { 'comment--AbCd1234': { id: 'c1' } }])])])]),
-    ]),
-  ]);
+  doc
+    .getXmlFragment('default')
+    .insert(0, [
+      element('heading', { level: '2' }, [text(['Plan'])]),
+      element('callout', { tone: 'warning' }, [
+        element('paragraph', {}, [
+          text(
+            ['a ', {}],
+            ['highlighted', { highlight: { color: null } }],
+            [' and ', {}],
+            ['linked', { link: { href: 'https://example.com', target: '_blank' }, bold: {} }],
+          ),
+        ]),
+        element('taskList', {}, [
+          element('taskItem', { checked: 'true' }, [element('paragraph', {}, [text(['noted', { 'comment--AbCd1234': { id: 'c1' } }])])]),
+        ]),
+      ]),
+    ]);
   return doc;
 }
 
@@ -30,7 +41,15 @@ describe('the content walk', () => {
     const names = contentNames(sampleDoc().getXmlFragment('default'));
     expect([...names.nodes].sort()).toEqual(['callout', 'heading', 'paragraph', 'taskItem', 'taskList']);
     expect([...names.marks].sort()).toEqual(['bold', 'comment', 'highlight', 'link']);
-    expect([...names.attributes].sort()).toEqual(['callout.tone', 'comment.id', 'heading.level', 'highlight.color', 'link.href', 'link.target', 'taskItem.checked']);
+    expect([...names.attributes].sort()).toEqual([
+      'callout.tone',
+      'comment.id',
+      'heading.level',
+      'highlight.color',
+      'link.href',
+      'link.target',
+      'taskItem.checked',
+    ]);
   });
 
   it('reads the name of a mark that y-prosemirror stored under a hash', () => {
@@ -65,7 +84,9 @@ describe('comparing content with a schema', () => {
 
   it('finds nothing missing in content the schema wrote', () => {
     const doc = new Y.Doc();
-    doc.getXmlFragment('default').insert(0, [element('heading', { level: '1' }, [text(['Title', { bold: {} }], [' link', { link: { href: 'https://a.example' } }])])]);
+    doc
+      .getXmlFragment('default')
+      .insert(0, [element('heading', { level: '1' }, [text(['Title', { bold: {} }], [' link', { link: { href: 'https://a.example' } }])])]);
     expect(missingNames(contentNames(doc.getXmlFragment('default')), starterKit)).toEqual([]);
   });
 });

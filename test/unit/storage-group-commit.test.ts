@@ -18,7 +18,10 @@ describe('group commit', () => {
     const commit = new GroupCommit<number>(async (writes) => void groups.push(writes));
     await Promise.all([1, 2, 3].map((n) => commit.submit(n)));
     await Promise.all([commit.submit(4), commit.submit(5)]);
-    expect(groups).toEqual([[1, 2, 3], [4, 5]]);
+    expect(groups).toEqual([
+      [1, 2, 3],
+      [4, 5],
+    ]);
   });
 
   it('gathers every write made while a batch is in flight into the next group', async () => {

@@ -59,7 +59,7 @@ function roomLog(rng: Rng): { log: Uint8Array[]; room: Y.Doc; writers: Y.Doc[] }
   }
   while (sent.length > 0 || inboxes.some((inbox) => inbox.length > 0)) {
     while (sent.length > 0) roomApply(sent.shift() as Uint8Array);
-    writers.forEach((_, i) => deliver(i, true));
+    for (let i = 0; i < writers.length; i++) deliver(i, true);
   }
   return { log, room, writers };
 }
