@@ -8,6 +8,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -25,6 +26,18 @@ import { TARGETS, holdsDocuments, killServersOnExit, startServer, type ServerUnd
 import { runStorage } from './storage-run.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** Whether Hocuspocus's SQLite extension, an optional dependency built from source, installed and loads. */
+function sqliteInstalled(): boolean {
+  try {
+    const require = createRequire(join(ROOT, 'package.json'));
+    require.resolve('@hocuspocus/extension-sqlite');
+    require('better-sqlite3');
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** The live workloads of the issue: documents x clients at a typing rate, awareness at 20 Hz. */
 const LIVE: Readonly<Record<string, Pick<LiveSpec, 'docs' | 'clientsPerDoc' | 'editRate'>>> = {
@@ -100,6 +113,11 @@ function parseOptions(argv: string[]): Options {
   for (const w of workloads) if (!WORKLOADS.includes(w)) fail(`unknown workload '${w}' (one of: ${WORKLOADS.join(', ')}, all)`);
   const targets = list(values.target);
   for (const t of targets) if (!(TARGETS as readonly string[]).includes(t)) fail(`unknown target '${t}' (${TARGETS.join(', ')})`);
+  if (targets.includes('hocuspocus') && !sqliteInstalled()) {
+    fail(
+      'the hocuspocus target needs @hocuspocus/extension-sqlite, an optional dependency that did not install here (its better-sqlite3 builds from source with python3, make and g++): install those and run npm install, or leave it out with --target relay,tandem,ywebsocket',
+    );
+  }
   return {
     workloads,
     seconds: positive('seconds', values.seconds),
