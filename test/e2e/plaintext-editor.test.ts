@@ -45,7 +45,9 @@ describe('plain-text documents in the browser', { timeout: BROWSER_TEST_TIMEOUT_
     await waitFor(
       async () => {
         const [a, b] = await Promise.all([plainText(ada), plainText(bob)]);
-        return a === b && ['ada one', 'ada two', 'bob one', 'bob two'].every((line) => a.includes(line));
+        if (a === b && ['ada one', 'ada two', 'bob one', 'bob two'].every((line) => a.includes(line))) return true;
+        // Reported if the deadline passes: what each editor showed last.
+        throw new Error(`Ada shows ${JSON.stringify(a)}, Bob ${JSON.stringify(b)}`);
       },
       { timeout: 20_000, message: 'both editors hold both writers’ lines' },
     );
