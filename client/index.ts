@@ -100,3 +100,4 @@ export {
 } from './history/version-diff.js';
 export { relativeTime } from './history/relative-time.js';
 export type { PresenceCursor, PresencePointer, PresenceState, PresenceUser } from '../shared/presence.js';
+export { CloseCode } from '../shared/close-codes.js';

@@ -47,6 +47,8 @@ import { DEFAULT_MAX_VERSIONS } from './storage/versions.js';
 import { AutoVersions, DEFAULT_VERSION_INTERVAL_MS } from './versions/auto-versions.js';
 import { tandemVersion } from './version.js';
 
+export { CloseCode } from '../shared/close-codes.js';
+export { DEFAULT_LIMITS, type Limits } from '../shared/limits.js';
 export { ConfigError } from './config.js';
 export type { TlsOptions } from './security-settings.js';
 export { StoreLockedError } from './storage/store.js';
