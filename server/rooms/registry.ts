@@ -9,7 +9,7 @@
  */
 import { NO_FANOUT, type DocumentChannel, type FanOut } from '../cluster/fanout.js';
 import { Room, type RoomContext } from './room.js';
-import { stateVectorOfStoredOffThread } from '../yjs/state-vector-thread.js';
+import { stateVectorOfStoredOffThread } from '../yjs/off-thread.js';
 
 /** What the registry needs beyond what each room needs. */
 export interface RegistryContext extends RoomContext {

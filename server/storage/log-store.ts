@@ -8,7 +8,8 @@ import { CompactionRuns } from './compaction-runs.js';
 import { GroupCommit } from './group-commit.js';
 import type { DocumentMeta, LogBackend, LogEntry } from './log-backend.js';
 import { planBatch, type LogOperation, type StoredState } from './log-batch.js';
-import { mergeLog, mergeLogForLoad } from '../yjs/merge-log.js';
+import { mergeLogForLoad } from '../yjs/merge-log.js';
+import { mergeLogOffThread } from '../yjs/off-thread.js';
 import type { DocumentInfo, DocumentStore, StoreHealth } from './store.js';
 import { HealthMonitor } from './store-health.js';
 import { createMemoryVersionBackend, createVersionStore, type VersionBackend, type VersionStore, type VersionStoreOptions } from './versions.js';
@@ -228,7 +229,7 @@ class LogStore implements DocumentStore {
     if (!doc.meta || doc.generation !== generation) return;
     this.#health.check();
     const log = await this.#backend.readLog(name);
-    const update = await mergeLog(log.map((entry) => entry.update));
+    const update = await mergeLogOffThread(log.map((entry) => entry.update));
     if (update !== null && log.length > 1) await this.#submitCompaction(name, generation, log, update);
   }
 

@@ -18,7 +18,7 @@
  * Counters change relative to what is stored (`updates = updates + n`), so they stay exact
  * whatever other instances do in between.
  */
-import { mergeLog } from '../yjs/merge-log.js';
+import { mergeLogOffThread } from '../yjs/off-thread.js';
 import { COMPACTION_LOCK_CLASS, type SqlSession } from './postgres-schema.js';
 import type { DocumentInfo } from './store.js';
 
@@ -120,7 +120,7 @@ export async function compactLog(session: SqlSession, name: string, wait: boolea
   // pg_advisory_xact_lock returns void, which reads as ''.
   if (rows[0]?.locked === false) return false;
   const read = await readLog(session, name);
-  const update = await mergeLog(read.map((row) => row.data));
+  const update = await mergeLogOffThread(read.map((row) => row.data));
   if (update === null || read.length < 2) return false;
   return replaceLog(session, name, { rows: read, update });
 }
