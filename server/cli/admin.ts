@@ -198,12 +198,10 @@ function contentSummary(state: Uint8Array): { format: string | null; nodes: stri
   }
 }
 
-function table(documents: readonly DocumentSummary[]): string {
-  if (documents.length === 0) return 'no documents\n';
-  const rows = documents.map((d) => [d.name, String(d.bytes), String(d.updates), d.updatedAt, d.clients === null ? '-' : String(d.clients)]);
-  const all = [['NAME', 'BYTES', 'UPDATES', 'UPDATED', 'CLIENTS'], ...rows];
-  const widths = all[0]?.map((_, i) => Math.max(...all.map((row) => row[i]?.length ?? 0))) ?? [];
-  return `${all
+/** `rows` as text, each column padded to its widest cell. */
+function aligned(rows: readonly string[][]): string {
+  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((row) => row[i]?.length ?? 0))) ?? [];
+  return `${rows
     .map((row) =>
       row
         .map((cell, i) => cell.padEnd(widths[i] ?? 0))
@@ -211,6 +209,13 @@ function table(documents: readonly DocumentSummary[]): string {
         .trimEnd(),
     )
     .join('\n')}\n`;
+}
+
+function table(documents: readonly DocumentSummary[]): string {
+  if (documents.length === 0) return 'no documents\n';
+  const rows = documents.map((d) => [d.name, String(d.bytes), String(d.updates), d.updatedAt, d.clients === null ? '-' : String(d.clients)]);
+  const all = [['NAME', 'BYTES', 'UPDATES', 'UPDATED', 'CLIENTS'], ...rows];
+  return aligned(all);
 }
 
 async function backup(target: AdminTarget, dir: string): Promise<BackupManifest> {
@@ -366,15 +371,7 @@ function versionTable(versions: readonly VersionInfo[]): string {
   if (versions.length === 0) return 'no versions\n';
   const rows = versions.map((v) => [v.id, v.kind, new Date(v.createdAt).toISOString(), v.createdBy ?? '-', String(v.bytes), v.label ?? '']);
   const all = [['ID', 'KIND', 'CREATED', 'BY', 'BYTES', 'LABEL'], ...rows];
-  const widths = all[0]?.map((_, i) => Math.max(...all.map((row) => row[i]?.length ?? 0))) ?? [];
-  return `${all
-    .map((row) =>
-      row
-        .map((cell, i) => cell.padEnd(widths[i] ?? 0))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n')}\n`;
+  return aligned(all);
 }
 
 /** `tandem versions <name>` and its --create, --export and --restore. */

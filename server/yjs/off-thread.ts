@@ -15,15 +15,12 @@ import { Worker } from 'node:worker_threads';
 import { workerEntry } from '../workers/entry.js';
 import { mergeLog } from './merge-log.js';
 import { stateVectorOfStored } from './stored-document.js';
-import type { YjsWorkReply, YjsWorkRequest } from './yjs-worker.js';
+import type { YjsWork, YjsWorkReply, YjsWorkRequest } from './yjs-worker.js';
 
 /** Stored documents at least this large have their state vector read in the worker. */
 export const STATE_VECTOR_OFF_THREAD_BYTES = 512 * 1024;
 /** Logs of at least this many updates are merged for compaction in the worker. */
 export const MERGE_OFF_THREAD_UPDATES = 64;
-
-/** Distributes a request type over the union, so that each op keeps its own fields. */
-type Request = YjsWorkRequest extends infer R ? (R extends YjsWorkRequest ? Omit<R, 'id'> : never) : never;
 
 interface Waiting {
   resolve(bytes: Uint8Array | null): void;
@@ -69,8 +66,8 @@ function ownCopy(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
   return new Uint8Array(bytes);
 }
 
-/** Sends `request` to the worker with `transfer` moved, not copied; resolves with its answer. */
-function inWorker(request: Request, transfer: ArrayBuffer[]): Promise<Uint8Array | null> {
+/** Sends `work` to the worker with `transfer` moved, not copied; resolves with its answer. */
+function inWorker(work: YjsWork, transfer: ArrayBuffer[]): Promise<Uint8Array | null> {
   worker ??= startWorker();
   const id = nextId++;
   const current = worker;
@@ -78,7 +75,8 @@ function inWorker(request: Request, transfer: ArrayBuffer[]): Promise<Uint8Array
     waiting.set(id, { resolve, reject });
     // Held while it works, so that a process with nothing else to do still gets the answer.
     current.ref();
-    current.postMessage({ ...request, id }, transfer);
+    const request: YjsWorkRequest = { ...work, id };
+    current.postMessage(request, transfer);
   });
 }
 

@@ -6,7 +6,10 @@ import { parentPort } from 'node:worker_threads';
 import { mergeLog } from './merge-log.js';
 import { stateVectorOfStored } from './stored-document.js';
 
-export type YjsWorkRequest = { id: number; op: 'stateVector'; stored: Uint8Array } | { id: number; op: 'mergeLog'; log: Uint8Array[] };
+/** What the worker is asked to do. */
+export type YjsWork = { op: 'stateVector'; stored: Uint8Array } | { op: 'mergeLog'; log: Uint8Array[] };
+
+export type YjsWorkRequest = YjsWork & { id: number };
 
 export type YjsWorkReply = { id: number; ok: true; bytes: Uint8Array | null } | { id: number; ok: false; message: string };
 
