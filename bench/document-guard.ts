@@ -7,6 +7,7 @@ import * as Y from 'yjs';
 import { watchDocument } from '../client/editor/document-guard.js';
 import { editorSchema } from '../client/editor/extensions.js';
 import { contentNames } from '../shared/content-names.js';
+import { median } from './stats.js';
 
 const PARAGRAPHS = 2000;
 const KEYSTROKES = 2000;
@@ -60,7 +61,6 @@ const newParagraphs = (writer: Y.Doc): void => {
   }
 };
 
-const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
 const walked = document().getXmlFragment('default');
 const walks = Array.from({ length: 10 }, () => {
   const start = performance.now();

@@ -92,7 +92,7 @@ function joinRequest(server: ServerUnderTest, doc: LargeDocument): JoinRequest {
   return {
     url: `${server.wsUrl}/${DOCUMENT}`,
     protocol: server.protocol,
-    field: LARGE_FIELD,
+    field: { kind: 'xml', name: LARGE_FIELD },
     textLength: doc.textLength,
     stateVector: doc.stateVector,
     timeoutMs: JOIN_TIMEOUT_MS,

@@ -13,6 +13,7 @@ import { openPostgresStore } from '../server/storage/postgres-store.js';
 import { startPostgres } from '../test/helpers/postgres.js';
 import { createRng, pickSeed } from '../test/helpers/seed.js';
 import { typeLikeAWriter } from '../test/helpers/text-docs.js';
+import { median } from './stats.js';
 
 const LOAD_RUNS = 15;
 const BATCH_SIZES = [1, 10, 100, 1_000];
@@ -20,11 +21,6 @@ const BATCH_SIZES = [1, 10, 100, 1_000];
 const APPENDS_PER_SIZE = 10_000;
 const NO_COMPACTION = { compactAfterUpdates: Infinity, compactAfterBytes: Infinity };
 const seed = pickSeed();
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-}
 
 /** Load of 100,000 single-character operations stored as 1,000 updates, each run on a freshly opened store. */
 async function coldLoad(url: string) {

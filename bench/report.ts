@@ -6,6 +6,7 @@
 import type { IdleRecord, LargeRecord, LiveRecord, RunRecord } from './records.js';
 import { keptUp } from './records.js';
 import { TARGETS, type TargetKind } from './server-process.js';
+import { median } from './stats.js';
 
 /** Tandem's server CPU allowed, as a multiple of the relay's, per live workload (issue 20; 1x50-r20 from issue 5). */
 const CPU_TARGETS: Readonly<Record<string, number>> = { '1x50': 1.0, '20x5': 1.5, '200x2': 1.5, '1x50-r20': 1.2 };
@@ -70,10 +71,11 @@ export function renderTables(records: readonly RunRecord[]): string {
   const cold = records.flatMap((r) => (r.kind === 'cold' ? [r] : []));
   if (cold.length > 0) {
     sections.push(
-      `\n### Cold load (Tandem; target: cold <= ${COLD_WARM_TARGET}x warm)\n`,
+      `\n### Cold load (Tandem; target: cold <= ${COLD_WARM_TARGET}x warm; medians over the joins of each rep)\n`,
       table(
         [
           'rep',
+          'joins',
           'ops',
           'stored updates',
           'stored KB',
@@ -83,12 +85,14 @@ export function renderTables(records: readonly RunRecord[]): string {
           'client apply ms',
           'warm ms',
           'warm step 2 at ms',
+          'warm client apply ms',
           'cold / warm',
           'cold ms after restart',
           'text',
         ],
         cold.map(({ rep, m }) => [
           String(rep),
+          m.joins === undefined ? '1' : String(m.joins),
           String(m.operations),
           String(m.storedUpdates),
           f(m.storedBytes / 1024, 0),
@@ -98,6 +102,7 @@ export function renderTables(records: readonly RunRecord[]): string {
           f(m.applyMs, 1),
           f(m.warmMs, 1),
           f(m.warmStep2Ms, 1),
+          m.warmApplyMs === undefined ? '-' : f(m.warmApplyMs, 1),
           `${f(m.coldWarmRatio, 2)} (${m.coldWarmRatio <= COLD_WARM_TARGET ? 'met' : 'MISSED'})`,
           f(m.recompactedColdMs, 1),
           m.textEqual && m.recompactedTextEqual ? 'equal' : 'DIFFERENT',
@@ -419,14 +424,6 @@ export function table(headers: readonly string[], rows: ReadonlyArray<readonly s
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: readonly string[]): string => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
   return [line(headers), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n');
-}
-
-/** The median; NaN for no values. */
-export function median(values: readonly number[]): number {
-  if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 function f(value: number, digits: number): string {

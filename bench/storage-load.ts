@@ -11,14 +11,10 @@ import { mergeLog } from '../server/yjs/merge-log.js';
 import { createRng, pickSeed } from '../test/helpers/seed.js';
 import { makeTempDir, removeTempDir } from '../test/helpers/temp-dir.js';
 import { typeLikeAWriter } from '../test/helpers/text-docs.js';
+import { median } from './stats.js';
 
 const LOAD_RUNS = 15;
 const seed = pickSeed();
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-}
 
 function timed<T>(body: () => T): [T, number] {
   const started = performance.now();

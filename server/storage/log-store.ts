@@ -141,9 +141,9 @@ class LogStore implements DocumentStore {
     this.#health.check();
     if (!this.#docs.get(name)?.meta) return null;
     const log = await this.#backend.readLog(name);
-    // A log that is due is compacted after the load is answered, so the next load reads one
-    // entry: the compaction's merge is the slow, small one.
-    if (log.length > 1) this.#compactIfDue(name);
+    // A log that is due is compacted once the load's readers were served (COMPACT_AFTER_LOAD_MS),
+    // so that the next load reads one entry: the compaction's merge is the slow, small one.
+    if (log.length > 1) this.#compactions.planAfterLoad(() => this.#compactIfDue(name));
     return mergeLogForLoad(log.map((entry) => entry.update));
   }
 
@@ -190,6 +190,7 @@ class LogStore implements DocumentStore {
   }
 
   close(): Promise<void> {
+    this.#compactions.cancelPlanned();
     return this.#lifecycle.close([this.#compactions, this.#writes], () => {
       this.#health.close();
       return this.#backend.close();
@@ -238,8 +239,9 @@ class LogStore implements DocumentStore {
   }
 
   #compactIfDue(name: string): void {
+    if (!this.#lifecycle.isOpen) return;
     const doc = this.#doc(name);
-    if (!this.#lifecycle.isOpen || this.#compactions.get(name) || !this.#isDue(doc)) return;
+    if (this.#compactions.get(name) || !this.#isDue(doc)) return;
     this.#inBackground(name, doc, this.#compaction(name, doc));
   }
 

@@ -153,8 +153,13 @@ class PostgresStore implements DocumentStore {
     }
     const update = mergeLogForLoad(rows.map((row) => row.data));
     if (update === null) return null;
-    // A log that is due is compacted after the load is answered: the compaction's merge is the slow, small one.
-    if (rows.length > 1 && this.#logIsDue(name, rows)) this.#inBackground(name, null, this.#compaction(name, false));
+    // A log that is due is compacted once the load's readers were served (COMPACT_AFTER_LOAD_MS):
+    // the compaction's merge is the slow, small one.
+    if (rows.length > 1 && this.#logIsDue(name, rows)) {
+      this.#compactions.planAfterLoad(() => {
+        if (this.#lifecycle.isOpen && !this.#compactions.get(name)) this.#inBackground(name, null, this.#compaction(name, false));
+      });
+    }
     return toUint8Array(update);
   }
 
@@ -201,6 +206,7 @@ class PostgresStore implements DocumentStore {
   }
 
   close(): Promise<void> {
+    this.#compactions.cancelPlanned();
     return this.#lifecycle.close([this.#compactions, this.#writes], async () => {
       this.#health.close();
       await this.#pool.end();

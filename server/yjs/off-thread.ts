@@ -15,6 +15,7 @@ import { Worker } from 'node:worker_threads';
 import { workerEntry } from '../workers/entry.js';
 import { mergeLog } from './merge-log.js';
 import { stateVectorOfStored } from './stored-document.js';
+import { rememberedStateVector } from './update-runs.js';
 import type { YjsWork, YjsWorkReply, YjsWorkRequest } from './yjs-worker.js';
 
 /** Stored documents at least this large have their state vector read in the worker. */
@@ -85,7 +86,7 @@ function inWorker(work: YjsWork, transfer: ArrayBuffer[]): Promise<Uint8Array | 
  * update cut short, as that throws.
  */
 export async function stateVectorOfStoredOffThread(stored: Uint8Array): Promise<Uint8Array> {
-  if (stored.byteLength < STATE_VECTOR_OFF_THREAD_BYTES) return stateVectorOfStored(stored);
+  if (stored.byteLength < STATE_VECTOR_OFF_THREAD_BYTES || rememberedStateVector(stored) !== null) return stateVectorOfStored(stored);
   const copy = ownCopy(stored);
   const stateVector = await inWorker({ op: 'stateVector', stored: copy }, [copy.buffer]);
   if (stateVector === null) throw new Error('the Yjs worker read no state vector');

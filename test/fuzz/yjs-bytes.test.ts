@@ -230,6 +230,8 @@ async function checkLog(rng: Rng, log: readonly Uint8Array[]): Promise<void> {
       docs.push(docOf([concatenated]));
       docs.push(docOf([Y.mergeUpdates([...log])]));
       sameDocument(docs[docs.length - 2] as Y.Doc, docs[docs.length - 1] as Y.Doc, 'concatUpdates against Y.mergeUpdates');
+      // The state vector concatUpdates remembered of what it wrote.
+      sameStateVector(stateVectorOfUpdate(concatenated) as Uint8Array, Y.encodeStateVectorFromUpdate(concatenated), 'remembered state vector');
     }
 
     // The merges stand in for Y.mergeUpdates, which may differ from applying the log in order:

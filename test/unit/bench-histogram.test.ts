@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Histogram } from '../../bench/histogram.js';
-import { median } from '../../bench/report.js';
+import { median } from '../../bench/stats.js';
 import { slope } from '../../bench/idle-run.js';
 
 describe('bench latency histogram', () => {

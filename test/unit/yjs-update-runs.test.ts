@@ -5,6 +5,7 @@
  * Yjs itself for everything the fast path must not take.
  */
 import { expect, it } from 'vitest';
+import * as encoding from 'lib0/encoding';
 import * as prng from 'lib0/prng';
 import * as Y from 'yjs';
 import { mergeUpdatesInRounds } from '../../server/yjs/merge-log.js';
@@ -168,6 +169,36 @@ it('reads the state vector of an update as Yjs does', async () => {
     ];
     for (const update of candidates) expect(stateVectorOfUpdate(update)).toEqual(Y.encodeStateVectorFromUpdate(update));
     room.destroy();
+  });
+});
+
+it('sorts and merges deletions as Yjs does, at any clock', async () => {
+  await withSeed(async (rng) => {
+    // Updates of deletions only, written by hand: clocks past 2^32 take the comparator sort.
+    const deletions = (ranges: Array<[number, number, number]>): Uint8Array => {
+      const encoder = encoding.createEncoder();
+      encoding.writeVarUint(encoder, 0);
+      const clients = [...new Set(ranges.map(([client]) => client))].sort((a, b) => b - a);
+      encoding.writeVarUint(encoder, clients.length);
+      for (const client of clients) {
+        const own = ranges.filter(([c]) => c === client).sort((a, b) => a[1] - b[1]);
+        encoding.writeVarUint(encoder, client);
+        encoding.writeVarUint(encoder, own.length);
+        for (const [, clock, length] of own) {
+          encoding.writeVarUint(encoder, clock);
+          encoding.writeVarUint(encoder, length);
+        }
+      }
+      return encoding.toUint8Array(encoder);
+    };
+    for (const base of [0, 2 ** 32 - 50]) {
+      const updates = Array.from({ length: 20 }, () =>
+        deletions(Array.from({ length: prng.uint32(rng, 1, 4) }, () => [prng.uint32(rng, 1, 3), base + prng.uint32(rng, 0, 100), prng.uint32(rng, 1, 5)])),
+      );
+      const concatenated = concatUpdates(updates);
+      expect(concatenated).not.toBeNull();
+      expect(concatenated).toEqual(Y.mergeUpdates(updates));
+    }
   });
 });
 
