@@ -2,7 +2,7 @@
  * Merging a document's log into one update: `load` wants it fast, compaction wants it small.
  */
 import * as Y from 'yjs';
-import { concatUpdates } from './update-runs.js';
+import { concatUpdates, concatUpdatesForLoad } from './update-runs.js';
 
 /**
  * Most updates one `Y.mergeUpdates` call takes. One call over n updates costs more than linear
@@ -17,8 +17,11 @@ const MERGE_FAN_IN = 16;
  * one another (update-runs.ts), else in rounds of at most {@link MERGE_FAN_IN}.
  */
 export function mergeUpdatesInRounds(updates: readonly Uint8Array[]): Uint8Array {
-  const concatenated = concatUpdates(updates);
-  if (concatenated !== null) return concatenated;
+  return concatUpdates(updates) ?? mergeInRounds(updates);
+}
+
+/** `Y.mergeUpdates(updates)` in rounds of at most {@link MERGE_FAN_IN}. */
+function mergeInRounds(updates: readonly Uint8Array[]): Uint8Array {
   let round = updates;
   while (round.length > MERGE_FAN_IN) {
     const next: Uint8Array[] = [];
@@ -90,5 +93,5 @@ export async function mergeLog(log: readonly Uint8Array[]): Promise<Uint8Array |
  * 52-87 ms), and a room serves the bytes without building a Y.Doc until an edit needs one.
  */
 export function mergeLogForLoad(log: readonly Uint8Array[]): Uint8Array | null {
-  return log.length === 0 ? null : mergeUpdatesInRounds(log);
+  return log.length === 0 ? null : (concatUpdatesForLoad(log) ?? mergeInRounds(log));
 }

@@ -18,7 +18,7 @@
  */
 import * as decoding from 'lib0/decoding';
 import { utf8TextDecoder } from 'lib0/string';
-import { putVarUint } from '../bytes/var-uint.js';
+import { putVarUint, varUintSize } from '../bytes/var-uint.js';
 
 /** Structs of one client in one update: `structs` structs from `clock` to `end`, as encoded. */
 interface Run {
@@ -53,6 +53,30 @@ const CONTENT_REF_BITS = 0x1f;
  */
 export function concatUpdates(updates: readonly Uint8Array[]): Uint8Array | null {
   if (updates.length === 1) return updates[0] as Uint8Array;
+  return concatRuns(updates)?.merged ?? null;
+}
+
+/**
+ * {@link concatUpdates}, remembering the state vector of what it wrote, for the load of a stored
+ * log: the room that loads it asks for that state vector next ({@link stateVectorOfUpdate}), and
+ * the walk over every struct is done already. Not on the path of live edits, which never ask.
+ */
+export function concatUpdatesForLoad(updates: readonly Uint8Array[]): Uint8Array | null {
+  if (updates.length === 1) return updates[0] as Uint8Array;
+  const concatenated = concatRuns(updates);
+  if (concatenated === null) return null;
+  const { merged, clients, runsOf } = concatenated;
+  const known = clients.filter((client) => (runsOf.get(client) as Run[])[0]?.clock === 0);
+  const ends = known.flatMap((client) => {
+    const runs = runsOf.get(client) as Run[];
+    return [client, (runs[runs.length - 1] as Run).end];
+  });
+  stateVectors.set(merged, varUints([known.length, ...ends]));
+  return merged;
+}
+
+/** The merge of {@link concatUpdates} with the runs it laid out, or null. */
+function concatRuns(updates: readonly Uint8Array[]): { merged: Uint8Array; clients: number[]; runsOf: Map<number, Run[]> } | null {
   const runsOf = new Map<number, Run[]>();
   const deletes = new Map<number, number[]>();
   for (const update of updates) {
@@ -69,12 +93,10 @@ export function concatUpdates(updates: readonly Uint8Array[]): Uint8Array | null
       else for (const value of ranges) all.push(value);
     }
   }
-  // Headers are encoded on their own and the runs' bytes copied once into an update of the
-  // exact size: an encoder growing by doubling copied the document twice more.
-  const parts: Uint8Array[] = [];
   // Clients in descending order, as Yjs writes them.
   const clients = [...runsOf.keys()].sort((a, b) => b - a);
-  parts.push(varUints([clients.length]));
+  const structsOf: number[] = [];
+  let size = varUintSize(clients.length);
   for (const client of clients) {
     const runs = (runsOf.get(client) as Run[]).sort((a, b) => a.clock - b.clock);
     let structs = 0;
@@ -82,20 +104,28 @@ export function concatUpdates(updates: readonly Uint8Array[]): Uint8Array | null
       const run = runs[i] as Run;
       if (i > 0 && run.clock !== (runs[i - 1] as Run).end) return null;
       structs += run.structs;
+      size += run.bytes.length;
     }
-    parts.push(varUints([structs, client, (runs[0] as Run).clock]));
-    for (const run of runs) parts.push(run.bytes);
+    structsOf.push(structs);
+    size += varUintSize(structs) + varUintSize(client) + varUintSize((runs[0] as Run).clock);
   }
-  parts.push(encodeDeleteSet(deletes));
-  const merged = joinParts(parts);
-  // Its state vector is known now: the load that merged it needs it next, and need not walk it.
-  const known = clients.filter((client) => (runsOf.get(client) as Run[])[0]?.clock === 0);
-  const ends = known.flatMap((client) => {
-    const runs = runsOf.get(client) as Run[];
-    return [client, (runs[runs.length - 1] as Run).end];
-  });
-  stateVectors.set(merged, varUints([known.length, ...ends]));
-  return merged;
+  // Written once into an update of its exact size: an encoder growing by doubling copied a
+  // long log's document twice more.
+  const deleteSet = encodeDeleteSet(deletes);
+  const merged = new Uint8Array(size + deleteSet.length);
+  let at = putVarUint(merged, 0, clients.length);
+  for (let c = 0; c < clients.length; c++) {
+    const runs = runsOf.get(clients[c] as number) as Run[];
+    at = putVarUint(merged, at, structsOf[c] as number);
+    at = putVarUint(merged, at, clients[c] as number);
+    at = putVarUint(merged, at, (runs[0] as Run).clock);
+    for (const run of runs) {
+      merged.set(run.bytes, at);
+      at += run.bytes.length;
+    }
+  }
+  merged.set(deleteSet, at);
+  return { merged, clients, runsOf };
 }
 
 /** `values` as lib0's variable-length integers, one after another. */
@@ -106,20 +136,7 @@ function varUints(values: readonly number[]): Uint8Array {
   return out.subarray(0, at);
 }
 
-/** `parts` end to end in one array. */
-function joinParts(parts: readonly Uint8Array[]): Uint8Array {
-  let size = 0;
-  for (const part of parts) size += part.length;
-  const joined = new Uint8Array(size);
-  let at = 0;
-  for (const part of parts) {
-    joined.set(part, at);
-    at += part.length;
-  }
-  return joined;
-}
-
-/** The state vectors of the updates {@link concatUpdates} wrote, known without reading them again. */
+/** The state vectors of the updates {@link concatUpdatesForLoad} wrote, known without reading them again. */
 const stateVectors = new WeakMap<Uint8Array, Uint8Array>();
 
 /** The state vector of `update` if this file wrote it, else null (nothing is read). */

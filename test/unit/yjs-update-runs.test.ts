@@ -9,7 +9,7 @@ import * as encoding from 'lib0/encoding';
 import * as prng from 'lib0/prng';
 import * as Y from 'yjs';
 import { mergeUpdatesInRounds } from '../../server/yjs/merge-log.js';
-import { concatUpdates, stateVectorOfUpdate } from '../../server/yjs/update-runs.js';
+import { concatUpdates, concatUpdatesForLoad, stateVectorOfUpdate } from '../../server/yjs/update-runs.js';
 import { withSeed, type Rng } from '../helpers/seed.js';
 
 const PIECES = ['a', 'b', ' ', 'é', '日本', '😀', 'x😀y', '\u{1F469}\u{200D}\u{1F4BB}'];
@@ -165,9 +165,13 @@ it('reads the state vector of an update as Yjs does', async () => {
       Y.encodeStateAsUpdate(room),
       // Missing what came before: its clock does not start at 0.
       concatUpdates(log.slice(Math.floor(log.length / 2)))!,
+      // Merged for a load, which remembers the state vector instead of reading it again.
+      concatUpdatesForLoad(log)!,
+      concatUpdatesForLoad(log.slice(Math.floor(log.length / 2)))!,
       Y.encodeStateAsUpdate(new Y.Doc()),
     ];
     for (const update of candidates) expect(stateVectorOfUpdate(update)).toEqual(Y.encodeStateVectorFromUpdate(update));
+    expect(concatUpdatesForLoad(log)).toEqual(concatUpdates(log));
     room.destroy();
   });
 });
