@@ -206,22 +206,25 @@ describe.each(kinds)('the $kind store', ({ open, durable }) => {
     expect(textOf(await store.load('draft'))).toBe(text.toString());
   });
 
-  it.runIf(durable)('compacts a long log that a load found, once the load was served rather than at once', async () => {
-    await withSeed(async (rng) => {
-      const doc = newDoc();
-      const updates = typeLikeAWriter(doc, rng, { keystrokes: 80 });
-      const writer = await openStore({ compactAfterUpdates: Infinity, compactAfterBytes: Infinity });
-      for (const update of updates) await writer.append('draft', update);
-      await writer.close();
-      const store = await openStore({ compactAfterUpdates: 50 });
-      const loadedAt = performance.now();
-      expect(textOf(await store.load('draft'))).toBe(doc.getText('text').toString());
-      expect((await store.info('draft'))!.updates).toBe(80);
-      await waitFor(async () => (await store.info('draft'))!.updates === 1, { message: 'the compaction after the load' });
-      expect(performance.now() - loadedAt).toBeGreaterThanOrEqual(COMPACT_AFTER_LOAD_MS);
-      expect(textOf(await store.load('draft'))).toBe(doc.getText('text').toString());
+  // Only a durable store has a long log to find at load.
+  if (durable) {
+    it('compacts a long log that a load found, once the load was served rather than at once', async () => {
+      await withSeed(async (rng) => {
+        const doc = newDoc();
+        const updates = typeLikeAWriter(doc, rng, { keystrokes: 80 });
+        const writer = await openStore({ compactAfterUpdates: Infinity, compactAfterBytes: Infinity });
+        for (const update of updates) await writer.append('draft', update);
+        await writer.close();
+        const store = await openStore({ compactAfterUpdates: 50 });
+        const loadedAt = performance.now();
+        expect(textOf(await store.load('draft'))).toBe(doc.getText('text').toString());
+        expect((await store.info('draft'))!.updates).toBe(80);
+        await waitFor(async () => (await store.info('draft'))!.updates === 1, { message: 'the compaction after the load' });
+        expect(performance.now() - loadedAt).toBeGreaterThanOrEqual(COMPACT_AFTER_LOAD_MS);
+        expect(textOf(await store.load('draft'))).toBe(doc.getText('text').toString());
+      });
     });
-  });
+  }
 
   it('reports a failed background compaction to onError, retries only after the log grew again, and keeps accepting appends', async () => {
     const failures: string[] = [];
