@@ -22,18 +22,28 @@ import { AttemptLimiter } from './attempts.js';
 import { addressKey, clientAddress } from './client-address.js';
 import { parseTarget, refuse, type HttpContext } from './http.js';
 
+/**
+ * The counts one upgrade holds: an address's connection, and a document's once admitted. It is
+ * all that outlives the handshake: what gives the counts back refers to this, not to the
+ * {@link Attempt}, whose request (headers and all) would otherwise stay in memory as long as the
+ * connection (1.5 KB or more of each idle connection's heap).
+ */
+interface Claim {
+  /** The per-address counting key (see client-address.ts). */
+  readonly key: string;
+  /** The document whose per-document count this claim holds, once it holds one. */
+  room: string | null;
+  /** Set once a {@link Connection} owns the socket; until then closing the socket gives the counts back. */
+  handedOver: boolean;
+}
+
 /** One upgrade on its way through the gate: where it comes from and what it holds. */
 interface Attempt {
   readonly request: IncomingMessage;
   readonly socket: Duplex;
   readonly head: Buffer;
   readonly address: string;
-  /** The per-address counting key (see client-address.ts). */
-  readonly key: string;
-  /** The document whose per-document count this attempt holds, once it holds one. */
-  room: string | null;
-  /** Set once a {@link Connection} owns the socket; until then closing the socket gives the counts back. */
-  handedOver: boolean;
+  readonly claim: Claim;
 }
 
 /**
@@ -92,14 +102,9 @@ export class UpgradeGate {
       return refuse(socket, 403);
     }
     if ((this.perIp.get(key) ?? 0) >= limits.maxConnectionsPerIp) return this.deny(socket, 429, 'max_connections_per_ip');
-    const attempt: Attempt = { request, socket, head, address, key, room: null, handedOver: false };
+    const attempt: Attempt = { request, socket, head, address, claim: { key, room: null, handedOver: false } };
     adjust(this.perIp, key, 1);
-    // Until a connection owns the socket (verification is asynchronous, and the handshake may
-    // still fail on bad headers or a reset), closing the socket gives the counts back.
-    socket.once('close', () => {
-      if (!attempt.handedOver) this.release(attempt);
-    });
-    socket.on('error', () => socket.destroy());
+    this.watchSocket(socket, attempt.claim);
     const url = parseTarget(request.url);
     const documentName = documentNameFromPath(url.pathname.slice(this.context.basePath?.length ?? 0));
     if (documentName === null) return this.refuseWithCode(attempt, new Refusal(CloseCode.InvalidDocumentName, 'invalid_name'));
@@ -152,22 +157,11 @@ export class UpgradeGate {
     if ((this.perRoom.get(documentName) ?? 0) >= limits.maxConnectionsPerRoom) return this.deny(attempt.socket, 503, 'max_connections_per_room');
     if (!registry.has(documentName) && registry.size >= limits.maxLoadedRooms) return this.deny(attempt.socket, 503, 'max_loaded_rooms');
     adjust(this.perRoom, documentName, 1);
-    attempt.room = documentName;
-    const params = {
-      id: this.nextId++,
-      documentName,
-      ip: attempt.address,
-      tandem,
-      access,
-      onClosed: (connection: Connection) => {
-        this.open.delete(connection);
-        this.release(attempt);
-        if (this.open.size === 0) this.drained?.();
-        this.context.hooks?.notify('onDisconnect', { documentName, user: access.user });
-      },
-    };
+    const { claim } = attempt;
+    claim.room = documentName;
+    const params = { id: this.nextId++, documentName, ip: attempt.address, tandem, access, onClosed: this.onClosed(claim, documentName, access) };
     this.context.acceptor.accept(attempt.request, attempt.socket, attempt.head, (peer) => {
-      attempt.handedOver = true;
+      claim.handedOver = true;
       const connection = new Connection(peer, params, this.context);
       this.open.add(connection);
       this.context.hooks?.notify('onConnect', { documentName, user: access.user, access: access.write ? 'write' : 'read' });
@@ -195,12 +189,36 @@ export class UpgradeGate {
     });
   }
 
-  /** Gives back the counts an attempt holds. */
-  private release(attempt: Attempt): void {
-    adjust(this.perIp, attempt.key, -1);
-    if (attempt.room === null) return;
-    adjust(this.perRoom, attempt.room, -1);
-    if (!this.perRoom.has(attempt.room)) this.context.roomEmpty?.(attempt.room);
+  /**
+   * The socket's own listeners: an error destroys it, and until a connection owns it
+   * (verification is asynchronous, and the handshake may still fail on bad headers or a reset),
+   * closing it gives the counts back. A function of its own, so that these listeners, which live
+   * as long as the socket, hold the socket and the claim and not the request that
+   * {@link handle}'s other closures share.
+   */
+  private watchSocket(socket: Duplex, claim: Claim): void {
+    socket.on('error', () => socket.destroy());
+    socket.once('close', () => {
+      if (!claim.handedOver) this.release(claim);
+    });
+  }
+
+  /** What a connection calls once closed; like the listener above, it holds only what it needs. */
+  private onClosed(claim: Claim, documentName: string, access: ConnectionAccess): (connection: Connection) => void {
+    return (connection) => {
+      this.open.delete(connection);
+      this.release(claim);
+      if (this.open.size === 0) this.drained?.();
+      this.context.hooks?.notify('onDisconnect', { documentName, user: access.user });
+    };
+  }
+
+  /** Gives back the counts a claim holds. */
+  private release(claim: Claim): void {
+    adjust(this.perIp, claim.key, -1);
+    if (claim.room === null) return;
+    adjust(this.perRoom, claim.room, -1);
+    if (!this.perRoom.has(claim.room)) this.context.roomEmpty?.(claim.room);
   }
 }
 
