@@ -66,12 +66,11 @@ export function concatUpdatesForLoad(updates: readonly Uint8Array[]): Uint8Array
   const concatenated = concatRuns(updates);
   if (concatenated === null) return null;
   const { merged, clients, runsOf } = concatenated;
-  const known = clients.filter((client) => (runsOf.get(client) as Run[])[0]?.clock === 0);
-  const ends = known.flatMap((client) => {
+  const spans = clients.map((client) => {
     const runs = runsOf.get(client) as Run[];
-    return [client, (runs[runs.length - 1] as Run).end];
+    return { client, clock: (runs[0] as Run).clock, end: (runs[runs.length - 1] as Run).end };
   });
-  stateVectors.set(merged, varUints([known.length, ...ends]));
+  stateVectors.set(merged, encodeStateVector(spans));
   return merged;
 }
 
@@ -153,9 +152,14 @@ export function stateVectorOfUpdate(update: Uint8Array): Uint8Array | null {
   if (remembered !== undefined) return remembered;
   const read = readUpdateRuns(update);
   if (read === null) return null;
+  return encodeStateVector(read.runs.map(({ client, run }) => ({ client, clock: run.clock, end: run.end })));
+}
+
+/** The state vector of clients whose structs span `clock` to `end`, in their order. */
+function encodeStateVector(spans: ReadonlyArray<{ client: number; clock: number; end: number }>): Uint8Array {
   // A client's clock counts only from 0: structs after a gap wait for what is missing.
-  const known = read.runs.filter(({ run }) => run.clock === 0 && run.end > 0);
-  return varUints([known.length, ...known.flatMap(({ client, run }) => [client, run.end])]);
+  const known = spans.filter(({ clock, end }) => clock === 0 && end > 0);
+  return varUints([known.length, ...known.flatMap(({ client, end }) => [client, end])]);
 }
 
 /** The runs and deletes of `update`, or null when it is not laid out as expected. */
